@@ -1,0 +1,637 @@
+"""The calendar and the monthly dynamics of a batch of runs.
+
+A simpy `Environment` owns time. Month m (1 = January after the base year) has these fixed moments, so that
+events of the same month always happen in the same order:
+
+    m + 0.0  levers start or stop          m + 0.5  HTE certification round (months named in the calendar)
+    m + 0.1  deliveries: incubators built,  m + 0.55 technology-based SME listing (yearly)
+             upgrade decisions after review m + 0.6  zone upgrade applications (yearly)
+    m + 0.2  monthly dynamics               m + 0.9  statistical year end / dated-target snapshot
+
+Every event updates all runs and all agents of the batch at once with the pure rules of `sim.mechanisms`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+from scipy import special, stats
+
+from sim import mechanisms as mech
+from sim.errors import Problem, RunError
+from sim.indicators import FIELD_INDEX, FIELDS
+from sim.policies import Ledger, active_window
+from sim.population import (
+    ENG,
+    INCUBATOR_NEW_AREA,
+    MAKER_SPACE_AREA,
+    N_INST_TYPES,
+    NEW_RD,
+    PLATFORM,
+    TECH,
+    State,
+    initial_state,
+)
+from sim.rng import BatchStreams
+from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
+
+NATIONAL, PROVINCIAL, MUNICIPAL, CANDIDATE = (LEVEL_CODE[k] for k in ("national", "provincial", "municipal",
+                                                                       "candidate"))
+
+
+def snapshot_times(scenario: Scenario) -> list[tuple[int, int, int]]:
+    """(year, month, month index) of every recorded state: the base year end, each year end, and the
+    months of dated targets."""
+    times = {(scenario.base_year, 12, 0)}
+    for y in range(scenario.base_year + 1, scenario.end_year + 1):
+        times.add((y, 12, (y - scenario.base_year) * 12))
+    for t in scenario.targets:
+        times.add((t.year, t.month, (t.year - scenario.base_year - 1) * 12 + t.month))
+    return sorted(times, key=lambda x: x[2])
+
+
+@dataclass
+class BatchResult:
+    """What a batch of runs leaves behind: small per-run arrays, not agents."""
+
+    runs: np.ndarray            # (B,) run indices
+    snapshots: np.ndarray       # (B, S, Z, F) per-zone fields at each snapshot
+    zone_levels: np.ndarray     # (B, S, Z) int8
+    lever_costs: np.ndarray     # (B, Y, L) RMB per lever and simulated year
+    firm_months: int
+    slot_months: int
+    diagnostics: dict[str, np.ndarray] = field(default_factory=dict)  # (B,) each
+
+
+class BatchSim:
+    """One batch of Monte Carlo runs of a scenario, advanced together on one simpy calendar."""
+
+    def __init__(self, scenario: Scenario, seed: int, runs: np.ndarray, check_invariants: bool = True) -> None:
+        self.sc = scenario
+        self.seed = seed
+        self.runs = np.asarray(runs, dtype=np.int64)
+        self.streams = BatchStreams(seed, self.runs)
+        self.state: State = initial_state(scenario, seed, self.runs, self.streams)
+        self.check = check_invariants
+        s = self.state
+        self.B, self.C = s.firms.alive.shape
+        self.Z = len(scenario.zones)
+        self.I = s.incubators.alive.shape[1]
+        self.p = {k: v[:, None] for k, v in s.params.items()}  # broadcast over agents
+        self.va_ratio = s.quantities["value_added_ratio"][:, None]
+        self.rd_median = s.quantities["rd_median"][:, None]
+        self.rounds = tuple(scenario.cal("hte_rounds"))
+        self.ledger = Ledger(scenario, self.B)
+        self.offsets = (np.arange(self.B) * self.Z)[:, None]
+        self.flat_zone = s.firms.zone.astype(np.int64) + self.offsets
+        self.flows = {k: np.zeros((self.B, self.Z)) for k in ("entries", "exits", "hte_new", "hte_renewed",
+                                                               "hte_lapsed")}
+        self.times = snapshot_times(scenario)
+        self.snap_index = {m: i for i, (_, _, m) in enumerate(self.times)}
+        n_s = len(self.times)
+        self.snapshots = np.zeros((self.B, n_s, self.Z, len(FIELDS)))
+        self.zone_levels = np.zeros((self.B, n_s, self.Z), dtype=np.int8)
+        self.overflow = np.zeros(self.B)
+        self.firm_months = 0
+        self.firm_official = self.per_firm(self.official_zones())
+        self.decide_rd()
+        self.set_rates()
+        self._calibrate_applications()
+        self._record(0)
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+    def zsum(self, values: np.ndarray) -> np.ndarray:
+        """Per-zone sums of a (runs, slots) array: one bincount for the whole batch."""
+        return np.bincount(self.flat_zone.ravel(), weights=np.asarray(values, dtype=np.float64).ravel(),
+                           minlength=self.B * self.Z).reshape(self.B, self.Z)
+
+    def zcount(self, mask: np.ndarray) -> np.ndarray:
+        """Per-zone counts of a (runs, slots) boolean mask; cheap when the mask is sparse (exits, HTEs)."""
+        idx = self.flat_zone.ravel()[np.flatnonzero(mask)]
+        return np.bincount(idx, minlength=self.B * self.Z).reshape(self.B, self.Z).astype(np.float64)
+
+    def isum(self, values: np.ndarray) -> np.ndarray:
+        inc = self.state.incubators
+        flat = (inc.zone.astype(np.int64) + self.offsets).ravel()
+        w = np.asarray(values, dtype=np.float64) * inc.alive
+        return np.bincount(flat, weights=w.ravel(), minlength=self.B * self.Z).reshape(self.B, self.Z)
+
+    def per_firm(self, zone_values: np.ndarray) -> np.ndarray:
+        """(runs, zones) values looked up for every firm slot."""
+        return zone_values.ravel()[self.flat_zone]
+
+    def official_zones(self) -> np.ndarray:
+        return self.state.zone_level >= OFFICIAL_MIN_LEVEL
+
+    def in_scope_zone(self, scope: str) -> np.ndarray:
+        """(runs, zones) mask of the zones whose firms may claim a lever."""
+        return self.official_zones() if scope == "zones" else np.ones((self.B, self.Z), bool)
+
+    def month_of_year(self, m: int) -> int:
+        return (m - 1) % 12 + 1
+
+    # --- the calendar ----------------------------------------------------------------------------------------
+    def run(self) -> BatchResult:
+        env = simpy.Environment()
+        self._env_ref = env  # deliveries (construction, reviews) are processes on this environment
+        for i, policy in enumerate(self.sc.policies):
+            env.process(self._lever_window(env, i, *active_window(self.sc, policy)))
+        env.process(self._at(env, range(1, self.sc.months + 1), 0.2, self.step_month))
+        env.process(self._at(env, [m for m in range(1, self.sc.months + 1) if self.month_of_year(m) in self.rounds],
+                             0.5, self.certification_round))
+        listing = self.sc.cal("tech_sme_listing_month")
+        env.process(self._at(env, [m for m in range(1, self.sc.months + 1) if self.month_of_year(m) == listing],
+                             0.55, self.tech_sme_listing))
+        apply_month = self.sc.cal("upgrade_application_month")
+        env.process(self._at(env, [m for m in range(1, self.sc.months + 1) if self.month_of_year(m) == apply_month],
+                             0.6, lambda m: self.upgrade_applications(env, m)))
+        env.process(self._at(env, sorted(self.snap_index)[1:], 0.9, self.snapshot))
+        env.run(until=self.sc.months + 1)
+        diag = {"capacity_overflow": self.overflow, "hte_apply_year": self.state.hte_apply_year,
+                "calibration_gap": self.state.calibration_gap}
+        return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
+                           int(self.firm_months), self.B * self.C * self.sc.months, diag)
+
+    def _at(self, env: simpy.Environment, months: Any, offset: float, action: Any) -> Generator:
+        for m in months:
+            yield env.timeout(m + offset - env.now)
+            action(m)
+
+    def _lever_window(self, env: simpy.Environment, i: int, first: int, last: int) -> Generator:
+        if first > last:
+            return
+        yield env.timeout(first - env.now)
+        self.ledger.active[i] = True
+        yield env.timeout(last + 1 - env.now)
+        self.ledger.active[i] = False
+
+    def _after(self, env: simpy.Environment, m: int, delay: int, now_offset: float, action: Any) -> None:
+        """Run `action` at the deliveries moment of month m + delay (a simpy process), or now if no delay."""
+        if delay <= 0:
+            action()
+            return
+
+        def wait() -> Generator:
+            yield env.timeout(m + delay + 0.1 - (m + now_offset))
+            action()
+
+        env.process(wait())
+
+    # --- monthly dynamics ----------------------------------------------------------------------------------
+    def step_month(self, m: int) -> None:
+        f = self.state.firms
+        january = self.month_of_year(m) == 1
+        rows = 5 if january else 3
+        u = self.streams.monthly(rows * self.C).reshape(self.B, rows, self.C)
+        n_small = self.Z * (1 + 2 + N_INST_TYPES) + self.I + 1
+        small = self.streams.monthly64(n_small)
+        zs = np.split(small[:, : self.Z * 7], [self.Z, 2 * self.Z, 3 * self.Z], axis=1)
+        u_entry, u_inc, u_ms, u_inst = zs[0], zs[1], zs[2], zs[3].reshape(self.B, self.Z, N_INST_TYPES)
+        u_close = small[:, self.Z * 7: self.Z * 7 + self.I]
+        u_macro = small[:, -1]
+        if january:
+            self.new_year(m, u[:, 3], u[:, 4], u_macro)
+        self.entry(m, u_entry)
+        self.exit(u[:, 0])
+        f.revenue *= f.growth_factor
+        f.age += f.alive
+        self.patents(u[:, 1])
+        self.tenancy(u[:, 2])
+        lapse = f.hte & (f.hte_expiry <= m)
+        self.flows["hte_lapsed"] += self.zcount(lapse)
+        f.hte &= ~lapse
+        self.incubator_dynamics(m, u_inc, u_ms, u_close)
+        self.institution_formation(u_inst)
+        self.pay_rd_subsidies()
+        self.firm_months += int(f.alive.sum())
+
+    def new_year(self, m: int, u_growth: np.ndarray, u_voucher: np.ndarray, u_macro: np.ndarray) -> None:
+        """January: last year's growth sets the score's growth points; vouchers; R&D decisions; this year's
+        growth draws (firm Laplace shock plus a shock common to the run)."""
+        f, p = self.state.firms, self.p
+        self.ledger.new_year((m - 1) // 12)
+        ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
+        f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
+        f.revenue_year_start = f.revenue.copy()
+        f.employees = np.maximum(3.0, f.revenue / f.productivity).astype(np.float32)
+        f.voucher_intensity[:] = 0.0
+        for lever in self.ledger.active_of_kind("innovation_voucher"):
+            elig = f.alive & self.eligible(lever.get("eligible"), lever.scope)
+            n_elig = elig.sum(axis=1, keepdims=True)
+            share = np.minimum(1.0, lever.get("vouchers_per_year") / np.maximum(n_elig, 1))
+            got = elig & (u_voucher < share)
+            paid = self.ledger.pay(lever.id, got * float(lever.get("amount")), f.zone)
+            f.voucher_intensity += (paid / np.maximum(f.revenue * 1e6, 1.0)).astype(np.float32)
+        self.decide_rd()
+        mean, sigma = mech.growth_mean_and_sigma(f.revenue, f.rd_real, self.rd_median, p)
+        macro = special.ndtri(np.clip(u_macro, 1e-9, 1 - 1e-9))[:, None] * p["macro_sd"]
+        g = mech.laplace_growth(u_growth, mean, sigma) + macro
+        f.growth_factor = np.exp(g / 12.0).astype(np.float32)
+        self.set_rates()
+
+    def decide_rd(self) -> None:
+        """This year's real R&D (own propensity, certification uplift, subsidies) and what firms report:
+        those that meet every other HTE criterion relabel up to their band's threshold when within reach."""
+        f, p = self.state.firms, self.p
+        rate = np.zeros((self.B, self.C), np.float32)
+        for lever in self.ledger.active_of_kind("rd_subsidy"):
+            rate += float(lever.get("rate")) * self.eligible(lever.get("eligible"), lever.scope)
+        f.rd_real = mech.rd_decision(f.rd_propensity, f.hte, rate, f.voucher_intensity, p).astype(np.float32)
+        crit = mech.hte_criteria_except_rd(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
+                                           f.capability, f.growth_pts)
+        f.rd_reported = mech.reported_rd(f.rd_real, f.revenue, crit | f.hte, f.relabeller, p["relabel_max"])
+
+    def eligible(self, who: str | None, scope: str) -> np.ndarray:
+        """(runs, slots) firms a lever may pay: by status (HTE, listed tech SME, all) and by zone scope."""
+        f = self.state.firms
+        status = {"hte": f.hte, "tech_sme": f.tech_sme}.get(who or "all", np.ones_like(f.alive))
+        return f.alive & status & self.firm_in_scope(scope)
+
+    def firm_in_scope(self, scope: str) -> np.ndarray:
+        return self.firm_official if scope == "zones" else np.ones((self.B, self.C), bool)
+
+    def entry(self, m: int, u_entry: np.ndarray) -> None:
+        """New firms per zone: Poisson at the entry rate times the zone's stock (higher in national zones)."""
+        f, p = self.state.firms, self.state.params
+        alive_z = self.zcount(f.alive)
+        rate = p["entry_rate"][:, None] * (1.0 + p["national_zone_attraction"][:, None]
+                                           * (self.state.zone_level == NATIONAL))
+        k = mech.poisson_exact(u_entry, rate / 12.0 * alive_z * (self.state.zone_level >= CANDIDATE))
+        run_idx, zone_idx, slot = self._claim_slots(k, f.next_free, self.C)
+        f.alive[run_idx, slot] = True
+        f.zone[run_idx, slot] = zone_idx
+        self.flat_zone[run_idx, slot] = zone_idx + run_idx * self.Z
+        f.age[run_idx, slot] = 0.0
+        rev = f.revenue_entry[run_idx, slot]
+        f.revenue[run_idx, slot] = rev
+        f.revenue_year_start[run_idx, slot] = rev
+        f.growth_factor[run_idx, slot] = np.exp(p["growth_mean"][run_idx] / 12.0)
+        f.employees[run_idx, slot] = np.maximum(3.0, rev / f.productivity[run_idx, slot])
+        f.rd_real[run_idx, slot] = f.rd_propensity[run_idx, slot]
+        f.rd_reported[run_idx, slot] = f.rd_propensity[run_idx, slot]
+        for arr in (f.inventions, f.other_ip):
+            arr[run_idx, slot] = 0.0
+        for arr in (f.hte, f.hte_ever, f.tech_sme, f.tenant):
+            arr[run_idx, slot] = False
+        f.hte_expiry[run_idx, slot] = 0
+        self.firm_official[run_idx, slot] = self.official_zones()[run_idx, zone_idx]
+        self.set_rates((run_idx, slot))
+        self.flows["entries"] += np.bincount(run_idx * self.Z + zone_idx, minlength=self.B * self.Z).reshape(
+            self.B, self.Z)
+
+    def _claim_slots(self, k: np.ndarray, next_free: np.ndarray, capacity: int) -> tuple:
+        """Run, zone and slot of each newcomer: runs in order, zones in order, slots taken in sequence.
+        Newcomers beyond the capacity are counted as overflow (an invariant violation, reported)."""
+        K = k.sum(axis=1)
+        run_idx = np.repeat(np.arange(self.B), K)
+        zone_idx = np.repeat(np.tile(np.arange(self.Z), self.B), k.ravel())
+        offs = np.arange(K.sum()) - np.repeat(np.cumsum(K) - K, K)
+        slot = next_free[run_idx] + offs
+        ok = slot < capacity
+        if not ok.all():
+            self.overflow += np.bincount(run_idx[~ok], minlength=self.B)
+        next_free += K
+        np.minimum(next_free, capacity, out=next_free)
+        return run_idx[ok], zone_idx[ok].astype(np.int16), slot[ok]
+
+    def set_rates(self, where: tuple | None = None) -> None:
+        """Each firm's monthly exit probability and patent rate, fixed for the year (set each January and
+        at entry): hazards move with age and size slowly enough that a yearly update is accurate."""
+        f, p = self.state.firms, self.p
+        if where is None:
+            where = np.s_[:, :]
+            run = np.arange(self.B)[:, None]
+        else:
+            run = where[0]
+        h = mech.exit_hazard_year(f.age[where], f.revenue[where], p["exit_hazard_peak"][run, 0],
+                                  p["exit_hazard_old"][run, 0], p["exit_size_elasticity"][run, 0])
+        f.exit_month[where] = mech.monthly_from_yearly(h)
+        inst_z = self.state.institutions.sum(axis=(2, 3))
+        spill = np.exp(p["institution_spillover"] * np.log1p(inst_z)).ravel()[self.flat_zone[where]]
+        f.patent_rate[where] = (p["patent_k"][run, 0] * p["patent_grant_share"][run, 0] * f.rd_real[where] / 12.0
+                                * spill)
+
+    def exit(self, u: np.ndarray) -> None:
+        f = self.state.firms
+        die = f.alive & (u < f.exit_month)
+        self.flows["exits"] += self.zcount(die)
+        self.flows["hte_lapsed"] += self.zcount(die & f.hte)
+        dead = np.nonzero(die)
+        for arr in (f.alive, f.hte, f.tenant, f.tech_sme):
+            arr[dead] = False
+        f.revenue[dead] = 0.0
+
+    def patents(self, u: np.ndarray) -> None:
+        """Invention patents: Poisson on real R&D spending (k per 1M RMB), raised by nearby institutions;
+        other IP rights at 1.8 times that rate (0.45 vs 0.25 applications per 1M RMB, DOMAIN §3)."""
+        f = self.state.firms
+        lam = f.patent_rate * f.revenue.astype(np.float32)
+        f.inventions += mech.poisson_from_uniform(u, lam)
+        f.other_ip += mech.poisson_from_uniform(1.0 - u, 1.8 * lam)
+
+    def incubator_places(self) -> np.ndarray:
+        inc = self.state.incubators
+        return self.isum(inc.area * ~inc.maker_space) * self.state.params["tenants_per_1000m2"][:, None] / 1000.0
+
+    def tenancy(self, u: np.ndarray) -> None:
+        """Graduation (HTE, revenue ≥ 10M or 48 months) and entry of young firms into free places."""
+        f = self.state.firms
+        f.tenancy += f.tenant
+        grad = f.tenant & (f.hte | (f.revenue >= mech.GRADUATION_REVENUE) | (f.tenancy >= mech.MAX_TENANCY_MONTHS))
+        f.tenant &= ~grad
+        free = np.maximum(self.incubator_places() - self.zcount(f.tenant), 0.0)
+        cand = (f.alive & ~f.tenant & (f.age <= mech.MAX_ENTRY_AGE_MONTHS) & (f.revenue < mech.GRADUATION_REVENUE)
+                & self.firm_official)
+        demand = self.zcount(cand)
+        prob = np.minimum(self.state.params["incubation_entry_prob"][:, None], free / np.maximum(demand, 1.0))
+        enter = cand & (u < self.per_firm(prob))
+        f.tenant |= enter
+        f.tenancy = np.where(enter, 0, f.tenancy).astype(np.int16)
+
+    def incubator_dynamics(self, m: int, u_inc: np.ndarray, u_ms: np.ndarray, u_close: np.ndarray) -> None:
+        """Closures; new maker spaces at once; new incubators after the construction delay, faster with a
+        construction subsidy."""
+        inc, p = self.state.incubators, self.state.params
+        close = inc.alive & (u_close < mech.monthly_from_yearly(p["incubator_closure"])[:, None])
+        inc.alive &= ~close
+        inc.months += inc.alive
+        official = self.official_zones()
+        boost = np.zeros((self.B, self.Z))
+        for lever in self.ledger.active_of_kind("incubator_subsidy"):
+            boost += self.in_scope_zone(lever.scope) * float(lever.get("per_m2")) / p["construction_cost_per_m2"][:, None]
+        lam_inc = p["incubator_formation"][:, None] / 12.0 * (1.0 + p["construction_subsidy_elasticity"][:, None]
+                                                                * boost) * official
+        lam_ms = p["maker_space_formation"][:, None] / 12.0 * official
+        self.add_incubators(mech.poisson_exact(u_ms, lam_ms), maker_space=True)
+        k_inc = mech.poisson_exact(u_inc, lam_inc)
+        if k_inc.any():
+            self._after(self._env_ref, m, int(self.sc.cal("incubator_construction_months")), 0.2,
+                        lambda k=k_inc: self.add_incubators(k, maker_space=False))
+
+    def add_incubators(self, k: np.ndarray, maker_space: bool) -> None:
+        inc = self.state.incubators
+        if not k.any():
+            return
+        run_idx, zone_idx, slot = self._claim_slots(k, inc.next_free, self.I)
+        area = (MAKER_SPACE_AREA if maker_space else INCUBATOR_NEW_AREA) * inc.area_draw[run_idx, slot]
+        inc.alive[run_idx, slot] = True
+        inc.zone[run_idx, slot] = zone_idx
+        inc.maker_space[run_idx, slot] = maker_space
+        inc.level[run_idx, slot] = 1
+        inc.area[run_idx, slot] = area
+        inc.months[run_idx, slot] = 0
+        if maker_space:
+            return
+        for lever in self.ledger.active_of_kind("incubator_subsidy"):
+            claims = np.zeros((self.B, self.I))
+            in_scope = self.in_scope_zone(lever.scope)[run_idx, zone_idx]
+            claims[run_idx, slot] = area * float(lever.get("per_m2")) * in_scope
+            self.ledger.pay(lever.id, claims, inc.zone)
+
+    def institution_formation(self, u: np.ndarray) -> None:
+        """New R&D institutions per zone and type, at municipal level: engineering centres in proportion to
+        HTEs, enterprise technology centres to firms over 100M, new-type institutions and platforms per zone."""
+        f, p = self.state.firms, self.state.params
+        drivers = np.stack([self.zcount(f.hte), self.zcount(f.alive & (f.revenue >= 100.0)),
+                            np.ones((self.B, self.Z)), np.ones((self.B, self.Z))], axis=2)
+        rates = np.stack([p["eng_centre_formation"], p["tech_centre_formation"], p["new_rd_formation"],
+                          p["platform_formation"]], axis=1)[:, None, :]
+        award = np.zeros((self.B, self.Z))
+        levers = self.ledger.active_of_kind("institution_award")
+        for lever in levers:
+            award += self.in_scope_zone(lever.scope) * float(lever.get("amount"))
+        factor = 1.0 + p["founding_award_elasticity"][:, None] * award / 1e6
+        lam = rates * drivers * factor[:, :, None] / 12.0 * self.official_zones()[:, :, None]
+        k = mech.poisson_exact(u, lam)
+        self.state.institutions[:, :, :, 0] += k
+        if levers and k.any():
+            zone = np.repeat(np.arange(self.Z)[None, :], self.B, axis=0)
+            for lever in levers:
+                claims = k.sum(axis=2) * float(lever.get("amount")) * self.in_scope_zone(lever.scope)
+                self.ledger.pay(lever.id, claims, zone)
+
+    def pay_rd_subsidies(self) -> None:
+        f = self.state.firms
+        for lever in self.ledger.active_of_kind("rd_subsidy"):
+            elig = self.eligible(lever.get("eligible"), lever.scope) & (f.rd_real > 0)
+            claims = float(lever.get("rate")) * f.rd_real * f.revenue * 1e6 / 12.0 * elig
+            self.ledger.pay(lever.id, claims, f.zone)
+
+    # --- certification, listing, upgrades ---------------------------------------------------------------------
+    def _calibrate_applications(self) -> None:
+        """Set each run's yearly application probability so that the first year's expected certifications
+        equal the base year's (`hte_certified_base_year`), from the eligible pool the run starts with.
+        Without that fact, the prior `hte_apply_rate` is used."""
+        s, f = self.state, self.state.firms
+        prior = s.params["hte_apply_rate"]
+        flow = s.quantities.get("hte_certified_base_year")
+        if flow is None:
+            s.hte_apply_year = prior.copy()
+            return
+        eligible = f.alive & self._eligible_now()
+        pool = (eligible & ~f.hte).sum(axis=1)
+        due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)
+        needed = flow / s.params["hte_pass_rate"] - s.params["hte_renew_apply"] * due
+        s.hte_apply_year = np.clip(needed / np.maximum(pool, 1), 0.01, 1.0)
+        s.calibration_gap = np.maximum(needed - pool, 0.0)
+
+    def _eligible_now(self) -> np.ndarray:
+        f = self.state.firms
+        crit = mech.hte_criteria_except_rd(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
+                                           f.capability, f.growth_pts)
+        return crit & (f.rd_reported >= mech.rd_threshold(f.revenue))
+
+    def certification_round(self, m: int) -> None:
+        """An HTE round: eligible firms apply (more when an award is on offer), a share pass; certificates
+        run 36 months; holders re-apply in their last year. Awards are paid within the lever's budget."""
+        f, p, s = self.state.firms, self.p, self.state
+        u = self.streams.monthly(3 * self.C).reshape(self.B, 3, self.C)
+        eligible = f.alive & self._eligible_now()
+        new_cand = eligible & ~f.hte
+        renew_cand = eligible & f.hte & (f.hte_expiry - m <= 12)
+        at = np.nonzero(new_cand | renew_cand)  # applicants are few: work on them only
+        run = at[0]
+        levers = self.ledger.active_of_kind("hte_award")
+        scopes = [self.firm_in_scope(lever.scope)[at] for lever in levers]
+        award_new = sum((sc * float(lv.get("amount_new")) for lv, sc in zip(levers, scopes, strict=True)),
+                        np.zeros(run.size))
+        award_renew = sum((sc * float(lv.get("amount_renewal")) for lv, sc in zip(levers, scopes, strict=True)),
+                          np.zeros(run.size))
+        rev, ever, renewing = f.revenue[at], f.hte_ever[at], renew_cand[at]
+        sub = {k: v[run, 0] for k, v in p.items()}
+        n_rounds = len(self.rounds)
+        p_new = mech.apply_probability(s.hte_apply_year[run], n_rounds, np.where(ever, award_renew, award_new),
+                                       rev, sub)
+        p_renew = mech.apply_probability(s.params["hte_renew_apply"][run], n_rounds, award_renew, rev, sub)
+        ua, up = u[:, 0][at], u[:, 1][at]
+        cert_c = (ua < np.where(renewing, p_renew, p_new)) & (up < sub["hte_pass_rate"])
+        first_c, again_c = cert_c & ~ever, cert_c & ever
+        cert = np.zeros((self.B, self.C), bool)
+        cert[at] = cert_c
+        first = np.zeros_like(cert)
+        first[at] = first_c
+        again = cert & ~first
+        self.flows["hte_new"] += self.zcount(first)
+        self.flows["hte_renewed"] += self.zcount(again)
+        f.hte |= cert
+        f.hte_ever |= cert
+        f.hte_expiry[cert] = m + mech.HTE_VALID_MONTHS
+        for lever, scope in zip(levers, scopes, strict=True):
+            claims = np.zeros((self.B, self.C))
+            claims[at] = (first_c * float(lever.get("amount_new")) + again_c * float(lever.get("amount_renewal"))) \
+                * scope
+            self.ledger.pay(lever.id, claims, f.zone, order=u[:, 2])
+
+    def tech_sme_listing(self, m: int) -> None:
+        f = self.state.firms
+        u = self.streams.monthly(self.C).reshape(self.B, self.C)
+        ok = mech.tech_sme_qualifies(f.employees, f.revenue, f.tech_share, f.rd_reported, f.inventions, f.other_ip)
+        f.tech_sme = f.alive & ok & (u < self.p["tech_sme_list_prob"])
+
+    def upgrade_applications(self, env: simpy.Environment, m: int) -> None:
+        """Yearly: each zone's chance of moving up a level is logistic in its readiness; the decision takes
+        effect after the review delay (candidate → provincial, municipal → provincial, provincial → national)."""
+        s, p = self.state, self.state.params
+        u = self.streams.monthly64(self.Z)
+        hte_z = self.zcount(s.firms.hte)
+        out_z = self.zsum(s.firms.revenue * s.firms.alive) / 100.0
+        lv = s.zone_level
+        r_nat = mech.readiness(hte_z, out_z, s.refs["national_hte"][:, None], s.refs["national_output"][:, None])
+        r_entry = mech.readiness(hte_z, out_z, s.refs["entry_hte"][:, None], s.refs["entry_output"][:, None])
+        base = p["upgrade_base_rate"][:, None]
+        slope = p["upgrade_slope"][:, None]
+        prob = np.select([lv == PROVINCIAL, lv == MUNICIPAL, lv == CANDIDATE],
+                         [mech.upgrade_probability(r_nat, base, slope),
+                          mech.upgrade_probability(r_entry, base, slope),
+                          mech.upgrade_probability(r_entry, p["establish_base_rate"][:, None], slope)], 0.0)
+        new_level = np.select([lv == PROVINCIAL, lv == MUNICIPAL, lv == CANDIDATE], [NATIONAL, PROVINCIAL,
+                                                                                     PROVINCIAL], lv)
+        approved = (u < prob) & ~s.zone_pending & (new_level != lv)
+        if not approved.any():
+            return
+        s.zone_pending |= approved
+
+        def decide() -> None:
+            s.zone_level = np.where(approved, new_level, s.zone_level).astype(np.int8)
+            s.zone_pending &= ~approved
+            self.firm_official = self.per_firm(self.official_zones())
+
+        self._after(env, m, int(self.sc.cal("upgrade_review_months")), 0.6, decide)
+
+    # --- year end -----------------------------------------------------------------------------------------
+    def recognition(self) -> None:
+        """Yearly level recognition of incubators (criteria of DOMAIN §4) and of municipal institutions."""
+        inc, s, p = self.state.incubators, self.state, self.state.params
+        u = self.streams.monthly64(self.I + self.Z * 2)
+        occupancy = self.zcount(s.firms.tenant) / np.maximum(self.incubator_places(), 1e-9)
+        occ = np.take_along_axis(occupancy, inc.zone.astype(np.int64), axis=1)
+        ui = u[:, : self.I]
+        real = inc.alive & ~inc.maker_space
+        to_prov = real & (inc.level == 1) & (inc.months >= 24) & (inc.area >= 5000) & (occ >= 0.6) \
+            & (ui < p["recognition_provincial"][:, None])
+        to_nat = real & (inc.level == 2) & (inc.months >= 36) & (inc.area >= 10000) & (occ >= 0.75) \
+            & (ui < p["recognition_national"][:, None])
+        inc.level = np.where(to_nat, 3, np.where(to_prov, 2, inc.level)).astype(np.int8)
+        for lever in self.ledger.active_of_kind("incubator_subsidy"):
+            scope = np.take_along_axis(self.in_scope_zone(lever.scope), inc.zone.astype(np.int64), axis=1)
+            claims = (to_prov * float(lever.get("award_provincial")) + to_nat * float(lever.get("award_national")))
+            self.ledger.pay(lever.id, claims * scope, inc.zone)
+        municipal = s.institutions[:, :, [ENG, TECH], 0]
+        uz = u[:, self.I:].reshape(self.B, self.Z, 2)
+        up = stats.binom.ppf(uz, municipal, p["institution_recognition"][:, None, None]).astype(np.int64)
+        s.institutions[:, :, [ENG, TECH], 0] -= up
+        s.institutions[:, :, [ENG, TECH], 1] += up
+
+    def snapshot(self, m: int) -> None:
+        year_end = self.month_of_year(m) == 12
+        if year_end:
+            self.recognition()
+        self._record(m, take_flows=year_end)
+
+    def _record(self, m: int, take_flows: bool = True) -> None:
+        idx = self.snap_index[m]
+        self.snapshots[:, idx] = self.fields(take_flows)
+        self.zone_levels[:, idx] = self.state.zone_level
+        if self.check:
+            self.check_invariants(idx, m)
+        if take_flows:
+            for v in self.flows.values():
+                v[:] = 0.0
+
+    def fields(self, take_flows: bool) -> np.ndarray:
+        """The per-zone sums of `sim.indicators.FIELDS`, shape (runs, zones, fields)."""
+        s, f, inc = self.state, self.state.firms, self.state.incubators
+        a = f.alive
+        rev = f.revenue * a
+        va = rev * self.va_ratio
+        above = a & (f.revenue >= mech.ABOVE_SIZE_REVENUE)
+        hte = f.hte & a
+        real_inc = ~inc.maker_space
+        fiscal = self.ledger.take_zone_flow() if take_flows else self.ledger.zone_flow.copy()
+        values = {
+            "firms": self.zcount(a), "hte": self.zcount(hte), "tech_sme": self.zcount(f.tech_sme & a),
+            "firms_over_100m": self.zcount(a & (f.revenue >= 100.0)),
+            "hte_over_1bn": self.zcount(hte & (f.revenue >= 1000.0)),
+            "hte_over_10bn": self.zcount(hte & (f.revenue >= 10000.0)), "above_size": self.zcount(above),
+            "output": self.zsum(rev) / 100.0, "value_added": self.zsum(va) / 100.0,
+            "above_size_va": self.zsum(va * above) / 100.0,
+            "hightech_va": self.zsum(va * above * f.hightech_industry) / 100.0,
+            "sei_va": self.zsum(va * f.strategic_emerging) / 100.0,
+            "rd_real": self.zsum(f.rd_real * rev) / 100.0, "rd_reported": self.zsum(f.rd_reported * rev) / 100.0,
+            "invention_patents": self.zsum(f.inventions * a), "population": s.zone_population,
+            "incubators": self.isum(real_inc), "incubators_national": self.isum(real_inc & (inc.level == 3)),
+            "incubators_provincial_plus": self.isum(real_inc & (inc.level >= 2)),
+            "incubator_area": self.isum(inc.area * real_inc), "incubator_tenants": self.zcount(f.tenant & a),
+            "maker_spaces": self.isum(inc.maker_space),
+            "eng_centres_prov": s.institutions[:, :, ENG, 1], "tech_centres_prov": s.institutions[:, :, TECH, 1],
+            "new_rd_institutions": s.institutions[:, :, NEW_RD, :].sum(axis=2),
+            "platforms": s.institutions[:, :, PLATFORM, :].sum(axis=2),
+            "institutions": s.institutions.sum(axis=(2, 3)),
+            **self.flows, "fiscal_cost": fiscal / 1e4,
+        }
+        out = np.empty((self.B, self.Z, len(FIELDS)))
+        for name, i in FIELD_INDEX.items():
+            out[:, :, i] = values[name]
+        return out
+
+    def check_invariants(self, idx: int, m: int) -> None:
+        """Stop on the first run that breaks a rule of the model, naming its index and seed for replay."""
+        snap = self.snapshots[:, idx]
+        f = self.state.firms
+        bad: dict[int, str] = {}
+
+        def flag(mask: np.ndarray, what: str) -> None:
+            for b in np.flatnonzero(mask):
+                bad.setdefault(int(b), what)
+
+        flag(~np.isfinite(snap).all(axis=(1, 2)), "a NaN or infinite indicator")
+        flag((snap < -1e-9).any(axis=(1, 2)), "a negative count or amount")
+        flag((snap[:, :, FIELD_INDEX["hte"]] > snap[:, :, FIELD_INDEX["firms"]] + 1e-9).any(axis=1),
+             "more HTEs than living firms")
+        flag((f.hte & (f.hte_expiry < m)).any(axis=1), "a certificate valid past its 36 months")
+        flag(self.overflow > 0, "more firms or incubators than the scenario's capacity (raise the counts' bounds)")
+        if idx > 0 and self.month_of_year(m) == 12:
+            prev = max(i for i, (_, mo, mm) in enumerate(self.times) if mo == 12 and mm < m)
+            d_firms = snap[:, :, FIELD_INDEX["firms"]].sum(1) - self.snapshots[:, prev, :, FIELD_INDEX["firms"]].sum(1)
+            net = snap[:, :, FIELD_INDEX["entries"]].sum(1) - snap[:, :, FIELD_INDEX["exits"]].sum(1)
+            flag(np.abs(d_firms - net) > 1e-6, "entries - exits differs from the change in the firm stock")
+            year = (m - 1) // 12
+            ledger = self.ledger.by_year[:, year].sum(axis=1) / 1e4
+            flag(np.abs(snap[:, :, FIELD_INDEX["fiscal_cost"]].sum(1) - ledger) > 1e-6 * (1 + ledger),
+                 "fiscal cost differs from the sum of payments")
+        if bad:
+            b, what = min(bad.items())
+            run = int(self.runs[b])
+            raise RunError([Problem(self.sc.path or self.sc.id, None, None, f"run {run}",
+                                    f"{what} in month {m}",
+                                    "a run that keeps the model's invariants",
+                                    f"replay it with: zonesim run {self.sc.path} --seed {self.seed} --only-run {run}")])
+
+
+def run_batch(scenario: Scenario, seed: int, runs: np.ndarray) -> BatchResult:
+    """Simulate runs `runs` of `scenario` (all at once) and return their snapshots."""
+    return BatchSim(scenario, seed, runs).run()

@@ -1,0 +1,126 @@
+"""What the model measures: raw per-zone sums (fields) and the indicators planners' targets are written in.
+
+Every indicator is a ratio of two per-zone sums (or one sum), so that it aggregates correctly over any set
+of zones: the R&D intensity of all zones is total R&D over total GDP, not the mean of zone intensities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Per-zone sums recorded at every snapshot (statistical year end, or a target's month).
+FIELDS: tuple[str, ...] = (
+    "firms",                 # living firms
+    "hte",                   # firms holding a valid high-tech enterprise certificate
+    "tech_sme",              # firms on this year's technology-based SME list
+    "firms_over_100m",       # firms with annual revenue >= 100M RMB (收入超亿元企业)
+    "hte_over_1bn",          # HTEs with revenue >= 1bn RMB (十亿级高新技术明星企业)
+    "hte_over_10bn",         # HTEs with revenue >= 10bn RMB (百亿级高新技术领军企业)
+    "above_size",            # firms with revenue >= 20M RMB (规上)
+    "output",                # total revenue, 亿元 (industrial output proxy)
+    "value_added",           # value added, 亿元 (= zone GDP proxy)
+    "above_size_va",         # value added of above-size firms, 亿元
+    "hightech_va",           # value added of above-size firms in high-tech industries, 亿元
+    "sei_va",                # value added of firms in strategic emerging industries, 亿元
+    "rd_real",               # real R&D spending, 亿元
+    "rd_reported",           # reported R&D spending (incl. relabelling), 亿元
+    "invention_patents",     # stock of invention patents held
+    "population",            # resident population (people), for per-10,000 figures
+    "incubators",            # technology business incubators (科技企业孵化器)
+    "incubators_national",
+    "incubators_provincial_plus",
+    "incubator_area",        # m²
+    "incubator_tenants",     # firms in incubation (在孵企业)
+    "maker_spaces",          # maker spaces (众创空间)
+    "eng_centres_prov",      # engineering technology research centres, provincial level or above
+    "tech_centres_prov",     # enterprise technology centres, provincial level or above
+    "new_rd_institutions",   # new-type R&D institutions (any level)
+    "platforms",             # public technology service platforms (any level)
+    "institutions",          # all R&D institutions
+    "entries",               # firms entered during the year (flow)
+    "exits",                 # firms exited during the year (flow)
+    "hte_new",               # first certifications during the year (flow)
+    "hte_renewed",           # re-certifications during the year (flow)
+    "hte_lapsed",            # certificates that expired unrenewed, or whose firm exited, during the year
+    "fiscal_cost",           # all levers' payments during the year, 万元 (10k RMB)
+)
+FIELD_INDEX = {name: i for i, name in enumerate(FIELDS)}
+#: Fields that are flows over the year rather than stocks at its end.
+FLOW_FIELDS = ("entries", "exits", "hte_new", "hte_renewed", "hte_lapsed", "fiscal_cost")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    numerator: str
+    denominator: str | None
+    scale: float
+    unit: str
+    zh: str
+    en: str
+
+    def is_ratio(self) -> bool:
+        return self.denominator is not None
+
+
+def _count(name: str, zh: str, en: str, unit: str = "家") -> Indicator:
+    return Indicator(name, name, None, 1.0, unit, zh, en)
+
+
+INDICATORS: dict[str, Indicator] = {
+    i.name: i
+    for i in (
+        _count("firms", "企业数", "Firms"),
+        _count("hte", "高新技术企业数", "High-tech enterprises (HTE)"),
+        _count("tech_sme", "科技型中小企业数", "Technology-based SMEs"),
+        _count("firms_over_100m", "收入超亿元企业数", "Firms with revenue > 100M RMB"),
+        _count("hte_over_1bn", "十亿级高新技术企业数", "HTEs with revenue >= 1bn RMB"),
+        _count("hte_over_10bn", "百亿级高新技术企业数", "HTEs with revenue >= 10bn RMB"),
+        _count("above_size", "规模以上企业数", "Above-designated-size firms"),
+        Indicator("output", "output", None, 1.0, "亿元", "工业总产值", "Industrial output"),
+        Indicator("value_added", "value_added", None, 1.0, "亿元", "工业增加值", "Value added"),
+        Indicator("gdp", "value_added", None, 1.0, "亿元", "园区生产总值", "Zone GDP (value added)"),
+        Indicator("rd_reported", "rd_reported", None, 1.0, "亿元", "R&D经费内部支出", "R&D spending (reported)"),
+        Indicator("rd_real", "rd_real", None, 1.0, "亿元", "实际R&D支出", "R&D spending (real)"),
+        Indicator("rd_to_gdp", "rd_reported", "value_added", 1.0, "比例", "R&D经费占GDP比重",
+                  "R&D spending / GDP"),
+        Indicator("hightech_va_share", "hightech_va", "above_size_va", 1.0, "比例",
+                  "高技术产业增加值占规上工业增加值比重", "High-tech industry share of above-size value added"),
+        Indicator("sei_va_share", "sei_va", "value_added", 1.0, "比例",
+                  "战略性新兴产业增加值占GDP比重", "Strategic emerging industries' share of GDP"),
+        _count("invention_patents", "发明专利拥有量", "Invention patents held", "件"),
+        Indicator("patents_per_10k", "invention_patents", "population", 1e4, "件/万人",
+                  "每万人发明专利拥有量", "Invention patents per 10,000 people"),
+        _count("population", "常住人口", "Population", "人"),
+        _count("incubators", "科技企业孵化器数", "Technology business incubators"),
+        _count("incubators_national", "国家级科技企业孵化器数", "National-level incubators"),
+        _count("incubators_provincial_plus", "省级以上科技企业孵化器数", "Provincial-or-higher incubators"),
+        Indicator("incubator_area", "incubator_area", None, 1.0, "平方米", "孵化场地面积", "Incubator floor area"),
+        _count("incubator_tenants", "在孵企业数", "Firms in incubation"),
+        _count("maker_spaces", "众创空间数", "Maker spaces"),
+        _count("eng_centres_prov", "省级以上工程技术研究中心数", "Provincial+ engineering technology research centres"),
+        _count("tech_centres_prov", "省级以上企业技术中心数", "Provincial+ enterprise technology centres"),
+        _count("new_rd_institutions", "新型研发机构数", "New-type R&D institutions"),
+        _count("platforms", "公共技术服务平台数", "Public technology service platforms"),
+        _count("institutions", "研发机构数", "R&D institutions"),
+        _count("entries", "新进入企业数", "Firm entries in the year"),
+        _count("exits", "退出企业数", "Firm exits in the year"),
+        _count("hte_new", "首次认定高企数", "First HTE certifications in the year"),
+        _count("hte_renewed", "重新认定高企数", "HTE re-certifications in the year"),
+        _count("hte_lapsed", "失效高企数", "HTE certificates lapsed in the year"),
+        Indicator("fiscal_cost", "fiscal_cost", None, 1.0, "万元", "财政支出(政策)", "Fiscal cost of levers"),
+    )
+}
+
+#: Region-level counts of zones, computed from zone levels rather than from per-zone sums.
+ZONE_COUNT_INDICATORS: dict[str, Indicator] = {
+    "zones": Indicator("zones", "", None, 1.0, "家", "高新区数量", "High-tech zones"),
+    "zones_national": Indicator("zones_national", "", None, 1.0, "家", "国家级高新区数量", "National high-tech zones"),
+    "zones_provincial": Indicator("zones_provincial", "", None, 1.0, "家", "省级高新区数量",
+                                  "Provincial high-tech zones"),
+}
+
+ALL_INDICATORS: dict[str, Indicator] = {**INDICATORS, **ZONE_COUNT_INDICATORS}
+
+for _ind in INDICATORS.values():
+    assert _ind.numerator in FIELD_INDEX and (_ind.denominator is None or _ind.denominator in FIELD_INDEX)

@@ -1,0 +1,197 @@
+"""The model's rules as pure, vectorised functions over (runs, agents) arrays.
+
+Each function takes arrays and the run's parameters and returns new values; none keeps state, none loops over
+agents. Sources and assumptions for every number are in docs/model.md (section "Details").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special, stats
+
+# --- the 2016 HTE rules (国科发火〔2016〕32号), DOMAIN §1 -------------------------------------------------------
+HTE_MIN_AGE_MONTHS = 12
+HTE_TECH_STAFF_MIN = 0.10
+HTE_HIGHTECH_REVENUE_MIN = 0.60
+HTE_SCORE_MIN = 70.0
+HTE_VALID_MONTHS = 36
+#: R&D / sales thresholds by revenue band (M RMB): <= 50 → 5%, 50–200 → 4%, > 200 → 3%.
+HTE_RD_BANDS = ((50.0, 0.05), (200.0, 0.04), (np.inf, 0.03))
+#: Corporate income tax: 25% standard, 15% for HTEs, for the 3 years of a certificate.
+TAX_CUT = 0.10
+
+# --- technology-based SME rules (2017), DOMAIN §2 ------------------------------------------------------------
+SME_MAX_STAFF = 500
+SME_MAX_REVENUE = 200.0  # M RMB
+SME_SCORE_MIN = 60.0
+
+ABOVE_SIZE_REVENUE = 20.0  # M RMB, 规上 threshold (DOMAIN §3)
+GRADUATION_REVENUE = 10.0  # M RMB, incubator graduation by revenue (DOMAIN §4)
+MAX_TENANCY_MONTHS = 48
+MAX_ENTRY_AGE_MONTHS = 24
+
+
+def monthly_from_yearly(p_year: np.ndarray | float) -> np.ndarray:
+    """Monthly probability with the same yearly total: 1 - (1 - p)^(1/12)."""
+    return -np.expm1(np.log1p(-np.clip(p_year, 0.0, 0.999999)) / 12.0)
+
+
+def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson counts by inverse CDF from one uniform each, so a count never shifts other draws.
+
+    Exact up to 3 events for lam < 1 (the mass beyond is below 2e-2 of lam^4), a rounded normal for larger
+    means; the mean is preserved in both regimes. Most firms draw 0 in a month, so everything past the first
+    comparison is computed only where u exceeds P(0).
+    """
+    lam = np.asarray(lam, dtype=np.float32)
+    u = np.asarray(u, dtype=np.float32)
+    e = np.exp(-lam)
+    k = np.zeros(lam.shape, dtype=np.float32)
+    hit = np.flatnonzero(u > e)
+    if hit.size == 0:
+        return k
+    lh, uh, eh = lam.ravel()[hit], u.ravel()[hit], e.ravel()[hit]
+    c1 = eh * (1.0 + lh)
+    c2 = c1 + eh * lh * lh * 0.5
+    small = 1.0 + (uh > c1) + (uh > c2)
+    z = special.ndtri(np.clip(uh, 1e-7, 1 - 1e-7)).astype(np.float32)
+    large = np.maximum(0.0, np.floor(lh + np.sqrt(lh) * z + 0.5))
+    k.ravel()[hit] = np.where(lh < 1.0, small, large)
+    return k
+
+
+def poisson_exact(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Exact Poisson inverse CDF, for the few counts per zone per month (entries, new incubators)."""
+    return stats.poisson.ppf(np.clip(u, 0, 1 - 1e-12), np.maximum(lam, 0.0)).astype(np.int64)
+
+
+# --- firm life ----------------------------------------------------------------------------------------------
+
+def exit_hazard_year(age_months: np.ndarray, revenue: np.ndarray, peak: np.ndarray, old: np.ndarray,
+                     size_elasticity: np.ndarray) -> np.ndarray:
+    """Yearly exit hazard by age (DOMAIN §3: 8–12% in years 2–4, peak through year 7, 3–5% after 10), lower
+    for larger firms: × (revenue / 10M)^-e, capped at 1.5× the peak."""
+    years = age_months / 12.0
+    young = np.where(years < 1.0, 0.7 * peak, peak)
+    decline = peak + (old - peak) * np.clip((years - 7.0) / 3.0, 0.0, 1.0)
+    base = np.where(years < 7.0, young, decline)
+    size = np.power(np.maximum(revenue, 0.1) / 10.0, -size_elasticity)
+    return np.minimum(base * size, 1.5 * peak)
+
+
+def laplace_growth(u: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Annual log growth ~ Laplace(mean, sigma/√2) by inverse CDF (DOMAIN §3), clipped to ±3 log points."""
+    b = sigma / np.sqrt(2.0)
+    d = np.clip(u, 1e-6, 1 - 1e-6) - 0.5
+    g = mean - b * np.sign(d) * np.log1p(-2.0 * np.abs(d))
+    return np.clip(g, -3.0, 3.0)
+
+
+def growth_mean_and_sigma(revenue: np.ndarray, rd_real: np.ndarray, rd_median: np.ndarray, p: dict) -> tuple:
+    """Firm-specific mean (R&D effect, assumed) and spread falling with size: σ0 (S/10M)^-β (DOMAIN §3)."""
+    rd_term = np.where(rd_real > 0, np.log(np.maximum(rd_real, 1e-6) / rd_median), 0.0)
+    mean = p["growth_mean"] + p["rd_growth_effect"] * np.clip(rd_term, -3.0, 3.0)
+    sigma = p["growth_sigma0"] * np.power(np.maximum(revenue, 0.1) / 10.0, -p["growth_size_beta"])
+    return mean, np.clip(sigma, 0.02, 1.5)
+
+
+# --- R&D and certification ----------------------------------------------------------------------------------
+
+def rd_threshold(revenue: np.ndarray) -> np.ndarray:
+    """The HTE R&D intensity threshold for a firm's revenue band."""
+    return np.where(revenue <= 50.0, 0.05, np.where(revenue <= 200.0, 0.04, 0.03)).astype(np.float32)
+
+
+def growth_points(growth_ratio: np.ndarray) -> np.ndarray:
+    """Innovation-score growth points (≤ 20): band midpoints of the 2016 rules' 35/25/15/5% steps."""
+    g = growth_ratio - 1.0
+    return np.select([g >= 0.35, g >= 0.25, g >= 0.15, g >= 0.05], [18.0, 13.0, 8.0, 3.0], 0.0).astype(np.float32)
+
+
+def ip_points(inventions: np.ndarray, other_ip: np.ndarray) -> np.ndarray:
+    """IP points (≤ 30) of the 2016 grid: technical advancement and core role (≤ 16, taken as 10 for any
+    IP), self-developed (6), and count (≤ 8: 8 per invention patent, 1.6 per other right). The split of the
+    first two is an assumption; one invention patent or five other rights earn 24, as in the grid."""
+    count = np.minimum(8.0, 8.0 * inventions + 1.6 * other_ip)
+    return np.where((inventions + other_ip) > 0, np.minimum(30.0, 16.0 + count), 0.0)
+
+
+def hte_criteria_except_rd(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech_share: np.ndarray,
+                           hightech_share: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray) -> np.ndarray:
+    """Every 2016 HTE criterion but the R&D intensity one: age ≥ 1 year, core IP, tech staff ≥ 10%,
+    high-tech revenue ≥ 60%, innovation score > 70 (IP + transfer/management capability + growth)."""
+    has_ip = (inventions >= 1) | (other_ip >= 4)
+    score = ip_points(inventions, other_ip) + capability + growth_pts
+    return ((age >= HTE_MIN_AGE_MONTHS) & has_ip & (tech_share >= HTE_TECH_STAFF_MIN)
+            & (hightech_share >= HTE_HIGHTECH_REVENUE_MIN) & (score > HTE_SCORE_MIN))
+
+
+def rd_decision(rd_propensity: np.ndarray, is_hte: np.ndarray, subsidy_rate: np.ndarray, voucher_intensity: np.ndarray,
+                p: dict) -> np.ndarray:
+    """Real R&D intensity: the firm's own propensity, +~10% while certified (Chen et al. 2021), plus the
+    additionality of subsidies: R = R0 (1 + α s) for a subsidy rate s, and α × voucher/revenue for vouchers."""
+    rd = rd_propensity * (1.0 + p["hte_real_rd_uplift"] * is_hte)
+    rd = rd * np.maximum(0.0, 1.0 + p["subsidy_additionality"] * subsidy_rate)
+    return np.clip(rd + p["subsidy_additionality"] * voucher_intensity * (rd_propensity > 0), 0.0, 0.6)
+
+
+def reported_rd(rd_real: np.ndarray, revenue: np.ndarray, wants_hte: np.ndarray, relabeller: np.ndarray,
+                relabel_max: np.ndarray) -> np.ndarray:
+    """Bunching: a firm that wants the certificate and is within reach of its band's threshold relabels
+    spending up to the threshold, never more than `relabel_max` of what it reports (Chen et al. 2021)."""
+    thr = rd_threshold(revenue)
+    reachable = (rd_real < thr) & (rd_real >= thr * (1.0 - relabel_max)) & (rd_real > 0)
+    return np.where(reachable & wants_hte & relabeller, thr, rd_real).astype(np.float32)
+
+
+def apply_probability(base_year_prob: np.ndarray, rounds_per_year: int, award: np.ndarray, revenue: np.ndarray,
+                      p: dict) -> np.ndarray:
+    """Per-round application probability: the yearly base rate spread over the rounds, raised by the cash
+    award relative to the tax benefit it adds to: × (1 + award / tax benefit)^elasticity (DOMAIN §1)."""
+    tax_benefit = np.maximum(TAX_CUT * 3.0 * p["profit_margin"] * revenue * 1e6, 20_000.0)  # RMB
+    factor = np.power(1.0 + award / tax_benefit, p["hte_award_elasticity"])
+    yearly = np.minimum(1.0, base_year_prob * factor)
+    return -np.expm1(np.log1p(-np.minimum(yearly, 0.999999)) / rounds_per_year)
+
+
+def tech_sme_qualifies(employees: np.ndarray, revenue: np.ndarray, tech_share: np.ndarray, rd_rep: np.ndarray,
+                       inventions: np.ndarray, other_ip: np.ndarray) -> np.ndarray:
+    """2017 tech-SME self-assessment: ≤ 500 staff, revenue ≤ 200M, score ≥ 60 with non-zero tech points."""
+    tech_pts = np.select([tech_share >= 0.30, tech_share >= 0.25, tech_share >= 0.20, tech_share >= 0.15,
+                          tech_share >= 0.10], [20.0, 16.0, 12.0, 8.0, 4.0], 0.0)
+    rd_pts = np.select([rd_rep >= 0.06, rd_rep >= 0.05, rd_rep >= 0.04, rd_rep >= 0.03, rd_rep >= 0.02],
+                       [50.0, 40.0, 30.0, 20.0, 10.0], 0.0)
+    ip_pts = np.where(inventions >= 1, 30.0, np.minimum(24.0, 6.0 * other_ip))
+    return ((employees <= SME_MAX_STAFF) & (revenue <= SME_MAX_REVENUE) & (tech_pts > 0)
+            & (tech_pts + rd_pts + ip_pts >= SME_SCORE_MIN))
+
+
+# --- zones ----------------------------------------------------------------------------------------------------
+
+def readiness(hte: np.ndarray, output: np.ndarray, hte_ref: np.ndarray, output_ref: np.ndarray) -> np.ndarray:
+    """A zone's readiness for the next level: mean log-ratio of its HTEs and output to the median zone of
+    that level in the base year (0 = as strong as a typical zone of the level above)."""
+    r = 0.5 * np.log(np.maximum(hte, 0.5) / np.maximum(hte_ref, 0.5)) \
+        + 0.5 * np.log(np.maximum(output, 1e-3) / np.maximum(output_ref, 1e-3))
+    return np.clip(r, -5.0, 5.0)
+
+
+def upgrade_probability(r: np.ndarray, base_rate: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """Yearly chance of approval: logistic in readiness, equal to the base rate at readiness 0 (DOMAIN §6)."""
+    return special.expit(special.logit(np.clip(base_rate, 1e-6, 1 - 1e-6)) + slope * r)
+
+
+def lognormal_fit(n: float, total: float, share_over: float, level: float) -> tuple[float, float]:
+    """(mu, sigma) of a lognormal that puts `share_over` of `n` firms above `level` and sums to `total`.
+
+    Solves P(X > level) = share_over and n E[X] = total. When no lognormal matches both (the count is too
+    high for the total), the smallest sigma matching the count is used and the total is met by rescaling.
+    """
+    share_over = float(np.clip(share_over, 1e-4, 0.9))
+    z = float(special.ndtri(1.0 - share_over))
+    gap = np.log(level) - np.log(max(total / max(n, 1.0), 1e-9))
+    disc = z * z - 2.0 * gap
+    sigma = z + np.sqrt(disc) if disc > 0 else max(z, 0.5)
+    sigma = float(np.clip(sigma, 0.5, 3.5))
+    mu = float(np.log(level) - sigma * z)
+    return mu, sigma

@@ -1,0 +1,264 @@
+"""The Monte Carlo runner: batches of runs over worker processes, reduced to per-run tables as they finish.
+
+Reproducibility: run k's numbers depend only on (scenario, seed, k) — see `sim.rng` — and the runner stores
+results by run index, so the same seed gives the same table for any number of workers or batch size. The
+default number of runs is adaptive but checked only at fixed milestones (every 500 runs), never at batch
+boundaries, so it too is the same whatever the batching.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine import BatchResult, run_batch, snapshot_times
+from sim.indicators import ALL_INDICATORS, INDICATORS
+from sim.scenario import Scenario
+from sim.stats import wilson
+from sim.targets import evaluate, indicator_series, per_zone_series, target_series
+
+MILESTONE = 500
+DEFAULT_MAX_RUNS = 2500  # 2,401 runs bound the 95% Wilson half-width by 2 points at any probability
+DEFAULT_HALF_WIDTH = 0.02
+
+
+@dataclass
+class Reduced:
+    """A batch reduced in its worker to what the summary, tables and plots need (no agents)."""
+
+    runs: np.ndarray                       # (B,)
+    indicators: dict[str, np.ndarray]      # name -> (B, S) over the official zones; "region_<name>" too
+    zone_values: np.ndarray                # (B, S, Z, n) per-zone indicator values (streamed to disk)
+    zone_levels: np.ndarray                # (B, S, Z)
+    target_values: np.ndarray              # (B, T)
+    target_hits: np.ndarray                # (B, T) bool
+    target_series: np.ndarray              # (B, T, S)
+    lever_costs: np.ndarray                # (B, Y, L) RMB
+    diagnostics: dict[str, np.ndarray]
+    firm_months: int
+    slot_months: int
+    seconds: float
+
+
+ZONE_INDICATORS = tuple(INDICATORS)
+
+
+def reduce_batch(scenario: Scenario, result: BatchResult, seconds: float) -> Reduced:
+    times = snapshot_times(scenario)
+    snaps, levels = result.snapshots, result.zone_levels
+    table: dict[str, np.ndarray] = {}
+    for name in ALL_INDICATORS:
+        table[name] = indicator_series(name, snaps, levels, "zones")
+        if name in INDICATORS:
+            table[f"region_{name}"] = indicator_series(name, snaps, levels, "region")
+    zone_values = np.stack([per_zone_series(n, snaps) for n in ZONE_INDICATORS], axis=3)
+    targets = scenario.targets
+    B, S = snaps.shape[:2]
+    values = np.full((B, len(targets)), np.nan)
+    hits = np.zeros((B, len(targets)), bool)
+    series = np.full((B, len(targets), S), np.nan)
+    for j, t in enumerate(targets):
+        if not t.modelled:
+            continue
+        values[:, j], hits[:, j] = evaluate(t, snaps, levels, times)
+        series[:, j] = target_series(t, snaps, levels, times)
+    return Reduced(result.runs, table, zone_values, levels, values, hits, series, result.lever_costs,
+                   result.diagnostics, result.firm_months, result.slot_months, seconds)
+
+
+def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Reduced:
+    """Simulate runs [start, stop) in one batch and reduce them (the unit of work of a worker)."""
+    t0 = time.perf_counter()
+    result = run_batch(scenario, seed, np.arange(start, stop))
+    return reduce_batch(scenario, result, time.perf_counter() - t0)
+
+
+@dataclass
+class Results:
+    """All runs of a scenario, by run index: what `summary()`, `write()` and the plots read."""
+
+    scenario: Scenario
+    seed: int
+    workers: int
+    batch_size: int
+    times: list[tuple[int, int, int]]
+    parts: list[Reduced] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    stopped_at: str = ""
+
+    def _cat(self, get: Callable[[Reduced], np.ndarray]) -> np.ndarray:
+        return np.concatenate([get(p) for p in self.parts], axis=0)
+
+    @property
+    def runs(self) -> int:
+        return int(sum(len(p.runs) for p in self.parts))
+
+    @property
+    def run_index(self) -> np.ndarray:
+        return self._cat(lambda p: p.runs)
+
+    def indicator(self, name: str) -> np.ndarray:
+        return self._cat(lambda p: p.indicators[name])
+
+    @property
+    def target_values(self) -> np.ndarray:
+        return self._cat(lambda p: p.target_values)
+
+    @property
+    def target_hits(self) -> np.ndarray:
+        return self._cat(lambda p: p.target_hits)
+
+    @property
+    def target_series(self) -> np.ndarray:
+        return self._cat(lambda p: p.target_series)
+
+    @property
+    def lever_costs(self) -> np.ndarray:
+        return self._cat(lambda p: p.lever_costs)
+
+    def diagnostic(self, name: str) -> np.ndarray:
+        return self._cat(lambda p: p.diagnostics[name])
+
+    @property
+    def firm_months(self) -> int:
+        return int(sum(p.firm_months for p in self.parts))
+
+    def all_hit(self) -> np.ndarray:
+        modelled = [j for j, t in enumerate(self.scenario.targets) if t.modelled]
+        return self.target_hits[:, modelled].all(axis=1)
+
+    def summary(self) -> list[dict]:
+        """One row a target — median and 5–95% band of its value, P(hit) with a 95% Wilson interval — and a
+        last row `ALL`, the probability that every modelled target is hit in the same run."""
+        n = self.runs
+        values, hits = self.target_values, self.target_hits
+        rows = []
+        for j, t in enumerate(self.scenario.targets):
+            row = {"target_id": t.id, "name": t.name, "name_en": t.name_en, "year": t.year, "month": t.month,
+                   "indicator": t.indicator, "kind": t.kind, "comparison": t.comparison, "threshold": t.threshold,
+                   "status": t.status, "runs": n}
+            if t.modelled:
+                v = values[:, j]
+                finite = v[np.isfinite(v)]
+                q = np.percentile(finite, [50, 5, 95]) if finite.size else [np.nan] * 3
+                k = int(hits[:, j].sum())
+                lo, hi = wilson(k, n)
+                row.update(median=float(q[0]), p05=float(q[1]), p95=float(q[2]), p_hit=k / n,
+                           p_hit_low=float(lo), p_hit_high=float(hi), hits=k)
+            else:
+                row.update(median=np.nan, p05=np.nan, p95=np.nan, p_hit=np.nan, p_hit_low=np.nan,
+                           p_hit_high=np.nan, hits=0)
+            rows.append(row)
+        k = int(self.all_hit().sum())
+        lo, hi = wilson(k, n)
+        rows.append({"target_id": "ALL", "name": "全部目标同时实现", "name_en": "All modelled targets hit",
+                     "year": max(t.year for t in self.scenario.targets), "month": 12, "indicator": "",
+                     "kind": "joint", "comparison": "", "threshold": np.nan, "status": "modelled", "runs": n,
+                     "median": np.nan, "p05": np.nan, "p95": np.nan, "p_hit": k / n, "p_hit_low": float(lo),
+                     "p_hit_high": float(hi), "hits": k})
+        return rows
+
+    def max_half_width(self) -> float:
+        rows = [r for r in self.summary() if r["status"] == "modelled"]
+        return max((r["p_hit_high"] - r["p_hit_low"]) / 2 for r in rows)
+
+    def write(self, out_dir: str, plots: bool = True) -> dict[str, str]:
+        from sim.outputs import write_results
+
+        return write_results(self, out_dir, plots=plots)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _context() -> mp.context.BaseContext:
+    return mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
+
+
+def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, workers: int | None = None,
+                 batch_size: int | None = None, progress: bool = False, half_width: float = DEFAULT_HALF_WIDTH,
+                 max_runs: int = DEFAULT_MAX_RUNS, sink: Callable[[Reduced], None] | None = None,
+                 only_runs: list[int] | None = None) -> Results:
+    """Monte Carlo of a scenario.
+
+    runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
+    95% interval is within ±`half_width` (at most `max_runs`). workers: processes (default: all cores).
+    batch_size: runs simulated together in one process (default: up to 100, so that agent arrays stay
+    within a few hundred MB). sink: called with each batch's reduced results in run order (e.g. to stream
+    per-zone values to disk). only_runs: simulate just these run indices (to replay one run).
+    """
+    workers = workers or default_workers()
+    t0 = time.perf_counter()
+    results = Results(scenario, seed, workers, 0, snapshot_times(scenario))
+    if only_runs is not None:
+        plan = [sorted(set(int(r) for r in only_runs))]
+    elif runs is not None:
+        plan = [list(range(runs))]
+    else:
+        plan = [list(range(s, min(s + MILESTONE, max_runs))) for s in range(0, max_runs, MILESTONE)]
+    batch = batch_size or max(1, min(100, -(-len(plan[0]) // workers)))
+    results.batch_size = batch
+    bar = _progress(len(plan[0]), scenario.id) if progress else None
+    executor = ProcessPoolExecutor(workers, mp_context=_context()) if workers > 1 else None
+    try:
+        for n_chunk, chunk in enumerate(plan):
+            if bar is not None and n_chunk > 0:
+                bar.total += len(chunk)
+                bar.refresh()
+            ranges = _contiguous(chunk, batch)
+            if executor is None:
+                parts = (simulate_runs(scenario, seed, a, b) for a, b in ranges)
+            else:
+                futures = [executor.submit(simulate_runs, scenario, seed, a, b) for a, b in ranges]
+                parts = (f.result() for f in futures)
+            for part in parts:  # in run order, whatever order the workers finish in
+                results.parts.append(part)
+                if sink is not None:
+                    sink(part)
+                if bar is not None:
+                    bar.update(len(part.runs))
+            if runs is None and only_runs is None:
+                if results.max_half_width() <= half_width:
+                    results.stopped_at = f"all 95% intervals within ±{half_width:.0%} after {results.runs} runs"
+                    break
+        else:
+            if runs is None and only_runs is None:
+                results.stopped_at = f"reached the cap of {max_runs} runs"
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    results.wall_seconds = time.perf_counter() - t0
+    return results
+
+
+def _contiguous(runs: list[int], batch: int) -> list[tuple[int, int]]:
+    """Split sorted run indices into [start, stop) ranges of at most `batch` consecutive runs."""
+    out: list[tuple[int, int]] = []
+    start = prev = None
+    for r in runs:
+        if start is None:
+            start = prev = r
+        elif r == prev + 1 and r - start < batch:
+            prev = r
+        else:
+            out.append((start, prev + 1))
+            start = prev = r
+    if start is not None:
+        out.append((start, prev + 1))
+    return out
+
+
+def _progress(total: int, label: str):  # noqa: ANN202 - tqdm type
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="run", file=sys.stderr, dynamic_ncols=True, leave=True)

@@ -1,0 +1,220 @@
+"""What a run leaves on disk: summary.csv, per-run Parquet tables, fan charts and a manifest."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.indicators import ALL_INDICATORS, INDICATORS
+from sim.montecarlo import ZONE_INDICATORS, Reduced, Results
+
+SUMMARY_COLUMNS = ("target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
+                   "p_hit", "p_hit_low", "p_hit_high", "runs")
+
+
+def _num(x: object) -> str:
+    """Numbers in full precision (so identical runs give identical bytes); NaN as an empty cell."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return repr(float(x))
+
+
+def write_summary_csv(rows: list[dict], path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(SUMMARY_COLUMNS)
+        for r in rows:
+            w.writerow([r["target_id"], r["name"], r["year"], r["indicator"], r["comparison"], _num(r["threshold"]),
+                        _num(r["median"]), _num(r["p05"]), _num(r["p95"]), _num(r["p_hit"]), _num(r["p_hit_low"]),
+                        _num(r["p_hit_high"]), r["runs"]])
+
+
+def indicators_table(results: Results) -> pa.Table:
+    """One row per run × snapshot: every indicator over the official zones, `region_*` over the whole
+    region, and each lever's fiscal cost in the year ending at that snapshot (RMB)."""
+    times = results.times
+    runs = results.run_index
+    R, S = len(runs), len(times)
+    cols: dict[str, np.ndarray] = {
+        "run": np.repeat(runs, S),
+        "year": np.tile([y for y, _, _ in times], R),
+        "month": np.tile([mo for _, mo, _ in times], R),
+    }
+    for name in ALL_INDICATORS:
+        cols[name] = results.indicator(name).ravel()
+        if name in INDICATORS:
+            cols[f"region_{name}"] = results.indicator(f"region_{name}").ravel()
+    costs = results.lever_costs  # (R, Y, L)
+    for li, policy in enumerate(results.scenario.policies):
+        per_snap = np.full((R, S), np.nan)
+        for si, (y, mo, _) in enumerate(times):
+            yi = y - results.scenario.base_year - 1
+            if mo == 12 and 0 <= yi < costs.shape[1]:
+                per_snap[:, si] = costs[:, yi, li]
+        cols[f"cost_{policy.id}"] = per_snap.ravel()
+    return pa.table(cols)
+
+
+class ZoneParquetSink:
+    """Streams each batch's per-zone values to zones.parquet as it finishes, so they never pile up in memory."""
+
+    def __init__(self, results_times: list[tuple[int, int, int]], zone_ids: list[str], path: Path) -> None:
+        self.times = results_times
+        self.zone_ids = zone_ids
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+
+    def __call__(self, part: Reduced) -> None:
+        B, S, Z = part.zone_levels.shape
+        cols: dict[str, object] = {
+            "run": np.repeat(part.runs, S * Z),
+            "year": np.tile(np.repeat([y for y, _, _ in self.times], Z), B),
+            "month": np.tile(np.repeat([mo for _, mo, _ in self.times], Z), B),
+            "zone": np.tile(np.array(self.zone_ids, dtype=object), B * S),
+            "zone_level": part.zone_levels.ravel().astype(np.int8),
+        }
+        for i, name in enumerate(ZONE_INDICATORS):
+            cols[name] = part.zone_values[..., i].ravel()
+        table = pa.table(cols)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
+        part.zone_values = None  # written: free it
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def fan_charts(results: Results, out: Path) -> list[Path]:
+    """A fan chart per modelled target, from the base year to the target's date, with the target marked."""
+    from sim.plots import FanSeries, fan_chart
+
+    sc = results.scenario
+    series = results.target_series
+    rows = {r["target_id"]: r for r in results.summary()}
+    files: list[Path] = []
+    x_all = np.array([y + (mo - 12) / 12.0 for y, mo, _ in results.times])
+    for j, t in enumerate(sc.targets):
+        if not t.modelled:
+            continue
+        keep = [i for i, (y, mo, _) in enumerate(results.times) if (y, mo) <= (t.year, t.month)]
+        if t.month == 12:
+            keep = [i for i in keep if results.times[i][1] == 12]
+        ind = ALL_INDICATORS[t.indicator]
+        unit = {"level": ind.unit, "multiple": "倍", "growth": "增长率", "share": "比例", "per_10k": "件/万人",
+                "per_zone": ind.unit, "zones_meeting": "家（园区）"}[t.kind]
+        r = rows[t.id]
+        note = (f"{results.runs} runs, seed {results.seed}; bands 25–75% and 5–95%; "
+                f"P(hit) = {r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]")
+        files += fan_chart([FanSeries(sc.name_en if len(sc.name_en) < 40 else sc.id, x_all[keep],
+                                      series[:, j][:, keep])],
+                           title=f"{t.name} · {t.name_en}", ylabel=f"{unit}", out_base=out / f"fan_{t.id}",
+                           target_value=t.threshold, target_x=t.year + (t.month - 12) / 12.0,
+                           comparison=t.comparison, note=note)
+    return files
+
+
+def manifest(results: Results, files: list[str]) -> dict:
+    import sim
+
+    sc = results.scenario
+    diag = {}
+    for name in ("calibration_gap", "hte_apply_year", "capacity_overflow"):
+        v = results.diagnostic(name)
+        diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
+                      "p95": float(np.percentile(v, 95))}
+    return {
+        "scenario": sc.path, "scenario_id": sc.id, "scenario_sha256": sc.sha256, "seed": results.seed,
+        "runs": results.runs, "workers": results.workers, "batch_size": results.batch_size,
+        "stopping_rule": results.stopped_at or "fixed number of runs",
+        "zonesim_version": sim.__version__, "python": platform.python_version(), "numpy": np.__version__,
+        "wall_seconds": round(results.wall_seconds, 3), "firm_months": results.firm_months,
+        "firm_months_per_second": round(results.firm_months / max(results.wall_seconds, 1e-9)),
+        "diagnostics": diag, "files": files,
+    }
+
+
+def write_results(results: Results, out_dir: str | Path, plots: bool = True,
+                  zone_sink: ZoneParquetSink | None = None) -> dict[str, str]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"summary": str(out / "summary.csv"), "indicators": str(out / "indicators.parquet")}
+    write_summary_csv(results.summary(), out / "summary.csv")
+    pq.write_table(indicators_table(results), out / "indicators.parquet")
+    if zone_sink is not None:
+        zone_sink.close()
+        files["zones"] = str(zone_sink.path)
+    elif results.parts and results.parts[0].zone_values is not None:
+        sink = ZoneParquetSink(results.times, [z.id for z in results.scenario.zones], out / "zones.parquet")
+        for part in results.parts:
+            sink(part)
+        sink.close()
+        files["zones"] = str(sink.path)
+    if plots:
+        for i, f in enumerate(fan_charts(results, out)):
+            files[f"plot_{i}"] = str(f)
+    m = manifest(results, sorted(Path(v).name for v in files.values()))
+    (out / "manifest.json").write_text(json.dumps(m, ensure_ascii=False, indent=2), encoding="utf-8")
+    files["manifest"] = str(out / "manifest.json")
+    return files
+
+
+# --- the terminal table ---------------------------------------------------------------------------------------
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    if display_width(text) > width:
+        while text and display_width(text + "…") > width:
+            text = text[:-1]
+        text += "…"
+    space = " " * (width - display_width(text))
+    return space + text if right else text + space
+
+
+def _fmt(x: float) -> str:
+    if x is None or not np.isfinite(x):
+        return "—"
+    if abs(x) < 1 and x != 0:
+        return f"{x:.3f}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+
+
+def format_table(results: Results) -> str:
+    """The summary as a fixed-width table (Chinese names take two columns per character)."""
+    cols = [("target", 14, False), ("目标", 24, False), ("target (English)", 34, False), ("year", 7, True),
+            ("threshold", 12, True), ("median [5%, 95%]", 28, True), ("P(hit) [95% CI]", 22, True)]
+    lines = ["  ".join(pad(h, w, r) for h, w, r in cols)]
+    lines.append("  ".join("-" * w for _, w, _ in cols))
+    for row in results.summary():
+        if row["target_id"] == "ALL":
+            lines.append("  ".join("-" * w for _, w, _ in cols))
+        if row["status"] != "modelled":
+            band, phit = "not modelled", "—"
+        else:
+            band = f"{_fmt(row['median'])} [{_fmt(row['p05'])}, {_fmt(row['p95'])}]" if row["kind"] != "joint" else ""
+            phit = f"{row['p_hit']:.1%} [{row['p_hit_low']:.1%}, {row['p_hit_high']:.1%}]"
+        when = f"{row['year']}" + (f"-{row['month']:02d}" if row["month"] != 12 else "")
+        thr = f"{row['comparison']} {_fmt(row['threshold'])}" if row["kind"] != "joint" else ""
+        cells = [row["target_id"], row["name"], row["name_en"], when, thr, band, phit]
+        lines.append("  ".join(pad(str(c), w, r) for c, (_, w, r) in zip(cells, cols, strict=True)))
+    sc = results.scenario
+    lines.append("")
+    lines.append(f"{sc.name} — {results.runs} runs, seed {results.seed}, {results.workers} worker(s), "
+                 f"{results.wall_seconds:.1f} s ({results.stopped_at or 'fixed number of runs'}).")
+    lines.append("P(hit): share of runs that hit the target; interval: 95% Wilson. ALL: every modelled target hit "
+                 "in the same run.")
+    return "\n".join(lines)

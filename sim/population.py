@@ -1,0 +1,379 @@
+"""Agents as struct-of-arrays over (runs, slots), and the base-year population built from a scenario.
+
+Why slots: every run of a batch has the same capacity of firm and incubator slots, fixed by the scenario
+(not by chance or by levers), so that each month's random block has the same layout in every run and in
+every variant of a scenario: slot k meets the same uniforms (common random numbers). Firms that exit leave
+their slot empty; entrants take the next free slot, in the same order everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from sim import mechanisms as mech
+from sim.rng import BatchStreams, named_uniforms
+from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
+from sim.spec import Prior
+
+N_INST_TYPES = 4  # engineering centre, enterprise technology centre, new-type R&D institution, platform
+ENG, TECH, NEW_RD, PLATFORM = range(N_INST_TYPES)
+ENTRANT_MEDIAN_REVENUE = 2.0   # M RMB [assumed]
+ENTRANT_REVENUE_SIGMA = 1.0    # [assumed]
+PRODUCTIVITY_MEDIAN = 0.8      # M RMB revenue per employee [assumed]
+INCUBATOR_NEW_AREA = 8000.0    # m², median area of a new incubator [assumed]
+MAKER_SPACE_AREA = 1500.0      # m² [assumed]
+
+
+def size_factor(revenue: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    return np.minimum(1.0, np.power(np.maximum(revenue, 1e-6) / 10.0, -gamma[:, None]))
+
+
+def solve_rd_gamma(rd: np.ndarray, revenue: np.ndarray, mask: np.ndarray, va_ratio: np.ndarray,
+                   target: np.ndarray) -> np.ndarray:
+    """The size elasticity gamma in [0, 2] per run at which sum(rd × revenue) / sum(VA) over `mask` hits
+    `target`; 0 when even size-independent intensities fall short (then the base value is not reached)."""
+    lo, hi = np.zeros(len(target)), np.full(len(target), 2.0)
+    va = (revenue * mask).sum(axis=1) * va_ratio
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        ratio = (rd * size_factor(revenue, mid) * revenue * mask).sum(axis=1) / np.maximum(va, 1e-9)
+        too_high = ratio > target
+        lo = np.where(too_high, mid, lo)
+        hi = np.where(too_high, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+    """One draw per run of each prior, by inverse CDF of a uniform keyed by the prior's name."""
+    return {name: prior.sample(named_uniforms(seed, runs, f"{prefix}.{name}")) for name, prior in priors.items()}
+
+
+def firm_capacity(scenario: Scenario) -> int:
+    """Slots per run: the most firms the priors allow at base, grown by the highest entry rate allowed."""
+    hi = {k: v.bounds()[1] for k, v in scenario.firms}
+    n_candidates = sum(z.level == "candidate" for z in scenario.zones)
+    n0 = hi["count_in_zones"] + hi["count_outside"] + n_candidates * hi.get("count_per_candidate", 0.0)
+    params = scenario.param_priors()
+    rate = params["entry_rate"].bounds()[1] * (1.0 + params["national_zone_attraction"].bounds()[1])
+    years = scenario.end_year - scenario.base_year
+    cap = n0 * (1.0 + rate) ** years * 1.05 + 64
+    return int(np.ceil(cap / 64.0) * 64)
+
+
+def incubator_capacity(scenario: Scenario) -> int:
+    hi = {k: v.bounds()[1] for k, v in scenario.incubators}
+    params = scenario.param_priors()
+    n_zones = sum(LEVEL_CODE[z.level] >= LEVEL_CODE["candidate"] for z in scenario.zones)
+    years = scenario.end_year - scenario.base_year
+    per_year = (params["incubator_formation"].bounds()[1] * 3 + params["maker_space_formation"].bounds()[1]) * 1.5
+    cap = hi["incubators_in_zones"] + hi["maker_spaces_in_zones"] + n_zones * years * per_year + 32
+    return int(np.ceil(cap / 32.0) * 32)
+
+
+def allocate(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split integer totals (runs,) over weights (runs, k) by largest remainder: exact and deterministic."""
+    w = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+    raw = w * total[:, None]
+    base = np.floor(raw).astype(np.int64)
+    short = (total - base.sum(axis=1)).astype(np.int64)
+    order = np.argsort(-(raw - base), axis=1, kind="stable")
+    rank = np.argsort(order, axis=1, kind="stable")
+    return base + (rank < short[:, None])
+
+
+@dataclass
+class Firms:
+    alive: np.ndarray          # bool
+    zone: np.ndarray           # int16 zone index
+    age: np.ndarray            # float32 months
+    revenue: np.ndarray        # float64 M RMB a year
+    revenue_year_start: np.ndarray
+    revenue_entry: np.ndarray  # revenue the slot starts with if it becomes an entrant
+    growth_factor: np.ndarray  # float32 monthly revenue factor for the current year
+    productivity: np.ndarray   # float32 M RMB per employee
+    employees: np.ndarray      # float32
+    rd_propensity: np.ndarray  # float32 own R&D intensity (0: does no R&D)
+    rd_real: np.ndarray        # float32 real R&D intensity
+    rd_reported: np.ndarray    # float32 reported R&D intensity
+    tech_share: np.ndarray     # float32 tech staff share
+    hightech_share: np.ndarray  # float32 high-tech product revenue share
+    capability: np.ndarray     # float32 technology transfer + R&D management points (0–50)
+    growth_pts: np.ndarray     # float32 innovation-score growth points, from last year's growth
+    relabeller: np.ndarray     # bool: would relabel R&D to reach a threshold
+    hightech_industry: np.ndarray  # bool
+    strategic_emerging: np.ndarray  # bool
+    inventions: np.ndarray     # float32 invention patents held
+    other_ip: np.ndarray       # float32 other IP rights
+    hte: np.ndarray            # bool: holds a valid certificate
+    hte_expiry: np.ndarray     # int16 month index the certificate ends (0: none)
+    hte_ever: np.ndarray       # bool: has been certified before (re-certification award)
+    tech_sme: np.ndarray       # bool: on this year's list
+    tenant: np.ndarray         # bool: in an incubator
+    tenancy: np.ndarray        # int16 months in incubation
+    voucher_intensity: np.ndarray  # float32 voucher RMB / revenue this year
+    exit_month: np.ndarray     # float32 monthly exit probability, set each January and at entry
+    patent_rate: np.ndarray    # float32 expected invention patents per month per M RMB of revenue
+    next_free: np.ndarray      # (runs,) first unused slot
+
+
+@dataclass
+class Incubators:
+    alive: np.ndarray          # bool (runs, slots)
+    zone: np.ndarray           # int16
+    maker_space: np.ndarray    # bool: maker space (众创空间) rather than incubator
+    level: np.ndarray          # int8: 1 municipal, 2 provincial, 3 national
+    area: np.ndarray           # float32 m²
+    months: np.ndarray         # int16 months running
+    area_draw: np.ndarray      # float32 lognormal factor for the area of a new one in this slot
+    next_free: np.ndarray
+
+
+@dataclass
+class State:
+    firms: Firms
+    incubators: Incubators
+    institutions: np.ndarray   # int64 (runs, zones, 4 types, 2 levels: municipal, provincial+)
+    zone_level: np.ndarray     # int8 (runs, zones)
+    zone_pending: np.ndarray   # bool (runs, zones): an upgrade decision is under review
+    zone_population: np.ndarray  # float64 (runs, zones)
+    refs: dict[str, np.ndarray]  # readiness references per run
+    quantities: dict[str, np.ndarray]
+    params: dict[str, np.ndarray]
+    hte_apply_year: np.ndarray   # (runs,) yearly application probability (calibrated or prior)
+    calibration_gap: np.ndarray  # (runs,) base-year certifications the eligible pool could not supply
+
+
+def _zone_weights(scenario: Scenario, seed: int, runs: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
+    w = np.zeros((len(runs), len(scenario.zones)))
+    for j, z in enumerate(scenario.zones):
+        if z.level in levels:
+            w[:, j] = z.firm_weight.sample(named_uniforms(seed, runs, f"zone.{z.id}.firm_weight"))
+    return w
+
+
+def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: BatchStreams) -> State:
+    """The base-year state of every run: counts and totals match the scenario's (sampled) base-year facts."""
+    runs = np.asarray(runs)
+    B, Z = len(runs), len(scenario.zones)
+    C, I = firm_capacity(scenario), incubator_capacity(scenario)
+    params = sample_priors(scenario.param_priors(), seed, runs, "param")
+    q = sample_priors(dict(scenario.firms), seed, runs, "firms")
+    q.update(sample_priors(dict(scenario.incubators), seed, runs, "incubators"))
+    q.update(sample_priors(dict(scenario.institutions), seed, runs, "institutions"))
+    levels0 = np.array([LEVEL_CODE[z.level] for z in scenario.zones], dtype=np.int8)
+    official = levels0 >= OFFICIAL_MIN_LEVEL
+
+    # --- firm counts per zone, laid out in contiguous slots -------------------------------------------------
+    counts = np.zeros((B, Z), dtype=np.int64)
+    counts += allocate(np.round(q["count_in_zones"]).astype(np.int64),
+                       _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national")))
+    if (levels0 == 0).any():
+        counts += allocate(np.round(q["count_outside"]).astype(np.int64),
+                           _zone_weights(scenario, seed, runs, ("outside",)))
+    if (levels0 == 1).any():
+        counts[:, levels0 == 1] = np.round(q["count_per_candidate"]).astype(np.int64)[:, None]
+    n0 = counts.sum(axis=1)
+    if (n0 > C).any():
+        raise ValueError("firm capacity below the base-year population")
+    slot = np.arange(C)[None, :]
+    starts = np.cumsum(counts, axis=1) - counts
+    zone = np.zeros((B, C), dtype=np.int16)
+    for j in range(Z):  # zones, not agents: a handful of iterations
+        inside = (slot >= starts[:, j:j + 1]) & (slot < starts[:, j:j + 1] + counts[:, j:j + 1])
+        zone[inside] = j
+    alive = slot < n0[:, None]
+    in_official = alive & official[zone]
+
+    # --- latent attributes for every slot (base firms and future entrants alike) ----------------------------
+    u = streams.init(14 * C).reshape(B, 14, C)
+    z_rev = special.ndtri(np.clip(u[:, 0], 1e-9, 1 - 1e-9))
+    n_off = in_official.sum(axis=1)
+    mu = np.empty(B)
+    sigma = np.empty(B)
+    for b in range(B):  # one lognormal fit per run: two base-year facts, two unknowns
+        mu[b], sigma[b] = mech.lognormal_fit(n_off[b], q["output_in_zones"][b] * 100.0,
+                                             q["over_100m_in_zones"][b] / max(n_off[b], 1), 100.0)
+    revenue = np.exp(mu[:, None] + sigma[:, None] * z_rev)
+    total = np.where(in_official, revenue, 0.0).sum(axis=1)
+    revenue = np.where(in_official, revenue * (q["output_in_zones"] * 100.0 / np.maximum(total, 1e-9))[:, None],
+                       revenue)
+    revenue_entry = np.exp(np.log(ENTRANT_MEDIAN_REVENUE) + ENTRANT_REVENUE_SIGMA * z_rev)
+    revenue = np.where(alive, revenue, 0.0)
+
+    # Innovative traits cluster (Gaussian copula): one latent "innovativeness" per slot shares a correlation
+    # rho with R&D, tech staff, high-tech revenue, capability, IP and sector. Shares are logit-normal.
+    nd = special.ndtri(np.clip(u, 1e-9, 1 - 1e-9))
+    rho = params["innovation_correlation"][:, None]
+    latent = nd[:, 11]
+
+    def trait(k: int) -> np.ndarray:
+        return rho * latent + np.sqrt(1.0 - rho * rho) * nd[:, k]
+
+    does_rd = trait(1) > special.ndtri(q["rd_zero_share"])[:, None]
+    rd_prop = np.where(does_rd, np.exp(np.log(q["rd_median"])[:, None] + q["rd_sigma"][:, None] * trait(2)), 0.0)
+    rd_prop = np.clip(rd_prop, 0.0, 0.5).astype(np.float32)
+    tech_share = special.expit(np.where(does_rd, special.logit(0.15), special.logit(0.06)) + 0.8 * trait(3))
+    hightech_share = special.expit(np.where(does_rd, special.logit(0.55), special.logit(0.15)) + 1.2 * trait(4))
+    capability = np.clip(params["capability_mean"][:, None] + 10.0 * trait(5), 0.0, 50.0)
+    relabeller = u[:, 6] < params["bunching_share"][:, None]
+    hightech_industry = trait(7) > special.ndtri(1.0 - q["hightech_industry_share"])[:, None]
+    strategic_emerging = trait(8) > special.ndtri(1.0 - q["strategic_emerging_share"])[:, None]
+    productivity = PRODUCTIVITY_MEDIAN * np.exp(0.5 * nd[:, 9])
+    age = np.where(alive, np.minimum(np.exp(np.log(60.0) + 0.8 * nd[:, 10]), 480.0), 0.0)
+    ip_habit = np.where(does_rd, 3.0 * np.exp(0.5 * trait(2)), 0.3)
+
+    # R&D intensity falls with size above 10M RMB: × (S/10M)^-gamma, gamma solved per run (bisection) so that
+    # the zones' base-year R&D / GDP equals the scenario's base value. Small firms keep their intensity.
+    rd_prop = rd_prop * size_factor(revenue, solve_rd_gamma(rd_prop, revenue, in_official,
+                                                             q["value_added_ratio"], q["rd_to_gdp_in_zones"]))
+    rd_prop = rd_prop.astype(np.float32)
+
+    # --- patents: the base stock spread in proportion to R&D spending -------------------------------------
+    rd_spend = rd_prop * revenue
+    share = np.where(in_official, rd_spend, 0.0)
+    share = share / np.maximum(share.sum(axis=1, keepdims=True), 1e-12)
+    lam_zone = share * q["invention_patents_in_zones"][:, None]
+    # firms outside official zones hold patents at the zones' rate per unit of R&D spending
+    rate_per_spend = q["invention_patents_in_zones"] / np.maximum(np.where(in_official, rd_spend, 0).sum(axis=1), 1e-9)
+    lam = np.where(in_official, lam_zone, np.where(alive, rd_spend * rate_per_spend[:, None], 0.0))
+    inventions = mech.poisson_from_uniform(u[:, 12], lam)
+    # other rights (utility models, software copyrights): R&D-linked plus a habit of cheap filings [assumed]
+    other_ip = mech.poisson_from_uniform(1.0 - u[:, 12], 1.8 * lam + ip_habit)
+
+    # last year's growth, for the score's growth points: a draw from the growth model itself
+    mean0, sigma0 = mech.growth_mean_and_sigma(revenue, rd_prop, q["rd_median"][:, None],
+                                               {k: v[:, None] for k, v in params.items()})
+    growth_pts = mech.growth_points(np.exp(mech.laplace_growth(u[:, 13], mean0, sigma0))).astype(np.float32)
+
+    firms = Firms(
+        alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue, revenue_year_start=revenue.copy(),
+        revenue_entry=revenue_entry, growth_factor=np.ones((B, C), np.float32),
+        productivity=productivity.astype(np.float32),
+        employees=np.maximum(3.0, revenue / productivity).astype(np.float32), rd_propensity=rd_prop,
+        rd_real=rd_prop.copy(), rd_reported=rd_prop.copy(), tech_share=tech_share.astype(np.float32),
+        hightech_share=hightech_share.astype(np.float32), capability=capability.astype(np.float32),
+        growth_pts=growth_pts, relabeller=relabeller,
+        hightech_industry=hightech_industry, strategic_emerging=strategic_emerging,
+        inventions=inventions.astype(np.float32), other_ip=other_ip.astype(np.float32),
+        hte=np.zeros((B, C), bool), hte_expiry=np.zeros((B, C), np.int16), hte_ever=np.zeros((B, C), bool),
+        tech_sme=np.zeros((B, C), bool), tenant=np.zeros((B, C), bool), tenancy=np.zeros((B, C), np.int16),
+        voucher_intensity=np.zeros((B, C), np.float32), exit_month=np.zeros((B, C), np.float32),
+        patent_rate=np.zeros((B, C), np.float32), next_free=n0.astype(np.int64),
+    )
+    _assign_certificates(firms, q, in_official, alive & ~in_official & (levels0[zone] == 0), params, streams)
+
+    # --- incubators and maker spaces --------------------------------------------------------------------------
+    inc = _initial_incubators(scenario, q, B, I, official, streams, seed, runs)
+    _assign_tenants(firms, q, in_official, streams)
+
+    # --- R&D institutions: counts by zone, type and level ----------------------------------------------------
+    w_off = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))
+    inst = np.zeros((B, Z, N_INST_TYPES, 2), dtype=np.int64)
+    municipal = np.round(q["municipal_institutions_in_zones"]).astype(np.int64)
+    for key, t, lv, n in (("eng_centres_prov_in_zones", ENG, 1, None), ("tech_centres_prov_in_zones", TECH, 1, None),
+                          ("new_rd_institutions_in_zones", NEW_RD, 0, None), ("platforms_in_zones", PLATFORM, 0, None),
+                          ("", ENG, 0, municipal // 2), ("", TECH, 0, municipal - municipal // 2)):
+        total = np.round(q[key]).astype(np.int64) if n is None else n
+        inst[:, :, t, lv] += allocate(total, w_off)
+
+    # --- zones ---------------------------------------------------------------------------------------------
+    zone_level = np.repeat(levels0[None, :], B, axis=0)
+    population = np.zeros((B, Z))
+    pop_total = q.get("population_in_zones", np.zeros(B))
+    w_share = w_off / np.maximum(w_off.sum(axis=1, keepdims=True), 1e-12)
+    for j, z in enumerate(scenario.zones):
+        if z.population is not None:
+            population[:, j] = z.population.sample(named_uniforms(seed, runs, f"zone.{z.id}.population"))
+        elif official[j]:
+            population[:, j] = pop_total * w_share[:, j]
+    refs = _readiness_refs(firms, revenue, zone_level, Z)
+
+    state = State(firms, inc, inst, zone_level, np.zeros((B, Z), bool), population, refs, q, params,
+                  np.zeros(B), np.zeros(B))
+    return state
+
+
+def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside: np.ndarray, params: dict,
+                         streams: BatchStreams) -> None:
+    """Give the base-year HTE counts to the firms that best meet the 2016 criteria, with certificates
+    issued evenly over the previous three years (so about a third expire in each simulated year)."""
+    B, C = firms.alive.shape
+    u = streams.init(2 * C).reshape(B, 2, C)
+    crit = mech.hte_criteria_except_rd(firms.age, firms.inventions, firms.other_ip, firms.tech_share,
+                                       firms.hightech_share, firms.capability, firms.growth_pts)
+    rd_ok = firms.rd_propensity >= mech.rd_threshold(firms.revenue) * (1.0 - params["relabel_max"][:, None])
+    key = crit * 2.0 + rd_ok * 1.0 + u[:, 0]
+    for mask, count in ((in_official, q["hte_in_zones"]), (outside, q["hte_outside"])):
+        k = np.minimum(np.round(count).astype(np.int64), mask.sum(axis=1))
+        ranked = np.argsort(-np.where(mask, key, -np.inf), axis=1, kind="stable")
+        rank = np.empty_like(ranked)
+        np.put_along_axis(rank, ranked, np.arange(C)[None, :].repeat(B, axis=0), axis=1)
+        chosen = mask & (rank < k[:, None])
+        firms.hte |= chosen
+    firms.hte_ever |= firms.hte
+    firms.hte_expiry[:] = np.where(firms.hte, np.ceil(u[:, 1] * mech.HTE_VALID_MONTHS), 0).astype(np.int16)
+
+
+def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> None:
+    """The base-year tenants: young, small firms of the official zones, chosen at random."""
+    B, C = firms.alive.shape
+    u = streams.init(2 * C).reshape(B, 2, C)
+    can = in_official & (firms.age <= mech.MAX_TENANCY_MONTHS) & (firms.revenue < mech.GRADUATION_REVENUE)
+    k = np.minimum(np.round(q["tenants_in_zones"]).astype(np.int64), can.sum(axis=1))
+    key = np.where(can, u[:, 0], -1.0)
+    threshold = -np.sort(-key, axis=1)[np.arange(B), np.maximum(k - 1, 0)]
+    firms.tenant[:] = can & (key >= threshold[:, None]) & (k[:, None] > 0)
+    firms.tenancy[:] = np.where(firms.tenant, np.minimum(u[:, 1] * 36, firms.age), 0).astype(np.int16)
+
+
+def _initial_incubators(scenario: Scenario, q: dict, B: int, I: int, official: np.ndarray,
+                        streams: BatchStreams, seed: int, runs: np.ndarray) -> Incubators:
+    u = streams.init(4 * I).reshape(B, 4, I)
+    n_inc = np.round(q["incubators_in_zones"]).astype(np.int64)
+    n_ms = np.round(q["maker_spaces_in_zones"]).astype(np.int64)
+    n_nat = np.minimum(np.round(q["national_incubators_in_zones"]).astype(np.int64), n_inc)
+    n_prov = np.minimum(np.round(q["provincial_incubators_in_zones"]).astype(np.int64), n_inc - n_nat)
+    slot = np.arange(I)[None, :]
+    is_inc = slot < n_inc[:, None]
+    is_ms = (slot >= n_inc[:, None]) & (slot < (n_inc + n_ms)[:, None])
+    w = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))
+    cdf = np.cumsum(w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12), axis=1)
+    zone = np.array([np.searchsorted(cdf[b], u[b, 0], side="right") for b in range(B)]).clip(0, w.shape[1] - 1)
+    area_draw = np.exp(0.6 * special.ndtri(np.clip(u[:, 1], 1e-9, 1 - 1e-9)))
+    share = np.where(is_inc, area_draw, 0.0)
+    share = share / np.maximum(share.sum(axis=1, keepdims=True), 1e-12)
+    area = np.where(is_inc, share * q["incubator_area_in_zones"][:, None], np.where(is_ms, MAKER_SPACE_AREA * area_draw,
+                                                                                   0.0))
+    level = np.where(slot < n_nat[:, None], 3, np.where(slot < (n_nat + n_prov)[:, None], 2, 1))
+    months = np.where(level == 3, 48 + u[:, 2] * 120, 6 + u[:, 2] * 90)
+    alive = is_inc | is_ms
+    return Incubators(alive=alive, zone=zone.astype(np.int16), maker_space=is_ms, level=np.where(alive, level, 0)
+                      .astype(np.int8), area=area.astype(np.float32), months=np.where(alive, months, 0)
+                      .astype(np.int16), area_draw=area_draw.astype(np.float32),
+                      next_free=(n_inc + n_ms).astype(np.int64))
+
+
+def _readiness_refs(firms: Firms, revenue: np.ndarray, zone_level: np.ndarray, Z: int) -> dict[str, np.ndarray]:
+    """Median HTEs and output of the base year's national and provincial zones, per run: the bar a zone
+    must reach to be as ready as a typical zone of the next level."""
+    B = revenue.shape[0]
+    flat = (firms.zone + np.arange(B)[:, None] * Z).ravel()
+    hte = np.bincount(flat, weights=(firms.hte & firms.alive).ravel(), minlength=B * Z).reshape(B, Z)
+    out = np.bincount(flat, weights=(revenue * firms.alive).ravel(), minlength=B * Z).reshape(B, Z) / 100.0
+    refs = {}
+    for name, level in (("national", LEVEL_CODE["national"]), ("provincial", LEVEL_CODE["provincial"])):
+        mask = zone_level == level
+        if not mask.any():
+            mask = zone_level >= OFFICIAL_MIN_LEVEL
+        refs[f"{name}_hte"] = np.array([np.median(hte[b][mask[b]]) if mask[b].any() else 1.0 for b in range(B)])
+        refs[f"{name}_output"] = np.array([np.median(out[b][mask[b]]) if mask[b].any() else 1.0 for b in range(B)])
+    official = zone_level >= OFFICIAL_MIN_LEVEL  # entry bar: the weakest official zone of the base year
+    refs["entry_hte"] = np.array([hte[b][official[b]].min() for b in range(B)])
+    refs["entry_output"] = np.array([out[b][official[b]].min() for b in range(B)])
+    if not (zone_level == LEVEL_CODE["national"]).any():  # no national zone to compare with: twice the best
+        refs["national_hte"] = 2.0 * hte.max(axis=1)
+        refs["national_output"] = 2.0 * out.max(axis=1)
+    return refs

@@ -1,0 +1,506 @@
+"""Scenario files: their schema, validation and the frozen, picklable `Scenario` the engine runs.
+
+A scenario is data: the region's zones, base-year facts (each with its source or marked as an assumption),
+behavioural priors, policy levers and the plan's targets, each quoting the clause it comes from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sim.errors import Problem, ScenarioError
+from sim.indicators import ALL_INDICATORS, ZONE_COUNT_INDICATORS
+from sim.spec import (
+    Bool,
+    Enum,
+    Field,
+    ListOf,
+    Num,
+    Obj,
+    Prior,
+    Quantity,
+    Str,
+    YearMonth,
+    parse_year_month,
+)
+from sim.yamlio import YamlDoc, load_yaml, loads_yaml
+
+#: The plans zonesim models (../shared/seeds); a target's `source.document` must name one of them.
+SEED_DOCUMENTS = (
+    "000_e83077ba89652f73.txt",  # Meizhou
+    "001_2cccbe40d0005b5e.txt",  # Hunan
+    "002_71d7ff763af18a90.txt",  # Guangxi
+    "003_0379f150b067e840.txt",  # Taizhou
+    "004_2b5f0542b5beac8f.txt",  # Zengcheng
+)
+
+ZONE_LEVELS = ("outside", "candidate", "municipal", "provincial", "national")
+LEVEL_CODE = {name: i for i, name in enumerate(ZONE_LEVELS)}
+#: Levels at which a park counts as a high-tech zone in the plan's statistics.
+OFFICIAL_MIN_LEVEL = LEVEL_CODE["municipal"]
+
+TARGET_KINDS = ("level", "multiple", "growth", "share", "per_10k", "per_zone", "zones_meeting")
+COMPARISONS = (">=", ">", "<=", "<")
+POLICY_KINDS = ("hte_award", "rd_subsidy", "incubator_subsidy", "innovation_voucher", "institution_award")
+SLUG = r"[a-z][a-z0-9_]*"
+
+
+@cache
+def default_priors() -> dict[str, Prior]:
+    """The package's default priors (sim/data/priors.yaml), each with its source or marked assumed."""
+    text = resources.files("sim").joinpath("data/priors.yaml").read_text(encoding="utf-8")
+    doc = loads_yaml(text, file="sim/data/priors.yaml")
+    problems: list[Problem] = []
+    q = Quantity(minimum=None, maximum=None)
+    for name, raw in doc.data.items():
+        q.check(doc, raw, (name,), problems)
+    if problems:
+        raise ScenarioError(problems)
+    return {name: Prior.from_yaml(raw) for name, raw in doc.data.items()}
+
+
+def _q(doc: str, zh: str = "", minimum: float | None = 0, maximum: float | None = 1e10, integer: bool = False,
+       unit: str = "") -> Field:
+    return Field(Quantity(minimum, maximum, integer, True, unit, doc, zh), doc=doc, zh=zh)
+
+
+def _opt(f: Field) -> Field:
+    return replace(f, required=False)
+
+
+SOURCE_SPEC = Obj(
+    {
+        "document": Field(Enum(SEED_DOCUMENTS, doc="seed file name"), doc="the seed file the clause is in"),
+        "quote": Field(Str(doc="the clause, verbatim"), doc="the clause copied verbatim (whitespace may differ)",
+                       zh="原文"),
+    },
+    doc="Where a target comes from: the plan's clause, quoted verbatim.",
+)
+
+SCENARIO_HEAD = Obj({
+    "id": Field(Str(SLUG, "in lower_snake_case")),
+    "name": Field(Str(), zh="名称"),
+    "name_en": Field(Str(), doc="English name"),
+    "region": Field(Str(), zh="地区"),
+    "base_year": Field(Num(1990, 2100, integer=True), doc="the year whose end state the simulation starts from",
+                       zh="基期年"),
+    "end_year": Field(Num(1990, 2100, integer=True), doc="last simulated year (defaults to the last target's)",
+                      required=False),
+    "source": Field(SOURCE_SPEC, required=False),
+    "note": Field(Str(), required=False),
+})
+
+MONTHS = ListOf(Num(1, 12, integer=True), min_items=1, max_items=12)
+
+CALENDAR = Obj({
+    "hte_rounds": Field(MONTHS, doc="months whose end issues HTE certificates (provinces run 1-4 batches)",
+                        zh="高企认定批次月份"),
+    "tech_sme_listing_month": Field(Num(1, 12, integer=True), zh="科技型中小企业入库月份"),
+    "upgrade_application_month": Field(Num(1, 12, integer=True), zh="升级申报月份"),
+    "upgrade_review_months": Field(Num(0, 60, integer=True), doc="delay from application to decision",
+                                   zh="升级评审周期"),
+    "incubator_construction_months": Field(Num(0, 60, integer=True), zh="孵化器建设周期"),
+    "assumed": Field(Bool(), required=False, doc="true when the calendar itself is an assumption"),
+    "note": Field(Str(), required=False),
+})
+
+ZONE = Obj({
+    "id": Field(Str(SLUG, "in lower_snake_case")),
+    "name": Field(Str(), zh="名称"),
+    "name_en": Field(Str(), required=False),
+    "level": Field(Enum(ZONE_LEVELS), zh="级别",
+                   doc="outside = the rest of the region; candidate = a park that may be established"),
+    "firm_weight": _q("this zone's share weight of the region's zone firms (or of the outside / candidate "
+                      "population)", "企业权重", maximum=1e6),
+    "population": _opt(_q("resident population, people", "常住人口", integer=False)),
+    "note": Field(Str(), required=False),
+})
+
+FIRMS = Obj({
+    "count_in_zones": _q("firms modelled in the official zones at base-year end", "园区企业数", integer=True,
+                         maximum=1e6),
+    "count_outside": _q("firms modelled in the rest of the region", "区外企业数", integer=True, maximum=1e6),
+    "count_per_candidate": _opt(_q("firms in each candidate park", "候选园区企业数", integer=True, maximum=1e5)),
+    "output_in_zones": _q("zones' industrial output in the base year, 亿元", "工业总产值", unit="亿元"),
+    "over_100m_in_zones": _q("zone firms with revenue > 100M RMB", "收入超亿元企业数"),
+    "hte_in_zones": _q("HTEs in the zones", "园区高新技术企业数", integer=True, maximum=1e6),
+    "hte_outside": _q("HTEs in the rest of the region", "区外高新技术企业数", integer=True, maximum=1e6),
+    "hte_certified_base_year": _opt(_q("certificates issued region-wide in the base year (calibrates the "
+                                       "application rate)", "基期年认定数", maximum=1e6)),
+    "value_added_ratio": _q("value added / output", "增加值率", maximum=1),
+    "rd_zero_share": _q("share of firms doing no R&D", "无研发企业比例", maximum=1),
+    "rd_median": _q("median R&D intensity of R&D-doing firms", "研发强度中位数", maximum=1),
+    "rd_sigma": _q("log-sd of R&D intensity", "研发强度对数标准差", maximum=5),
+    "rd_to_gdp_in_zones": _q("zones' R&D spending / GDP in the base year (sets how R&D intensity falls with "
+                             "firm size)", "R&D经费占GDP比重", maximum=1),
+    "hightech_industry_share": _q("share of firms in high-tech industries", "高技术产业企业比例", maximum=1),
+    "strategic_emerging_share": _q("share of firms in strategic emerging industries", "战略性新兴产业企业比例",
+                                   maximum=1),
+    "invention_patents_in_zones": _q("invention patents held by zone firms", "发明专利拥有量", maximum=1e8),
+    "population_in_zones": _opt(_q("resident population of the zones", "园区常住人口", maximum=1e9)),
+})
+
+INCUBATORS = Obj({
+    "incubators_in_zones": _q("technology business incubators", "科技企业孵化器", integer=True, maximum=1e5),
+    "national_incubators_in_zones": _q("of which national-level", "国家级孵化器", integer=True, maximum=1e5),
+    "provincial_incubators_in_zones": _q("of which provincial-level", "省级孵化器", integer=True, maximum=1e5),
+    "incubator_area_in_zones": _q("total incubator floor area, m²", "孵化场地面积", maximum=1e9),
+    "tenants_in_zones": _q("firms in incubation", "在孵企业", integer=True, maximum=1e6),
+    "maker_spaces_in_zones": _q("maker spaces", "众创空间", integer=True, maximum=1e5),
+})
+
+INSTITUTIONS = Obj({
+    "eng_centres_prov_in_zones": _q("engineering technology research centres, provincial+", "工程技术研究中心",
+                                    integer=True, maximum=1e5),
+    "tech_centres_prov_in_zones": _q("enterprise technology centres, provincial+", "企业技术中心", integer=True,
+                                     maximum=1e5),
+    "municipal_institutions_in_zones": _q("municipal-level centres that may be recognised provincially",
+                                          "市级研发机构", integer=True, maximum=1e5),
+    "new_rd_institutions_in_zones": _q("new-type R&D institutions", "新型研发机构", integer=True, maximum=1e5),
+    "platforms_in_zones": _q("public technology service platforms", "公共技术服务平台", integer=True,
+                             maximum=1e5),
+})
+
+MONEY = Num(0, 1e12)
+
+POLICY = Obj({
+    "id": Field(Str(SLUG, "in lower_snake_case")),
+    "kind": Field(Enum(POLICY_KINDS), zh="政策类型"),
+    "name": Field(Str(), zh="名称"),
+    "name_en": Field(Str(), required=False),
+    "start": Field(YearMonth(), zh="开始"),
+    "end": Field(YearMonth(), zh="结束"),
+    "scope": Field(Enum(("zones", "region")), required=False, default="zones",
+                   doc="who is eligible: firms in official zones, or in the whole region"),
+    "amount_new": Field(MONEY, required=False, doc="hte_award: RMB per first certification", zh="首次认定奖励"),
+    "amount_renewal": Field(MONEY, required=False, doc="hte_award: RMB per re-certification", zh="重新认定奖励"),
+    "rate": Field(Num(0, 1), required=False, doc="rd_subsidy: share of R&D spending reimbursed", zh="补助比例"),
+    "eligible": Field(Enum(("hte", "tech_sme", "all")), required=False,
+                      doc="rd_subsidy / innovation_voucher: which firms"),
+    "per_m2": Field(MONEY, required=False, doc="incubator_subsidy: RMB per m² built", zh="每平方米补助"),
+    "award_provincial": Field(MONEY, required=False, doc="incubator_subsidy: RMB on provincial recognition"),
+    "award_national": Field(MONEY, required=False, doc="incubator_subsidy: RMB on national recognition"),
+    "amount": Field(MONEY, required=False,
+                    doc="innovation_voucher: RMB per voucher; institution_award: RMB per new institution"),
+    "vouchers_per_year": Field(Num(0, 1e7, integer=True), required=False, doc="innovation_voucher: count"),
+    "budget_per_year": Field(MONEY, required=False, doc="yearly cap, RMB (none = uncapped)", zh="年度预算"),
+    "when_exhausted": Field(Enum(("pro_rata", "first_come")), required=False, default="pro_rata",
+                            doc="how a capped budget is shared when claims exceed it"),
+    "source": Field(SOURCE_SPEC, required=False),
+    "note": Field(Str(), required=False),
+})
+
+#: The fields each lever kind needs; others are refused so that a typo cannot silently do nothing.
+POLICY_FIELDS = {
+    "hte_award": ("amount_new", "amount_renewal"),
+    "rd_subsidy": ("rate", "eligible"),
+    "incubator_subsidy": ("per_m2", "award_provincial", "award_national"),
+    "innovation_voucher": ("amount", "vouchers_per_year", "eligible"),
+    "institution_award": ("amount",),
+}
+
+TARGET = Obj({
+    "id": Field(Str(SLUG, "in lower_snake_case")),
+    "name": Field(Str(), zh="名称"),
+    "name_en": Field(Str()),
+    "indicator": Field(Enum(tuple(ALL_INDICATORS)), zh="指标"),
+    "kind": Field(Enum(TARGET_KINDS), zh="目标类型"),
+    "comparison": Field(Enum(COMPARISONS)),
+    "threshold": Field(Num(-1e12, 1e12), zh="目标值"),
+    "year": Field(Num(1990, 2100, integer=True), zh="目标年"),
+    "month": Field(Num(1, 12, integer=True), required=False, default=12,
+                   doc="a dated milestone's month (default 12: the year's end)"),
+    "scope": Field(Enum(("zones", "region")), required=False, default="zones"),
+    "of": Field(Obj({"indicator": Field(Enum(tuple(ALL_INDICATORS))),
+                     "scope": Field(Enum(("zones", "region")), required=False, default="zones")}),
+                required=False, doc="share: the denominator"),
+    "from_year": Field(Num(1990, 2100, integer=True), required=False,
+                       doc="multiple / growth: the reference year (default: base_year)"),
+    "mode": Field(Enum(("compound", "each_year")), required=False,
+                  doc="growth: compound over the period, or every single year"),
+    "zone_level": Field(Enum(("any", "municipal", "provincial", "national")), required=False, default="any",
+                        doc="per_zone / zones_meeting: which zones"),
+    "level": Field(Num(-1e12, 1e12), required=False, doc="zones_meeting: the level each zone must reach"),
+    "status": Field(Enum(("modelled", "not_modelled")), required=False, default="modelled"),
+    "reason": Field(Str(), required=False, doc="not_modelled: why"),
+    "source": Field(SOURCE_SPEC),
+    "note": Field(Str(), required=False),
+})
+
+
+def _unique_ids(doc: YamlDoc, items: list, path: tuple, out: list[Problem]) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+            if item["id"] in seen:
+                out.append(doc.problem((*path, i, "id"), f"'{item['id']}' again",
+                                       f"a unique id (already used by item {seen[item['id']]})"))
+            seen[item["id"]] = i
+
+
+def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -> None:
+    """Rules that span sections: years, ids, lever fields, target kinds."""
+    head = data["scenario"]
+    base = head["base_year"]
+    targets = data["targets"]
+    last = max([t["year"] for t in targets], default=base + 1)
+    end = head.get("end_year", last)
+    if end <= base:
+        out.append(doc.problem(("scenario", "end_year"), str(end), f"a year after base_year {base}"))
+    if end - base > 30:
+        out.append(doc.problem(("scenario", "end_year"), str(end), f"at most 30 years after base_year {base}"))
+    for sec in ("zones", "policies", "targets"):
+        _unique_ids(doc, data.get(sec, []), (sec,), out)
+    zones = data["zones"]
+    if not any(z["level"] in ("municipal", "provincial", "national") for z in zones):
+        out.append(doc.problem(("zones",), "no official zone", "at least one municipal, provincial or national zone"))
+    levels = {z["level"] for z in zones}
+    if "candidate" in levels and "count_per_candidate" not in data["firms"]:
+        out.append(doc.problem(("firms",), "missing key 'count_per_candidate'",
+                               "the firm count of each candidate park (there are candidate zones)"))
+    months = data["calendar"]["hte_rounds"]
+    if len(set(months)) != len(months):
+        out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
+    for i, pol in enumerate(data.get("policies", [])):
+        p = ("policies", i)
+        need = POLICY_FIELDS[pol["kind"]]
+        for name in need:
+            if name not in pol:
+                out.append(doc.problem(p, f"missing key '{name}'", f"required by a {pol['kind']} lever"))
+        for name in set(POLICY_FIELDS_ALL) - set(need):
+            if name in pol:
+                out.append(doc.problem((*p, name), f"'{name}' on a {pol['kind']} lever",
+                                       "only " + ", ".join(need)))
+        start, stop = parse_year_month(pol["start"]), parse_year_month(pol["end"])
+        if start and stop and start > stop:
+            out.append(doc.problem((*p, "end"), pol["end"], f"a month not before start {pol['start']}"))
+        if start and start[0] > end:
+            out.append(doc.problem((*p, "start"), pol["start"], f"a month up to the end year {end}"))
+    for i, tgt in enumerate(targets):
+        _target_rules(doc, tgt, ("targets", i), base, end, out)
+
+
+POLICY_FIELDS_ALL = sorted({f for fs in POLICY_FIELDS.values() for f in fs})
+
+
+def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: list[Problem]) -> None:
+    kind, year = tgt["kind"], tgt["year"]
+    if not base < year <= end:
+        out.append(doc.problem((*p, "year"), str(year), f"a year after base_year {base} and up to {end}"))
+    if tgt.get("status") == "not_modelled" and "reason" not in tgt:
+        out.append(doc.problem(p, "missing key 'reason'", "why the target is not modelled"))
+    needs = {"share": "of", "growth": "mode", "zones_meeting": "level"}
+    if kind in needs and needs[kind] not in tgt:
+        out.append(doc.problem(p, f"missing key '{needs[kind]}'", f"required by a {kind} target"))
+    for key, kinds in (("of", ("share",)), ("mode", ("growth",)), ("level", ("zones_meeting",)),
+                       ("from_year", ("multiple", "growth")), ("zone_level", ("per_zone", "zones_meeting"))):
+        if key in tgt and kind not in kinds:
+            out.append(doc.problem((*p, key), f"'{key}' on a {kind} target", f"only on {', '.join(kinds)} targets"))
+    from_year = tgt.get("from_year", base)
+    if not base <= from_year < year:
+        out.append(doc.problem((*p, "from_year"), str(from_year), f"a year from {base} up to before {year}"))
+    if tgt["indicator"] in ZONE_COUNT_INDICATORS and kind not in ("level", "multiple", "growth"):
+        out.append(doc.problem((*p, "kind"), kind, "level, multiple or growth for a count of zones"))
+
+
+SCENARIO_SPEC = Obj(
+    {
+        "scenario": Field(SCENARIO_HEAD, zh="情景"),
+        "calendar": Field(CALENDAR, zh="日历"),
+        "zones": Field(ListOf(ZONE, min_items=1, max_items=500), zh="园区"),
+        "firms": Field(FIRMS, zh="企业"),
+        "incubators": Field(INCUBATORS, zh="孵化器"),
+        "institutions": Field(INSTITUTIONS, zh="研发机构"),
+        "parameters": Field(Obj({}), required=False, zh="行为参数",
+                            doc="overrides of the default priors (sim/data/priors.yaml), by name"),
+        "policies": Field(ListOf(POLICY, max_items=100), required=False, zh="政策"),
+        "targets": Field(ListOf(TARGET, min_items=1, max_items=500), zh="目标"),
+    },
+    doc="A zonesim scenario: one region's zones, base year, priors, levers and plan targets.",
+    rules=(_scenario_rules,),
+)
+
+
+def _parameters_spec() -> Obj:
+    """`parameters:` accepts exactly the names of the default priors."""
+    return Obj({name: Field(Quantity(None, None, doc=prior.note or prior.source), required=False)
+                for name, prior in default_priors().items()})
+
+
+def scenario_spec() -> Obj:
+    spec = SCENARIO_SPEC
+    fields = dict(spec.fields)
+    fields["parameters"] = replace(fields["parameters"], spec=_parameters_spec())
+    return replace(spec, fields=fields)
+
+
+# --- the frozen scenario ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    document: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Zone:
+    id: str
+    name: str
+    name_en: str
+    level: str
+    firm_weight: Prior
+    population: Prior | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    kind: str
+    name: str
+    name_en: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    scope: str
+    params: tuple[tuple[str, Any], ...]
+    budget_per_year: float | None
+    when_exhausted: str
+    source: Source | None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    name: str
+    name_en: str
+    indicator: str
+    kind: str
+    comparison: str
+    threshold: float
+    year: int
+    month: int
+    scope: str
+    of_indicator: str | None
+    of_scope: str
+    from_year: int
+    mode: str | None
+    zone_level: str
+    level: float | None
+    status: str
+    reason: str
+    source: Source
+
+    @property
+    def modelled(self) -> bool:
+        return self.status == "modelled"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything a run needs, frozen and picklable (sent as-is to worker processes)."""
+
+    id: str
+    name: str
+    name_en: str
+    region: str
+    base_year: int
+    end_year: int
+    calendar: tuple[tuple[str, Any], ...]
+    zones: tuple[Zone, ...]
+    firms: tuple[tuple[str, Prior], ...]
+    incubators: tuple[tuple[str, Prior], ...]
+    institutions: tuple[tuple[str, Prior], ...]
+    parameters: tuple[tuple[str, Prior], ...]
+    policies: tuple[Policy, ...]
+    targets: tuple[Target, ...]
+    path: str = ""
+    sha256: str = ""
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def months(self) -> int:
+        return 12 * (self.end_year - self.base_year)
+
+    def cal(self, key: str) -> Any:
+        return dict(self.calendar)[key]
+
+    def firm(self, key: str) -> Prior | None:
+        return dict(self.firms).get(key)
+
+    def param_priors(self) -> dict[str, Prior]:
+        return dict(self.parameters)
+
+    def with_policies(self, policies: tuple[Policy, ...]) -> Scenario:
+        return replace(self, policies=policies)
+
+
+def _source(raw: Mapping | None) -> Source | None:
+    return Source(raw["document"], raw["quote"]) if raw else None
+
+
+def _priors(raw: Mapping) -> tuple[tuple[str, Prior], ...]:
+    return tuple((k, Prior.from_yaml(v)) for k, v in raw.items())
+
+
+def build_scenario(doc: YamlDoc) -> Scenario:
+    """Validate a parsed YAML document and freeze it; raises ScenarioError listing every problem."""
+    problems: list[Problem] = []
+    spec = scenario_spec()
+    spec.check(doc, doc.data, (), problems)
+    if problems:
+        raise ScenarioError(problems)
+    d = doc.data
+    head = d["scenario"]
+    base = head["base_year"]
+    end = head.get("end_year", max(t["year"] for t in d["targets"]))
+    params = dict(default_priors())
+    params.update({k: Prior.from_yaml(v) for k, v in (d.get("parameters") or {}).items()})
+    zones = tuple(Zone(z["id"], z["name"], z.get("name_en", z["id"]), z["level"], Prior.from_yaml(z["firm_weight"]),
+                       Prior.from_yaml(z["population"]) if "population" in z else None) for z in d["zones"])
+    policies = tuple(
+        Policy(p["id"], p["kind"], p["name"], p.get("name_en", p["id"]), parse_year_month(p["start"]),
+               parse_year_month(p["end"]), p.get("scope", "zones"),
+               tuple((k, p[k]) for k in POLICY_FIELDS[p["kind"]]), p.get("budget_per_year"),
+               p.get("when_exhausted", "pro_rata"), _source(p.get("source")))  # type: ignore[arg-type]
+        for p in d.get("policies") or [])
+    targets = tuple(
+        Target(t["id"], t["name"], t["name_en"], t["indicator"], t["kind"], t["comparison"], float(t["threshold"]),
+               t["year"], t.get("month", 12), t.get("scope", "zones"), (t.get("of") or {}).get("indicator"),
+               (t.get("of") or {}).get("scope", "zones"), t.get("from_year", base), t.get("mode"),
+               t.get("zone_level", "any"), t.get("level"), t.get("status", "modelled"), t.get("reason", ""),
+               _source(t["source"]))  # type: ignore[arg-type]
+        for t in d["targets"])
+    cal = {k: v for k, v in d["calendar"].items() if k not in ("assumed", "note")}
+    cal["hte_rounds"] = tuple(sorted(cal["hte_rounds"]))
+    return Scenario(
+        id=head["id"], name=head["name"], name_en=head["name_en"], region=head["region"], base_year=base,
+        end_year=end, calendar=tuple(sorted(cal.items())), zones=zones, firms=_priors(d["firms"]),
+        incubators=_priors(d["incubators"]), institutions=_priors(d["institutions"]),
+        parameters=tuple(sorted(params.items())), policies=policies, targets=targets, path=doc.file,
+        sha256="", raw=d,
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and freeze a scenario file. Every problem is reported at once as a ScenarioError."""
+    doc = load_yaml(path)
+    scenario = build_scenario(doc)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return replace(scenario, path=str(path), sha256=digest)
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """All problems of a scenario file (empty when it is valid)."""
+    try:
+        load_scenario(path)
+    except ScenarioError as err:
+        return list(err.problems)
+    return []

@@ -1,0 +1,25 @@
+"""Interval estimates for Monte Carlo proportions."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def wilson(hits: int | np.ndarray, n: int | np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion: well behaved at 0 and 1 hits, unlike the normal one."""
+    hits = np.asarray(hits, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = hits / n
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def runs_for_half_width(half_width: float, p: float = 0.5, z: float = Z95) -> int:
+    """Runs that guarantee a normal-approximation half-width at proportion p (0.5 is the worst case)."""
+    return int(np.ceil(z * z * p * (1 - p) / half_width**2))
