@@ -81,9 +81,9 @@ class BatchSim:
         self.B, self.C = s.firms.alive.shape
         self.Z = len(scenario.zones)
         self.I = s.incubators.alive.shape[1]
-        self.p = {k: v[:, None] for k, v in s.params.items()}  # broadcast over agents
+        self.p = {k: v[:, None].astype(np.float32) for k, v in s.params.items()}  # broadcast over agents
         self.va_ratio = s.quantities["value_added_ratio"][:, None]
-        self.rd_median = s.quantities["rd_median"][:, None]
+        self.rd_median = s.quantities["rd_median"][:, None].astype(np.float32)
         self.rounds = tuple(scenario.cal("hte_rounds"))
         self.ledger = Ledger(scenario, self.B)
         self.offsets = (np.arange(self.B) * self.Z)[:, None]
@@ -98,6 +98,7 @@ class BatchSim:
         self.overflow = np.zeros(self.B)
         self.firm_months = 0
         self.firm_official = self.per_firm(self.official_zones())
+        self.alive_z = self.zcount(s.firms.alive)  # kept up to date by entry and exit
         self.decide_rd()
         self.set_rates()
         self._calibrate_applications()
@@ -154,7 +155,7 @@ class BatchSim:
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": self.state.hte_apply_year,
                 "calibration_gap": self.state.calibration_gap}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
-                           int(self.firm_months), self.B * self.C * self.sc.months, diag)
+                           int(self.firm_months), int(self.state.firms.capacity.sum()) * self.sc.months, diag)
 
     def _at(self, env: simpy.Environment, months: Any, offset: float, action: Any) -> Generator:
         for m in months:
@@ -185,8 +186,8 @@ class BatchSim:
     def step_month(self, m: int) -> None:
         f = self.state.firms
         january = self.month_of_year(m) == 1
-        rows = 5 if january else 3
-        u = self.streams.monthly(rows * self.C).reshape(self.B, rows, self.C)
+        rows = 6 if january else 3
+        u = self.streams.monthly(rows)
         n_small = self.Z * (1 + 2 + N_INST_TYPES) + self.I + 1
         small = self.streams.monthly64(n_small)
         zs = np.split(small[:, : self.Z * 7], [self.Z, 2 * self.Z, 3 * self.Z], axis=1)
@@ -195,6 +196,7 @@ class BatchSim:
         u_macro = small[:, -1]
         if january:
             self.new_year(m, u[:, 3], u[:, 4], u_macro)
+            self.other_ip(u[:, 5])
         self.entry(m, u_entry)
         self.exit(u[:, 0])
         f.revenue *= f.growth_factor
@@ -213,7 +215,6 @@ class BatchSim:
         """January: last year's growth sets the score's growth points; vouchers; R&D decisions; this year's
         growth draws (firm Laplace shock plus a shock common to the run)."""
         f, p = self.state.firms, self.p
-        self.ledger.new_year((m - 1) // 12)
         ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
         f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
         f.revenue_year_start = f.revenue.copy()
@@ -255,13 +256,17 @@ class BatchSim:
         return self.firm_official if scope == "zones" else np.ones((self.B, self.C), bool)
 
     def entry(self, m: int, u_entry: np.ndarray) -> None:
-        """New firms per zone: Poisson at the entry rate times the zone's stock (higher in national zones)."""
+        """New firms per zone: Poisson at the entry rate times the zone's stock (higher in national zones),
+        plus maker-space teams that incorporate (teams per space × yearly incorporation rate)."""
         f, p = self.state.firms, self.state.params
-        alive_z = self.zcount(f.alive)
+        alive_z = self.alive_z
         rate = p["entry_rate"][:, None] * (1.0 + p["national_zone_attraction"][:, None]
                                            * (self.state.zone_level == NATIONAL))
-        k = mech.poisson_exact(u_entry, rate / 12.0 * alive_z * (self.state.zone_level >= CANDIDATE))
-        run_idx, zone_idx, slot = self._claim_slots(k, f.next_free, self.C)
+        inc = self.state.incubators
+        teams = self.isum(inc.maker_space) * p["teams_per_maker_space"][:, None] * p["team_incorporation"][:, None]
+        lam = (rate * alive_z * (self.state.zone_level >= CANDIDATE) + teams) / 12.0
+        k = mech.poisson_exact(u_entry, lam)
+        run_idx, zone_idx, slot = self._claim_slots(k, f.next_free, f.capacity)
         f.alive[run_idx, slot] = True
         f.zone[run_idx, slot] = zone_idx
         self.flat_zone[run_idx, slot] = zone_idx + run_idx * self.Z
@@ -280,10 +285,11 @@ class BatchSim:
         f.hte_expiry[run_idx, slot] = 0
         self.firm_official[run_idx, slot] = self.official_zones()[run_idx, zone_idx]
         self.set_rates((run_idx, slot))
-        self.flows["entries"] += np.bincount(run_idx * self.Z + zone_idx, minlength=self.B * self.Z).reshape(
-            self.B, self.Z)
+        placed = np.bincount(run_idx * self.Z + zone_idx, minlength=self.B * self.Z).reshape(self.B, self.Z)
+        self.flows["entries"] += placed
+        self.alive_z += placed
 
-    def _claim_slots(self, k: np.ndarray, next_free: np.ndarray, capacity: int) -> tuple:
+    def _claim_slots(self, k: np.ndarray, next_free: np.ndarray, capacity: np.ndarray) -> tuple:
         """Run, zone and slot of each newcomer: runs in order, zones in order, slots taken in sequence.
         Newcomers beyond the capacity are counted as overflow (an invariant violation, reported)."""
         K = k.sum(axis=1)
@@ -291,7 +297,7 @@ class BatchSim:
         zone_idx = np.repeat(np.tile(np.arange(self.Z), self.B), k.ravel())
         offs = np.arange(K.sum()) - np.repeat(np.cumsum(K) - K, K)
         slot = next_free[run_idx] + offs
-        ok = slot < capacity
+        ok = slot < capacity[run_idx]
         if not ok.all():
             self.overflow += np.bincount(run_idx[~ok], minlength=self.B)
         next_free += K
@@ -318,7 +324,9 @@ class BatchSim:
     def exit(self, u: np.ndarray) -> None:
         f = self.state.firms
         die = f.alive & (u < f.exit_month)
-        self.flows["exits"] += self.zcount(die)
+        exits = self.zcount(die)
+        self.flows["exits"] += exits
+        self.alive_z -= exits
         self.flows["hte_lapsed"] += self.zcount(die & f.hte)
         dead = np.nonzero(die)
         for arr in (f.alive, f.hte, f.tenant, f.tech_sme):
@@ -326,12 +334,17 @@ class BatchSim:
         f.revenue[dead] = 0.0
 
     def patents(self, u: np.ndarray) -> None:
-        """Invention patents: Poisson on real R&D spending (k per 1M RMB), raised by nearby institutions;
-        other IP rights at 1.8 times that rate (0.45 vs 0.25 applications per 1M RMB, DOMAIN §3)."""
+        """Invention patents each month: Poisson on real R&D spending (k per 1M RMB, times the grant share),
+        raised by nearby institutions."""
         f = self.state.firms
-        lam = f.patent_rate * f.revenue.astype(np.float32)
-        f.inventions += mech.poisson_from_uniform(u, lam)
-        f.other_ip += mech.poisson_from_uniform(1.0 - u, 1.8 * lam)
+        f.inventions += mech.poisson_from_uniform(u, f.patent_rate * f.revenue.astype(np.float32))
+
+    def other_ip(self, u: np.ndarray) -> None:
+        """Other IP rights (utility models, software copyrights), accrued once a year: Poisson at 1.8 times
+        the invention rate (0.45 vs 0.25 applications per 1M RMB of R&D, DOMAIN §3)."""
+        f = self.state.firms
+        lam = 1.8 * 12.0 / np.maximum(self.p["patent_grant_share"], 1e-6) * f.patent_rate * f.revenue.astype(np.float32)
+        f.other_ip += mech.poisson_from_uniform(u, lam * f.alive)
 
     def incubator_places(self) -> np.ndarray:
         inc = self.state.incubators
@@ -376,7 +389,7 @@ class BatchSim:
         inc = self.state.incubators
         if not k.any():
             return
-        run_idx, zone_idx, slot = self._claim_slots(k, inc.next_free, self.I)
+        run_idx, zone_idx, slot = self._claim_slots(k, inc.next_free, np.full(self.B, self.I))
         area = (MAKER_SPACE_AREA if maker_space else INCUBATOR_NEW_AREA) * inc.area_draw[run_idx, slot]
         inc.alive[run_idx, slot] = True
         inc.zone[run_idx, slot] = zone_idx
@@ -449,7 +462,7 @@ class BatchSim:
         """An HTE round: eligible firms apply (more when an award is on offer), a share pass; certificates
         run 36 months; holders re-apply in their last year. Awards are paid within the lever's budget."""
         f, p, s = self.state.firms, self.p, self.state
-        u = self.streams.monthly(3 * self.C).reshape(self.B, 3, self.C)
+        u = self.streams.monthly(3)
         eligible = f.alive & self._eligible_now()
         new_cand = eligible & ~f.hte
         renew_cand = eligible & f.hte & (f.hte_expiry - m <= 12)
@@ -488,7 +501,7 @@ class BatchSim:
 
     def tech_sme_listing(self, m: int) -> None:
         f = self.state.firms
-        u = self.streams.monthly(self.C).reshape(self.B, self.C)
+        u = self.streams.monthly(1)[:, 0]
         ok = mech.tech_sme_qualifies(f.employees, f.revenue, f.tech_share, f.rd_reported, f.inventions, f.other_ip)
         f.tech_sme = f.alive & ok & (u < self.p["tech_sme_list_prob"])
 
@@ -561,6 +574,8 @@ class BatchSim:
         if take_flows:
             for v in self.flows.values():
                 v[:] = 0.0
+            if 0 < m < self.sc.months:  # the fiscal year turns with the statistical year
+                self.ledger.new_year(m // 12)
 
     def fields(self, take_flows: bool) -> np.ndarray:
         """The per-zone sums of `sim.indicators.FIELDS`, shape (runs, zones, fields)."""

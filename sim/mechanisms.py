@@ -7,7 +7,7 @@ agents. Sources and assumptions for every number are in docs/model.md (section "
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 # --- the 2016 HTE rules (国科发火〔2016〕32号), DOMAIN §1 -------------------------------------------------------
 HTE_MIN_AGE_MONTHS = 12
@@ -61,8 +61,27 @@ def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
 
 def poisson_exact(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Exact Poisson inverse CDF, for the few counts per zone per month (entries, new incubators)."""
-    return stats.poisson.ppf(np.clip(u, 0, 1 - 1e-12), np.maximum(lam, 0.0)).astype(np.int64)
+    """Exact Poisson inverse CDF for the few counts per zone per month (entries, new incubators): sums the
+    probability mass term by term (all elements at once) until it passes u; a normal beyond lam = 500."""
+    u = np.asarray(u, dtype=np.float64)
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
+    big = lam > 500.0
+    lam_s = np.where(big, 0.0, lam)
+    pmf = np.exp(-lam_s)
+    cdf = pmf.copy()
+    k = np.zeros(u.shape, dtype=np.int64)
+    todo = (u > cdf) & ~big & (pmf > 0)
+    n = 0
+    while todo.any() and n < 2000:
+        n += 1
+        pmf = pmf * lam_s / n
+        cdf = cdf + pmf
+        k += todo
+        todo &= (u > cdf) & (pmf > 1e-300)
+    if big.any():
+        z = special.ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+        k = np.where(big, np.maximum(0, np.floor(lam + np.sqrt(lam) * z + 0.5)).astype(np.int64), k)
+    return k
 
 
 # --- firm life ----------------------------------------------------------------------------------------------
@@ -71,28 +90,32 @@ def exit_hazard_year(age_months: np.ndarray, revenue: np.ndarray, peak: np.ndarr
                      size_elasticity: np.ndarray) -> np.ndarray:
     """Yearly exit hazard by age (DOMAIN §3: 8–12% in years 2–4, peak through year 7, 3–5% after 10), lower
     for larger firms: × (revenue / 10M)^-e, capped at 1.5× the peak."""
-    years = age_months / 12.0
-    young = np.where(years < 1.0, 0.7 * peak, peak)
-    decline = peak + (old - peak) * np.clip((years - 7.0) / 3.0, 0.0, 1.0)
+    years = np.asarray(age_months, dtype=np.float32) / np.float32(12.0)
+    peak, old = np.asarray(peak, np.float32), np.asarray(old, np.float32)
+    young = np.where(years < 1.0, np.float32(0.7) * peak, peak)
+    decline = peak + (old - peak) * np.clip((years - np.float32(7.0)) / np.float32(3.0), 0.0, 1.0)
     base = np.where(years < 7.0, young, decline)
-    size = np.power(np.maximum(revenue, 0.1) / 10.0, -size_elasticity)
-    return np.minimum(base * size, 1.5 * peak)
+    log_size = np.log(np.maximum(np.asarray(revenue, np.float32), np.float32(0.1)) / np.float32(10.0))
+    size = np.exp(-np.asarray(size_elasticity, np.float32) * log_size)
+    return np.minimum(base * size, np.float32(1.5) * peak)
 
 
 def laplace_growth(u: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Annual log growth ~ Laplace(mean, sigma/√2) by inverse CDF (DOMAIN §3), clipped to ±3 log points."""
-    b = sigma / np.sqrt(2.0)
-    d = np.clip(u, 1e-6, 1 - 1e-6) - 0.5
-    g = mean - b * np.sign(d) * np.log1p(-2.0 * np.abs(d))
-    return np.clip(g, -3.0, 3.0)
+    b = np.asarray(sigma, np.float32) / np.float32(np.sqrt(2.0))
+    d = np.clip(np.asarray(u, np.float32), np.float32(1e-6), np.float32(1 - 1e-6)) - np.float32(0.5)
+    g = mean - b * np.sign(d) * np.log1p(np.float32(-2.0) * np.abs(d))
+    return np.clip(g, np.float32(-3.0), np.float32(3.0))
 
 
 def growth_mean_and_sigma(revenue: np.ndarray, rd_real: np.ndarray, rd_median: np.ndarray, p: dict) -> tuple:
     """Firm-specific mean (R&D effect, assumed) and spread falling with size: σ0 (S/10M)^-β (DOMAIN §3)."""
-    rd_term = np.where(rd_real > 0, np.log(np.maximum(rd_real, 1e-6) / rd_median), 0.0)
-    mean = p["growth_mean"] + p["rd_growth_effect"] * np.clip(rd_term, -3.0, 3.0)
-    sigma = p["growth_sigma0"] * np.power(np.maximum(revenue, 0.1) / 10.0, -p["growth_size_beta"])
-    return mean, np.clip(sigma, 0.02, 1.5)
+    f32 = np.float32
+    rd_term = np.where(rd_real > 0, np.log(np.maximum(rd_real, f32(1e-6)) / np.asarray(rd_median, f32)), f32(0.0))
+    mean = np.asarray(p["growth_mean"], f32) + np.asarray(p["rd_growth_effect"], f32) * np.clip(rd_term, -3.0, 3.0)
+    log_size = np.log(np.maximum(np.asarray(revenue, f32), f32(0.1)) / f32(10.0))
+    sigma = np.asarray(p["growth_sigma0"], f32) * np.exp(-np.asarray(p["growth_size_beta"], f32) * log_size)
+    return mean, np.clip(sigma, f32(0.02), f32(1.5))
 
 
 # --- R&D and certification ----------------------------------------------------------------------------------
@@ -104,16 +127,18 @@ def rd_threshold(revenue: np.ndarray) -> np.ndarray:
 
 def growth_points(growth_ratio: np.ndarray) -> np.ndarray:
     """Innovation-score growth points (≤ 20): band midpoints of the 2016 rules' 35/25/15/5% steps."""
-    g = growth_ratio - 1.0
-    return np.select([g >= 0.35, g >= 0.25, g >= 0.15, g >= 0.05], [18.0, 13.0, 8.0, 3.0], 0.0).astype(np.float32)
+    g = np.asarray(growth_ratio, np.float32) - np.float32(1.0)
+    return (np.float32(3.0) * (g >= 0.05) + np.float32(5.0) * (g >= 0.15) + np.float32(5.0) * (g >= 0.25)
+            + np.float32(5.0) * (g >= 0.35))
 
 
 def ip_points(inventions: np.ndarray, other_ip: np.ndarray) -> np.ndarray:
     """IP points (≤ 30) of the 2016 grid: technical advancement and core role (≤ 16, taken as 10 for any
     IP), self-developed (6), and count (≤ 8: 8 per invention patent, 1.6 per other right). The split of the
     first two is an assumption; one invention patent or five other rights earn 24, as in the grid."""
-    count = np.minimum(8.0, 8.0 * inventions + 1.6 * other_ip)
-    return np.where((inventions + other_ip) > 0, np.minimum(30.0, 16.0 + count), 0.0)
+    f32 = np.float32
+    count = np.minimum(f32(8.0), f32(8.0) * inventions + f32(1.6) * other_ip)
+    return np.where((inventions + other_ip) > 0, np.minimum(f32(30.0), f32(16.0) + count), f32(0.0))
 
 
 def hte_criteria_except_rd(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech_share: np.ndarray,
@@ -140,7 +165,7 @@ def reported_rd(rd_real: np.ndarray, revenue: np.ndarray, wants_hte: np.ndarray,
     """Bunching: a firm that wants the certificate and is within reach of its band's threshold relabels
     spending up to the threshold, never more than `relabel_max` of what it reports (Chen et al. 2021)."""
     thr = rd_threshold(revenue)
-    reachable = (rd_real < thr) & (rd_real >= thr * (1.0 - relabel_max)) & (rd_real > 0)
+    reachable = (rd_real < thr) & (rd_real >= thr * (1.0 - np.asarray(relabel_max, np.float32))) & (rd_real > 0)
     return np.where(reachable & wants_hte & relabeller, thr, rd_real).astype(np.float32)
 
 
@@ -157,11 +182,12 @@ def apply_probability(base_year_prob: np.ndarray, rounds_per_year: int, award: n
 def tech_sme_qualifies(employees: np.ndarray, revenue: np.ndarray, tech_share: np.ndarray, rd_rep: np.ndarray,
                        inventions: np.ndarray, other_ip: np.ndarray) -> np.ndarray:
     """2017 tech-SME self-assessment: ≤ 500 staff, revenue ≤ 200M, score ≥ 60 with non-zero tech points."""
-    tech_pts = np.select([tech_share >= 0.30, tech_share >= 0.25, tech_share >= 0.20, tech_share >= 0.15,
-                          tech_share >= 0.10], [20.0, 16.0, 12.0, 8.0, 4.0], 0.0)
-    rd_pts = np.select([rd_rep >= 0.06, rd_rep >= 0.05, rd_rep >= 0.04, rd_rep >= 0.03, rd_rep >= 0.02],
-                       [50.0, 40.0, 30.0, 20.0, 10.0], 0.0)
-    ip_pts = np.where(inventions >= 1, 30.0, np.minimum(24.0, 6.0 * other_ip))
+    f32 = np.float32
+    tech_pts = f32(4.0) * ((tech_share >= 0.10).astype(f32) + (tech_share >= 0.15) + (tech_share >= 0.20)
+                           + (tech_share >= 0.25) + (tech_share >= 0.30))
+    rd_pts = f32(10.0) * ((rd_rep >= 0.02).astype(f32) + (rd_rep >= 0.03) + (rd_rep >= 0.04) + (rd_rep >= 0.05)
+                          + (rd_rep >= 0.06))
+    ip_pts = np.where(inventions >= 1, f32(30.0), np.minimum(f32(24.0), f32(6.0) * other_ip))
     return ((employees <= SME_MAX_STAFF) & (revenue <= SME_MAX_REVENUE) & (tech_pts > 0)
             & (tech_pts + rd_pts + ip_pts >= SME_SCORE_MIN))
 

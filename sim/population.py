@@ -37,9 +37,16 @@ def solve_rd_gamma(rd: np.ndarray, revenue: np.ndarray, mask: np.ndarray, va_rat
     `target`; 0 when even size-independent intensities fall short (then the base value is not reached)."""
     lo, hi = np.zeros(len(target)), np.full(len(target), 2.0)
     va = (revenue * mask).sum(axis=1) * va_ratio
-    for _ in range(30):
+    spend = rd * revenue * mask
+    large = revenue > 10.0  # only firms above 10M are scaled: iterate on them alone
+    fixed = np.where(large, 0.0, spend).sum(axis=1)
+    rows, cols = np.nonzero(large & (spend > 0))
+    log_size = np.log(revenue[rows, cols] / 10.0)
+    big_spend = spend[rows, cols]
+    for _ in range(24):
         mid = 0.5 * (lo + hi)
-        ratio = (rd * size_factor(revenue, mid) * revenue * mask).sum(axis=1) / np.maximum(va, 1e-9)
+        scaled = np.bincount(rows, weights=big_spend * np.exp(-mid[rows] * log_size), minlength=len(target))
+        ratio = (fixed + scaled) / np.maximum(va, 1e-9)
         too_high = ratio > target
         lo = np.where(too_high, mid, lo)
         hi = np.where(too_high, hi, mid)
@@ -51,16 +58,16 @@ def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix:
     return {name: prior.sample(named_uniforms(seed, runs, f"{prefix}.{name}")) for name, prior in priors.items()}
 
 
-def firm_capacity(scenario: Scenario) -> int:
-    """Slots per run: the most firms the priors allow at base, grown by the highest entry rate allowed."""
-    hi = {k: v.bounds()[1] for k, v in scenario.firms}
-    n_candidates = sum(z.level == "candidate" for z in scenario.zones)
-    n0 = hi["count_in_zones"] + hi["count_outside"] + n_candidates * hi.get("count_per_candidate", 0.0)
-    params = scenario.param_priors()
-    rate = params["entry_rate"].bounds()[1] * (1.0 + params["national_zone_attraction"].bounds()[1])
-    years = scenario.end_year - scenario.base_year
-    cap = n0 * (1.0 + rate) ** years * 1.05 + 64
-    return int(np.ceil(cap / 64.0) * 64)
+def firm_capacity(n0: np.ndarray, params: dict[str, np.ndarray], maker_spaces: np.ndarray, years: int) -> np.ndarray:
+    """Slots of each run: its base firms plus a bound on all its entrants over the horizon (slots of exited
+    firms are not reused, so that entrant k always takes the same slot). Entry on the stock is bounded with
+    the run's own rate as if every zone were national and nobody exited; maker-space teams as if the spaces
+    doubled. Depends only on the run's own draws, never on levers or batch; overflow is reported, not hidden."""
+    e = params["entry_rate"] * (1.0 + params["national_zone_attraction"])
+    stock_entries = n0 * e * years * (1.0 + e * years / 2.0)
+    team_entries = 2.0 * maker_spaces * params["teams_per_maker_space"] * params["team_incorporation"] * years
+    cap = (n0 + stock_entries + team_entries) * 1.1 + 64
+    return (np.ceil(cap / 16.0) * 16).astype(np.int64)
 
 
 def incubator_capacity(scenario: Scenario) -> int:
@@ -86,6 +93,7 @@ def allocate(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Firms:
+    capacity: np.ndarray       # (runs,) slots each run may use; the arrays are padded to the batch's widest
     alive: np.ndarray          # bool
     zone: np.ndarray           # int16 zone index
     age: np.ndarray            # float32 months
@@ -158,7 +166,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     """The base-year state of every run: counts and totals match the scenario's (sampled) base-year facts."""
     runs = np.asarray(runs)
     B, Z = len(runs), len(scenario.zones)
-    C, I = firm_capacity(scenario), incubator_capacity(scenario)
+    I = incubator_capacity(scenario)
     params = sample_priors(scenario.param_priors(), seed, runs, "param")
     q = sample_priors(dict(scenario.firms), seed, runs, "firms")
     q.update(sample_priors(dict(scenario.incubators), seed, runs, "incubators"))
@@ -176,8 +184,9 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     if (levels0 == 1).any():
         counts[:, levels0 == 1] = np.round(q["count_per_candidate"]).astype(np.int64)[:, None]
     n0 = counts.sum(axis=1)
-    if (n0 > C).any():
-        raise ValueError("firm capacity below the base-year population")
+    caps = firm_capacity(n0, params, q["maker_spaces_in_zones"], scenario.end_year - scenario.base_year)
+    streams.caps = caps
+    C = int(caps.max())
     slot = np.arange(C)[None, :]
     starts = np.cumsum(counts, axis=1) - counts
     zone = np.zeros((B, C), dtype=np.int16)
@@ -188,8 +197,9 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     in_official = alive & official[zone]
 
     # --- latent attributes for every slot (base firms and future entrants alike) ----------------------------
-    u = streams.init(14 * C).reshape(B, 14, C)
-    z_rev = special.ndtri(np.clip(u[:, 0], 1e-9, 1 - 1e-9))
+    u = streams.init(3).astype(np.float64)  # uniforms: relabeller, patents, last year's growth
+    nd = streams.init_normal(11)             # normals: size, traits, productivity, age, latent
+    z_rev = nd[:, 0].astype(np.float64)
     n_off = in_official.sum(axis=1)
     mu = np.empty(B)
     sigma = np.empty(B)
@@ -205,9 +215,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
 
     # Innovative traits cluster (Gaussian copula): one latent "innovativeness" per slot shares a correlation
     # rho with R&D, tech staff, high-tech revenue, capability, IP and sector. Shares are logit-normal.
-    nd = special.ndtri(np.clip(u, 1e-9, 1 - 1e-9))
     rho = params["innovation_correlation"][:, None]
-    latent = nd[:, 11]
+    latent = nd[:, 6]
 
     def trait(k: int) -> np.ndarray:
         return rho * latent + np.sqrt(1.0 - rho * rho) * nd[:, k]
@@ -218,7 +227,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     tech_share = special.expit(np.where(does_rd, special.logit(0.15), special.logit(0.06)) + 0.8 * trait(3))
     hightech_share = special.expit(np.where(does_rd, special.logit(0.55), special.logit(0.15)) + 1.2 * trait(4))
     capability = np.clip(params["capability_mean"][:, None] + 10.0 * trait(5), 0.0, 50.0)
-    relabeller = u[:, 6] < params["bunching_share"][:, None]
+    relabeller = u[:, 0] < params["bunching_share"][:, None]
     hightech_industry = trait(7) > special.ndtri(1.0 - q["hightech_industry_share"])[:, None]
     strategic_emerging = trait(8) > special.ndtri(1.0 - q["strategic_emerging_share"])[:, None]
     productivity = PRODUCTIVITY_MEDIAN * np.exp(0.5 * nd[:, 9])
@@ -239,16 +248,16 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     # firms outside official zones hold patents at the zones' rate per unit of R&D spending
     rate_per_spend = q["invention_patents_in_zones"] / np.maximum(np.where(in_official, rd_spend, 0).sum(axis=1), 1e-9)
     lam = np.where(in_official, lam_zone, np.where(alive, rd_spend * rate_per_spend[:, None], 0.0))
-    inventions = mech.poisson_from_uniform(u[:, 12], lam)
+    inventions = mech.poisson_from_uniform(u[:, 1], lam)
     # other rights (utility models, software copyrights): R&D-linked plus a habit of cheap filings [assumed]
-    other_ip = mech.poisson_from_uniform(1.0 - u[:, 12], 1.8 * lam + ip_habit)
+    other_ip = mech.poisson_from_uniform(1.0 - u[:, 1], 1.8 * lam + ip_habit)
 
     # last year's growth, for the score's growth points: a draw from the growth model itself
     mean0, sigma0 = mech.growth_mean_and_sigma(revenue, rd_prop, q["rd_median"][:, None],
                                                {k: v[:, None] for k, v in params.items()})
-    growth_pts = mech.growth_points(np.exp(mech.laplace_growth(u[:, 13], mean0, sigma0))).astype(np.float32)
+    growth_pts = mech.growth_points(np.exp(mech.laplace_growth(u[:, 2], mean0, sigma0))).astype(np.float32)
 
-    firms = Firms(
+    firms = Firms(capacity=caps,
         alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue, revenue_year_start=revenue.copy(),
         revenue_entry=revenue_entry, growth_factor=np.ones((B, C), np.float32),
         productivity=productivity.astype(np.float32),
@@ -301,7 +310,7 @@ def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside
     """Give the base-year HTE counts to the firms that best meet the 2016 criteria, with certificates
     issued evenly over the previous three years (so about a third expire in each simulated year)."""
     B, C = firms.alive.shape
-    u = streams.init(2 * C).reshape(B, 2, C)
+    u = streams.init(2)
     crit = mech.hte_criteria_except_rd(firms.age, firms.inventions, firms.other_ip, firms.tech_share,
                                        firms.hightech_share, firms.capability, firms.growth_pts)
     rd_ok = firms.rd_propensity >= mech.rd_threshold(firms.revenue) * (1.0 - params["relabel_max"][:, None])
@@ -320,7 +329,7 @@ def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside
 def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> None:
     """The base-year tenants: young, small firms of the official zones, chosen at random."""
     B, C = firms.alive.shape
-    u = streams.init(2 * C).reshape(B, 2, C)
+    u = streams.init(2)
     can = in_official & (firms.age <= mech.MAX_TENANCY_MONTHS) & (firms.revenue < mech.GRADUATION_REVENUE)
     k = np.minimum(np.round(q["tenants_in_zones"]).astype(np.int64), can.sum(axis=1))
     key = np.where(can, u[:, 0], -1.0)
@@ -331,7 +340,7 @@ def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: Bat
 
 def _initial_incubators(scenario: Scenario, q: dict, B: int, I: int, official: np.ndarray,
                         streams: BatchStreams, seed: int, runs: np.ndarray) -> Incubators:
-    u = streams.init(4 * I).reshape(B, 4, I)
+    u = streams.init(4, n=I).astype(np.float64)
     n_inc = np.round(q["incubators_in_zones"]).astype(np.int64)
     n_ms = np.round(q["maker_spaces_in_zones"]).astype(np.int64)
     n_nat = np.minimum(np.round(q["national_incubators_in_zones"]).astype(np.int64), n_inc)

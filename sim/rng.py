@@ -29,30 +29,48 @@ def name_key(name: str) -> int:
 def named_uniforms(seed: int, runs: np.ndarray, name: str) -> np.ndarray:
     """One uniform per run for the quantity called `name` (inverse-CDF sampling of its prior)."""
     key = name_key(name)
-    return np.array([generator(seed, int(r), NAMED, key).random() for r in runs])
+    words = [np.random.SeedSequence(entropy=seed, spawn_key=(int(r), NAMED, key)).generate_state(1, np.uint64)[0]
+             for r in runs]
+    return (np.array(words, dtype=np.uint64) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 class BatchStreams:
-    """The monthly and initialisation streams of a batch of runs, drawn run by run and stacked."""
+    """The monthly and initialisation streams of a batch of runs, drawn run by run into one padded array.
+
+    Each run draws exactly `caps[run]` values per row (its own firm capacity, fixed by its own draws), so a
+    run's stream never depends on the other runs of its batch. Padding is inert: uniforms of 1.0 (no event
+    has probability 1) and normals of 0.
+    """
 
     def __init__(self, seed: int, runs: np.ndarray) -> None:
         self.seed = seed
         self.runs = np.asarray(runs)
         self._monthly = [generator(seed, int(r), MONTHLY) for r in self.runs]
         self._init = [generator(seed, int(r), INIT) for r in self.runs]
+        self.caps: np.ndarray | None = None
 
-    def monthly(self, n: int) -> np.ndarray:
-        """(runs, n) float32 uniforms from each run's monthly stream; the block size must not depend on state."""
-        out = np.empty((len(self._monthly), n), dtype=np.float32)
-        for row, g in zip(out, self._monthly, strict=True):
-            g.random(out=row, dtype=np.float32)
+    def _fill(self, gens: list, rows: int, caps: np.ndarray | None, n: int | None, normal: bool) -> np.ndarray:
+        width = int(caps.max()) if n is None else n
+        out = np.full((len(gens), rows, width), 0.0 if normal else 1.0, dtype=np.float32)
+        for b, g in enumerate(gens):
+            c = width if n is not None else int(caps[b])
+            for r in range(rows):
+                if normal:
+                    g.standard_normal(out=out[b, r, :c], dtype=np.float32)
+                else:
+                    g.random(out=out[b, r, :c], dtype=np.float32)
         return out
+
+    def monthly(self, rows: int, n: int | None = None) -> np.ndarray:
+        """(runs, rows, width) float32 uniforms: `caps[run]` per row (firm slots), or `n` for other agents.
+        The block's layout depends only on the calendar and the run, never on what agents do."""
+        return self._fill(self._monthly, rows, self.caps, n, normal=False)
 
     def monthly64(self, n: int) -> np.ndarray:
         return np.stack([g.random(n) for g in self._monthly])
 
-    def init(self, n: int) -> np.ndarray:
-        return np.stack([g.random(n) for g in self._init])
+    def init(self, rows: int, n: int | None = None) -> np.ndarray:
+        return self._fill(self._init, rows, self.caps, n, normal=False)
 
-    def init_normal(self, n: int) -> np.ndarray:
-        return np.stack([g.standard_normal(n) for g in self._init])
+    def init_normal(self, rows: int) -> np.ndarray:
+        return self._fill(self._init, rows, self.caps, None, normal=True)

@@ -64,9 +64,9 @@ class Num(Spec):
 
     def expected(self) -> str:
         kind = "an integer" if self.integer else "a number"
-        lo = "" if self.minimum is None else (f"> {self.minimum:g}" if self.exclusive_minimum
-                                              else f">= {self.minimum:g}")
-        hi = "" if self.maximum is None else f"<= {self.maximum:g}"
+        lo = "" if self.minimum is None or self.minimum <= -ABSURD else (
+            f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}")
+        hi = "" if self.maximum is None or self.maximum >= ABSURD else f"<= {self.maximum:g}"
         rng = " and ".join(p for p in (lo, hi) if p)
         return f"{kind} {rng}".strip()
 
