@@ -97,6 +97,7 @@ class BatchSim:
         self.zone_levels = np.zeros((self.B, n_s, self.Z), dtype=np.int8)
         self.overflow = np.zeros(self.B)
         self.firm_months = 0
+        self.env = simpy.Environment()  # the calendar; deliveries (construction, reviews) are its processes
         self.firm_official = self.per_firm(self.official_zones())
         self.alive_z = self.zcount(s.firms.alive)  # kept up to date by entry and exit
         self.decide_rd()
@@ -137,8 +138,7 @@ class BatchSim:
 
     # --- the calendar ----------------------------------------------------------------------------------------
     def run(self) -> BatchResult:
-        env = simpy.Environment()
-        self._env_ref = env  # deliveries (construction, reviews) are processes on this environment
+        env = self.env
         for i, policy in enumerate(self.sc.policies):
             env.process(self._lever_window(env, i, *active_window(self.sc, policy)))
         env.process(self._at(env, range(1, self.sc.months + 1), 0.2, self.step_month))
@@ -382,7 +382,7 @@ class BatchSim:
         self.add_incubators(mech.poisson_exact(u_ms, lam_ms), maker_space=True)
         k_inc = mech.poisson_exact(u_inc, lam_inc)
         if k_inc.any():
-            self._after(self._env_ref, m, int(self.sc.cal("incubator_construction_months")), 0.2,
+            self._after(self.env, m, int(self.sc.cal("incubator_construction_months")), 0.2,
                         lambda k=k_inc: self.add_incubators(k, maker_space=False))
 
     def add_incubators(self, k: np.ndarray, maker_space: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms import row_sum
 from sim.scenario import Policy, Scenario
 
 
@@ -55,7 +56,7 @@ class Ledger:
             paid = claims
         else:
             left = np.maximum(policy.budget_per_year - self.spent_this_year[:, i], 0.0)
-            demand = claims.sum(axis=1)
+            demand = row_sum(claims)
             if policy.when_exhausted == "pro_rata":
                 frac = np.where(demand > left, left / np.maximum(demand, 1e-12), 1.0)
                 paid = claims * frac[:, None]
@@ -67,7 +68,7 @@ class Ledger:
                 paid_sorted = np.clip(left[:, None] - before, 0.0, queued)
                 paid = np.empty_like(claims)
                 np.put_along_axis(paid, idx, paid_sorted, axis=1)
-        total = paid.sum(axis=1)
+        total = row_sum(paid)
         self.spent_this_year[:, i] += total
         self.by_year[:, self.year, i] += total
         B = claims.shape[0]

@@ -36,10 +36,10 @@ def solve_rd_gamma(rd: np.ndarray, revenue: np.ndarray, mask: np.ndarray, va_rat
     """The size elasticity gamma in [0, 2] per run at which sum(rd × revenue) / sum(VA) over `mask` hits
     `target`; 0 when even size-independent intensities fall short (then the base value is not reached)."""
     lo, hi = np.zeros(len(target)), np.full(len(target), 2.0)
-    va = (revenue * mask).sum(axis=1) * va_ratio
+    va = mech.row_sum(revenue * mask) * va_ratio
     spend = rd * revenue * mask
     large = revenue > 10.0  # only firms above 10M are scaled: iterate on them alone
-    fixed = np.where(large, 0.0, spend).sum(axis=1)
+    fixed = mech.row_sum(np.where(large, 0.0, spend))
     rows, cols = np.nonzero(large & (spend > 0))
     log_size = np.log(revenue[rows, cols] / 10.0)
     big_spend = spend[rows, cols]
@@ -207,7 +207,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         mu[b], sigma[b] = mech.lognormal_fit(n_off[b], q["output_in_zones"][b] * 100.0,
                                              q["over_100m_in_zones"][b] / max(n_off[b], 1), 100.0)
     revenue = np.exp(mu[:, None] + sigma[:, None] * z_rev)
-    total = np.where(in_official, revenue, 0.0).sum(axis=1)
+    total = mech.row_sum(np.where(in_official, revenue, 0.0))
     revenue = np.where(in_official, revenue * (q["output_in_zones"] * 100.0 / np.maximum(total, 1e-9))[:, None],
                        revenue)
     revenue_entry = np.exp(np.log(ENTRANT_MEDIAN_REVENUE) + ENTRANT_REVENUE_SIGMA * z_rev)
@@ -243,10 +243,10 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     # --- patents: the base stock spread in proportion to R&D spending -------------------------------------
     rd_spend = rd_prop * revenue
     share = np.where(in_official, rd_spend, 0.0)
-    share = share / np.maximum(share.sum(axis=1, keepdims=True), 1e-12)
+    share = share / np.maximum(mech.row_sum(share)[:, None], 1e-12)
     lam_zone = share * q["invention_patents_in_zones"][:, None]
     # firms outside official zones hold patents at the zones' rate per unit of R&D spending
-    rate_per_spend = q["invention_patents_in_zones"] / np.maximum(np.where(in_official, rd_spend, 0).sum(axis=1), 1e-9)
+    rate_per_spend = q["invention_patents_in_zones"] / np.maximum(mech.row_sum(np.where(in_official, rd_spend, 0)), 1e-9)
     lam = np.where(in_official, lam_zone, np.where(alive, rd_spend * rate_per_spend[:, None], 0.0))
     inventions = mech.poisson_from_uniform(u[:, 1], lam)
     # other rights (utility models, software copyrights): R&D-linked plus a habit of cheap filings [assumed]
@@ -353,7 +353,7 @@ def _initial_incubators(scenario: Scenario, q: dict, B: int, I: int, official: n
     zone = np.array([np.searchsorted(cdf[b], u[b, 0], side="right") for b in range(B)]).clip(0, w.shape[1] - 1)
     area_draw = np.exp(0.6 * special.ndtri(np.clip(u[:, 1], 1e-9, 1 - 1e-9)))
     share = np.where(is_inc, area_draw, 0.0)
-    share = share / np.maximum(share.sum(axis=1, keepdims=True), 1e-12)
+    share = share / np.maximum(mech.row_sum(share)[:, None], 1e-12)
     area = np.where(is_inc, share * q["incubator_area_in_zones"][:, None], np.where(is_ms, MAKER_SPACE_AREA * area_draw,
                                                                                    0.0))
     level = np.where(slot < n_nat[:, None], 3, np.where(slot < (n_nat + n_prov)[:, None], 2, 1))

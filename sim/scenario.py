@@ -262,7 +262,7 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
         out.append(doc.problem(("zones",), "no official zone", "at least one municipal, provincial or national zone"))
     levels = {z["level"] for z in zones}
     if "candidate" in levels and "count_per_candidate" not in data["firms"]:
-        out.append(doc.problem(("firms",), "missing key 'count_per_candidate'",
+        out.append(doc.problem(("firms",), "no key 'count_per_candidate'",
                                "the firm count of each candidate park (there are candidate zones)"))
     months = data["calendar"]["hte_rounds"]
     if len(set(months)) != len(months):
@@ -272,7 +272,7 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
         need = POLICY_FIELDS[pol["kind"]]
         for name in need:
             if name not in pol:
-                out.append(doc.problem(p, f"missing key '{name}'", f"required by a {pol['kind']} lever"))
+                out.append(doc.problem(p, f"no key '{name}'", f"required by a {pol['kind']} lever"))
         for name in set(POLICY_FIELDS_ALL) - set(need):
             if name in pol:
                 out.append(doc.problem((*p, name), f"'{name}' on a {pol['kind']} lever",
@@ -294,10 +294,10 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     if not base < year <= end:
         out.append(doc.problem((*p, "year"), str(year), f"a year after base_year {base} and up to {end}"))
     if tgt.get("status") == "not_modelled" and "reason" not in tgt:
-        out.append(doc.problem(p, "missing key 'reason'", "why the target is not modelled"))
+        out.append(doc.problem(p, "no key 'reason'", "why the target is not modelled"))
     needs = {"share": "of", "growth": "mode", "zones_meeting": "level"}
     if kind in needs and needs[kind] not in tgt:
-        out.append(doc.problem(p, f"missing key '{needs[kind]}'", f"required by a {kind} target"))
+        out.append(doc.problem(p, f"no key '{needs[kind]}'", f"required by a {kind} target"))
     for key, kinds in (("of", ("share",)), ("mode", ("growth",)), ("level", ("zones_meeting",)),
                        ("from_year", ("multiple", "growth")), ("zone_level", ("per_zone", "zones_meeting"))):
         if key in tgt and kind not in kinds:

@@ -245,7 +245,7 @@ class Obj(Spec):
                 fld.spec.check(doc, value[name], (*path, name), out)
             elif fld.required:
                 label = f"key '{name}'" + (f" ({fld.zh})" if fld.zh else "")
-                out.append(doc.problem(path, "missing " + label, fld.spec.expected()))
+                out.append(doc.problem(path, "no " + label, fld.spec.expected()))
         if len(out) == before:
             for rule in self.rules:
                 rule(doc, dict(value), path, out)
@@ -350,7 +350,7 @@ class Quantity(Spec):
             shapes = [a for a in arg_names if a not in ("loc", "scale")]
             for a in shapes:
                 if a not in value:
-                    out.append(doc.problem(path, f"missing key '{a}'", f"the '{a}' shape of scipy.stats.{name}"))
+                    out.append(doc.problem(path, f"no key '{a}'", f"the '{a}' shape of scipy.stats.{name}"))
                     bad_args = True
             if not bad_args and not (keys - allowed):
                 self._check_support(doc, value, path, out)

@@ -17,7 +17,9 @@ def wilson(hits: int | np.ndarray, n: int | np.ndarray, z: float = Z95) -> tuple
         denom = 1.0 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    lo = np.where(hits <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(hits >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
 
 
 def runs_for_half_width(half_width: float, p: float = 0.5, z: float = Z95) -> int:

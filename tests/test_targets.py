@@ -1,0 +1,123 @@
+"""Each target kind evaluated on hand-made snapshots, where the right answer is known."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.indicators import FIELD_INDEX, FIELDS
+from sim.scenario import LEVEL_CODE, Source, Target
+from sim.targets import evaluate
+
+TIMES = [(2017, 12, 0), (2018, 12, 12), (2019, 10, 22), (2019, 12, 24), (2020, 12, 36)]
+NAT, PROV, OUT = LEVEL_CODE["national"], LEVEL_CODE["provincial"], LEVEL_CODE["outside"]
+
+
+def make_target(**kw) -> Target:
+    base = dict(id="t", name="t", name_en="t", indicator="hte", kind="level", comparison=">=", threshold=0.0,
+                year=2020, month=12, scope="zones", of_indicator=None, of_scope="zones", from_year=2017, mode=None,
+                zone_level="any", level=None, status="modelled", reason="", source=Source("x", "y"))
+    base.update(kw)
+    return Target(**base)
+
+
+def state(values: dict[str, list[list[float]]], levels=(NAT, PROV, OUT)):
+    """One run; values[name][snapshot][zone]."""
+    snaps = np.zeros((1, len(TIMES), len(levels), len(FIELDS)))
+    for name, rows in values.items():
+        snaps[0, :, :, FIELD_INDEX[name]] = rows
+    lv = np.tile(np.array(levels, dtype=np.int8), (1, len(TIMES), 1))
+    return snaps, lv
+
+
+HTE = [[10, 5, 100], [12, 6, 100], [13, 7, 100], [14, 7, 100], [20, 10, 100]]
+
+
+@pytest.mark.parametrize("threshold,comparison,hit", [(30, ">=", True), (31, ">=", False), (30, ">", False),
+                                                       (30, "<=", True), (29, "<", False)])
+def test_level_counts_official_zones_only(threshold, comparison, hit):
+    v, h = evaluate(make_target(threshold=threshold, comparison=comparison), *state({"hte": HTE}), TIMES)
+    assert v[0] == 30 and h[0] == hit
+
+
+def test_region_scope_includes_the_outside():
+    v, _ = evaluate(make_target(scope="region"), *state({"hte": HTE}), TIMES)
+    assert v[0] == 130
+
+
+def test_dated_milestone_reads_its_month():
+    v, h = evaluate(make_target(year=2019, month=10, threshold=20), *state({"hte": HTE}), TIMES)
+    assert v[0] == 20 and h[0]
+
+
+def test_multiple_of_the_base_year():
+    v, h = evaluate(make_target(kind="multiple", threshold=2.0), *state({"hte": HTE}), TIMES)
+    assert v[0] == pytest.approx(2.0) and h[0]
+
+
+def test_compound_growth_over_the_period():
+    v, h = evaluate(make_target(kind="growth", mode="compound", threshold=0.25), *state({"hte": HTE}), TIMES)
+    assert v[0] == pytest.approx(2.0 ** (1 / 3) - 1) and h[0]
+
+
+def test_growth_each_year_needs_every_year():
+    t = make_target(kind="growth", mode="each_year", threshold=0.10)
+    v, h = evaluate(t, *state({"hte": HTE}), TIMES)  # 15→18 (+20%), 18→21 (+16.7%), 21→30 (+42.9%)
+    assert v[0] == pytest.approx(21 / 18 - 1) and h[0]
+    v, h = evaluate(dataclasses.replace(t, threshold=0.18), *state({"hte": HTE}), TIMES)
+    assert not h[0]
+
+
+def test_share_of_the_region():
+    t = make_target(kind="share", of_indicator="hte", of_scope="region", threshold=0.2)
+    v, h = evaluate(t, *state({"hte": HTE}), TIMES)
+    assert v[0] == pytest.approx(30 / 130) and h[0]
+
+
+def test_per_10k_people():
+    pats = [[0, 0, 0]] * 4 + [[3000, 1000, 999]]
+    pop = [[1e6, 1e6, 1e6]] * 5
+    v, h = evaluate(make_target(kind="per_10k", indicator="invention_patents", threshold=20),
+                    *state({"invention_patents": pats, "population": pop}), TIMES)
+    assert v[0] == pytest.approx(4000 / 2e6 * 1e4) and h[0]
+
+
+def test_per_zone_rule_is_decided_by_the_weakest_zone():
+    inc = [[0, 0, 0]] * 4 + [[3, 1, 9]]
+    t = make_target(kind="per_zone", indicator="incubators", threshold=2)
+    v, h = evaluate(t, *state({"incubators": inc}), TIMES)
+    assert v[0] == 1 and not h[0]
+    v, h = evaluate(dataclasses.replace(t, zone_level="national"), *state({"incubators": inc}), TIMES)
+    assert v[0] == 3 and h[0]
+
+
+def test_count_of_zones_meeting_a_level():
+    out = [[0, 0, 0]] * 4 + [[1500, 999, 5000]]
+    t = make_target(kind="zones_meeting", indicator="output", level=1000, threshold=1)
+    v, h = evaluate(t, *state({"output": out}), TIMES)
+    assert v[0] == 1 and h[0]  # the outside region does not count as a zone
+
+
+def test_ratio_indicator_is_a_ratio_of_sums():
+    rd = [[1, 1, 0]] * 5
+    va = [[100, 10, 1]] * 5
+    v, _ = evaluate(make_target(indicator="rd_to_gdp", threshold=0.0), *state({"rd_reported": rd,
+                                                                              "value_added": va}), TIMES)
+    assert v[0] == pytest.approx(2 / 110)
+
+
+def test_zone_counts_follow_levels():
+    snaps, lv = state({"hte": HTE}, levels=(NAT, PROV, LEVEL_CODE["candidate"]))
+    lv[0, -1, 2] = PROV  # the candidate is established by 2020
+    v, _ = evaluate(make_target(indicator="zones"), snaps, lv, TIMES)
+    assert v[0] == 3
+    v, _ = evaluate(make_target(indicator="zones_national"), snaps, lv, TIMES)
+    assert v[0] == 1
+
+
+def test_undefined_value_is_a_miss():
+    t = make_target(kind="share", of_indicator="hte", of_scope="zones", threshold=0.0)
+    v, h = evaluate(t, *state({"hte": [[0, 0, 0]] * 5}), TIMES)
+    assert np.isnan(v[0]) and not h[0]
