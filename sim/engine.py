@@ -83,6 +83,7 @@ class BatchSim:
         self.I = s.incubators.alive.shape[1]
         self.p = {k: v[:, None].astype(np.float32) for k, v in s.params.items()}  # broadcast over agents
         self.va_ratio = s.quantities["value_added_ratio"][:, None]
+        self.industry_share = s.quantities["industry_share_of_gdp"][:, None]
         self.rd_median = s.quantities["rd_median"][:, None].astype(np.float32)
         self.rounds = tuple(scenario.cal("hte_rounds"))
         self.ledger = Ledger(scenario, self.B)
@@ -153,7 +154,8 @@ class BatchSim:
         env.process(self._at(env, sorted(self.snap_index)[1:], 0.9, self.snapshot))
         env.run(until=self.sc.months + 1)
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": self.state.hte_apply_year,
-                "calibration_gap": self.state.calibration_gap}
+                "calibration_gap": self.state.calibration_gap, "rd_size_gamma": self.state.rd_gamma,
+                "base_rd_to_gdp": self.state.base_rd_to_gdp}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
                            int(self.firm_months), int(self.state.firms.capacity.sum()) * self.sc.months, diag)
 
@@ -593,6 +595,7 @@ class BatchSim:
             "hte_over_1bn": self.zcount(hte & (f.revenue >= 1000.0)),
             "hte_over_10bn": self.zcount(hte & (f.revenue >= 10000.0)), "above_size": self.zcount(above),
             "output": self.zsum(rev) / 100.0, "value_added": self.zsum(va) / 100.0,
+            "gdp": self.zsum(va) / 100.0 / self.industry_share,
             "above_size_va": self.zsum(va * above) / 100.0,
             "hightech_va": self.zsum(va * above * f.hightech_industry) / 100.0,
             "sei_va": self.zsum(va * f.strategic_emerging) / 100.0,

@@ -18,7 +18,8 @@ FIELDS: tuple[str, ...] = (
     "hte_over_10bn",         # HTEs with revenue >= 10bn RMB (百亿级高新技术领军企业)
     "above_size",            # firms with revenue >= 20M RMB (规上)
     "output",                # total revenue, 亿元 (industrial output proxy)
-    "value_added",           # value added, 亿元 (= zone GDP proxy)
+    "value_added",           # industrial value added, 亿元
+    "gdp",                   # zone GDP, 亿元: value added / industry's share of the zones' GDP
     "above_size_va",         # value added of above-size firms, 亿元
     "hightech_va",           # value added of above-size firms in high-tech industries, 亿元
     "sei_va",                # value added of firms in strategic emerging industries, 亿元
@@ -79,14 +80,14 @@ INDICATORS: dict[str, Indicator] = {
         _count("above_size", "规模以上企业数", "Above-designated-size firms"),
         Indicator("output", "output", None, 1.0, "亿元", "工业总产值", "Industrial output"),
         Indicator("value_added", "value_added", None, 1.0, "亿元", "工业增加值", "Value added"),
-        Indicator("gdp", "value_added", None, 1.0, "亿元", "园区生产总值", "Zone GDP (value added)"),
+        Indicator("gdp", "gdp", None, 1.0, "亿元", "园区生产总值", "Zone GDP"),
         Indicator("rd_reported", "rd_reported", None, 1.0, "亿元", "R&D经费内部支出", "R&D spending (reported)"),
         Indicator("rd_real", "rd_real", None, 1.0, "亿元", "实际R&D支出", "R&D spending (real)"),
-        Indicator("rd_to_gdp", "rd_reported", "value_added", 1.0, "比例", "R&D经费占GDP比重",
+        Indicator("rd_to_gdp", "rd_reported", "gdp", 1.0, "比例", "R&D经费占GDP比重",
                   "R&D spending / GDP"),
         Indicator("hightech_va_share", "hightech_va", "above_size_va", 1.0, "比例",
                   "高技术产业增加值占规上工业增加值比重", "High-tech industry share of above-size value added"),
-        Indicator("sei_va_share", "sei_va", "value_added", 1.0, "比例",
+        Indicator("sei_va_share", "sei_va", "gdp", 1.0, "比例",
                   "战略性新兴产业增加值占GDP比重", "Strategic emerging industries' share of GDP"),
         _count("invention_patents", "发明专利拥有量", "Invention patents held", "件"),
         Indicator("patents_per_10k", "invention_patents", "population", 1e4, "件/万人",

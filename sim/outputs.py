@@ -130,7 +130,7 @@ def manifest(results: Results, files: list[str]) -> dict:
 
     sc = results.scenario
     diag = {}
-    for name in ("calibration_gap", "hte_apply_year", "capacity_overflow"):
+    for name in ("calibration_gap", "hte_apply_year", "capacity_overflow", "rd_size_gamma", "base_rd_to_gdp"):
         v = results.diagnostic(name)
         diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
                       "p95": float(np.percentile(v, 95))}

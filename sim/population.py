@@ -23,6 +23,8 @@ ENG, TECH, NEW_RD, PLATFORM = range(N_INST_TYPES)
 ENTRANT_MEDIAN_REVENUE = 2.0   # M RMB [assumed]
 ENTRANT_REVENUE_SIGMA = 1.0    # [assumed]
 PRODUCTIVITY_MEDIAN = 0.8      # M RMB revenue per employee [assumed]
+#: R&D intensity falls with size at most as (S/10M)^-0.5 (a 1bn firm: a tenth of a 10M firm's) [assumed]
+MAX_RD_GAMMA = 0.5
 INCUBATOR_NEW_AREA = 8000.0    # m², median area of a new incubator [assumed]
 MAKER_SPACE_AREA = 1500.0      # m² [assumed]
 
@@ -33,9 +35,9 @@ def size_factor(revenue: np.ndarray, gamma: np.ndarray) -> np.ndarray:
 
 def solve_rd_gamma(rd: np.ndarray, revenue: np.ndarray, mask: np.ndarray, va_ratio: np.ndarray,
                    target: np.ndarray) -> np.ndarray:
-    """The size elasticity gamma in [0, 2] per run at which sum(rd × revenue) / sum(VA) over `mask` hits
+    """The size elasticity gamma in [0, MAX_RD_GAMMA] per run at which sum(rd × revenue) / sum(VA) over `mask` hits
     `target`; 0 when even size-independent intensities fall short (then the base value is not reached)."""
-    lo, hi = np.zeros(len(target)), np.full(len(target), 2.0)
+    lo, hi = np.zeros(len(target)), np.full(len(target), MAX_RD_GAMMA)
     va = mech.row_sum(revenue * mask) * va_ratio
     spend = rd * revenue * mask
     large = revenue > 10.0  # only firms above 10M are scaled: iterate on them alone
@@ -151,6 +153,8 @@ class State:
     quantities: dict[str, np.ndarray]
     params: dict[str, np.ndarray]
     hte_apply_year: np.ndarray   # (runs,) yearly application probability (calibrated or prior)
+    rd_gamma: np.ndarray         # (runs,) size elasticity of R&D intensity from the base-year calibration
+    base_rd_to_gdp: np.ndarray   # (runs,) base-year R&D / GDP the population reaches (= the scenario's unless capped)
     calibration_gap: np.ndarray  # (runs,) base-year certifications the eligible pool could not supply
 
 
@@ -236,9 +240,11 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
 
     # R&D intensity falls with size above 10M RMB: × (S/10M)^-gamma, gamma solved per run (bisection) so that
     # the zones' base-year R&D / GDP equals the scenario's base value. Small firms keep their intensity.
-    rd_prop = rd_prop * size_factor(revenue, solve_rd_gamma(rd_prop, revenue, in_official,
-                                                             q["value_added_ratio"], q["rd_to_gdp_in_zones"]))
-    rd_prop = rd_prop.astype(np.float32)
+    va_to_gdp = q["value_added_ratio"] / q["industry_share_of_gdp"]
+    rd_gamma = solve_rd_gamma(rd_prop, revenue, in_official, va_to_gdp, q["rd_to_gdp_in_zones"])
+    rd_prop = (rd_prop * size_factor(revenue, rd_gamma)).astype(np.float32)
+    base_rd_to_gdp = mech.row_sum(rd_prop * revenue * in_official) / np.maximum(
+        mech.row_sum(revenue * in_official) * va_to_gdp, 1e-9)
 
     # --- patents: the base stock spread in proportion to R&D spending -------------------------------------
     rd_spend = rd_prop * revenue
@@ -301,7 +307,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     refs = _readiness_refs(firms, revenue, zone_level, Z)
 
     state = State(firms, inc, inst, zone_level, np.zeros((B, Z), bool), population, refs, q, params,
-                  np.zeros(B), np.zeros(B))
+                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B))
     return state
 
 

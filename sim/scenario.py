@@ -137,6 +137,8 @@ FIRMS = Obj({
     "rd_zero_share": _q("share of firms doing no R&D", "无研发企业比例", maximum=1),
     "rd_median": _q("median R&D intensity of R&D-doing firms", "研发强度中位数", maximum=1),
     "rd_sigma": _q("log-sd of R&D intensity", "研发强度对数标准差", maximum=5),
+    "industry_share_of_gdp": _q("industry's share of the zones' GDP (converts industrial value added to GDP)",
+                                "工业占园区生产总值比重", maximum=1),
     "rd_to_gdp_in_zones": _q("zones' R&D spending / GDP in the base year (sets how R&D intensity falls with "
                              "firm size)", "R&D经费占GDP比重", maximum=1),
     "hightech_industry_share": _q("share of firms in high-tech industries", "高技术产业企业比例", maximum=1),
