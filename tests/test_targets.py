@@ -102,9 +102,9 @@ def test_count_of_zones_meeting_a_level():
 
 def test_ratio_indicator_is_a_ratio_of_sums():
     rd = [[1, 1, 0]] * 5
-    va = [[100, 10, 1]] * 5
+    gdp = [[100, 10, 1]] * 5
     v, _ = evaluate(make_target(indicator="rd_to_gdp", threshold=0.0), *state({"rd_reported": rd,
-                                                                              "value_added": va}), TIMES)
+                                                                              "gdp": gdp}), TIMES)
     assert v[0] == pytest.approx(2 / 110)
 
 
