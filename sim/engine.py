@@ -27,6 +27,8 @@ from sim.indicators import FIELD_INDEX, FIELDS
 from sim.policies import Ledger, active_window
 from sim.population import (
     ENG,
+    ENTRANT_MEDIAN_REVENUE,
+    ENTRANT_REVENUE_SIGMA,
     INCUBATOR_NEW_AREA,
     MAKER_SPACE_AREA,
     N_INST_TYPES,
@@ -35,6 +37,7 @@ from sim.population import (
     TECH,
     State,
     initial_state,
+    latent_traits,
 )
 from sim.rng import BatchStreams
 from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
@@ -78,7 +81,7 @@ class BatchSim:
         self.state: State = initial_state(scenario, seed, self.runs, self.streams)
         self.check = check_invariants
         s = self.state
-        self.B, self.C = s.firms.alive.shape
+        self.B = s.firms.alive.shape[0]
         self.Z = len(scenario.zones)
         self.I = s.incubators.alive.shape[1]
         self.p = {k: v[:, None].astype(np.float32) for k, v in s.params.items()}  # broadcast over agents
@@ -98,8 +101,10 @@ class BatchSim:
         self.zone_levels = np.zeros((self.B, n_s, self.Z), dtype=np.int8)
         self.overflow = np.zeros(self.B)
         self.firm_months = 0
+        self.slot_months = 0
         self.env = simpy.Environment()  # the calendar; deliveries (construction, reviews) are its processes
         self.firm_official = self.per_firm(self.official_zones())
+        self.n0 = s.firms.next_free.copy()
         self.alive_z = self.zcount(s.firms.alive)  # kept up to date by entry and exit
         self.decide_rd()
         self.set_rates()
@@ -107,6 +112,28 @@ class BatchSim:
         self._record(0)
 
     # --- helpers ---------------------------------------------------------------------------------------------
+    @property
+    def W(self) -> int:
+        """Current width of the firm arrays: the most slots any run of the batch has used so far."""
+        return self.state.firms.alive.shape[1]
+
+    def ensure_width(self, needed: int) -> None:
+        """Grow the firm arrays (by at least a quarter, to amortise) so that slot `needed - 1` exists."""
+        if needed <= self.W:
+            return
+        cmax = int(self.state.firms.capacity.max())
+        width = min(cmax, max(needed, int(self.W * 1.25)))
+        width = min(cmax, int(np.ceil(width / 64.0) * 64))
+        old = self.W
+        self.state.firms.grow(width)
+        flat = np.zeros((self.B, width), dtype=np.int64)
+        flat[:, :old] = self.flat_zone
+        flat[:, old:] = self.offsets
+        self.flat_zone = flat
+        official = np.zeros((self.B, width), dtype=bool)
+        official[:, :old] = self.firm_official
+        self.firm_official = official
+
     def zsum(self, values: np.ndarray) -> np.ndarray:
         """Per-zone sums of a (runs, slots) array: one bincount for the whole batch."""
         return np.bincount(self.flat_zone.ravel(), weights=np.asarray(values, dtype=np.float64).ravel(),
@@ -157,7 +184,7 @@ class BatchSim:
                 "calibration_gap": self.state.calibration_gap, "rd_size_gamma": self.state.rd_gamma,
                 "base_rd_to_gdp": self.state.base_rd_to_gdp}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
-                           int(self.firm_months), int(self.state.firms.capacity.sum()) * self.sc.months, diag)
+                           int(self.firm_months), int(self.slot_months), diag)
 
     def _at(self, env: simpy.Environment, months: Any, offset: float, action: Any) -> Generator:
         for m in months:
@@ -189,7 +216,7 @@ class BatchSim:
         f = self.state.firms
         january = self.month_of_year(m) == 1
         rows = 6 if january else 3
-        u = self.streams.monthly(rows)
+        u = self.streams.monthly(rows, self.W)
         n_small = self.Z * (1 + 2 + N_INST_TYPES) + self.I + 1
         small = self.streams.monthly64(n_small)
         zs = np.split(small[:, : self.Z * 7], [self.Z, 2 * self.Z, 3 * self.Z], axis=1)
@@ -200,6 +227,7 @@ class BatchSim:
             self.new_year(m, u[:, 3], u[:, 4], u_macro)
             self.other_ip(u[:, 5])
         self.entry(m, u_entry)
+        u = self.streams.current(rows, self.W)  # entrants may have widened the arrays
         self.exit(u[:, 0])
         f.revenue *= f.growth_factor
         f.age += f.alive
@@ -212,6 +240,7 @@ class BatchSim:
         self.institution_formation(u_inst)
         self.pay_rd_subsidies()
         self.firm_months += int(f.alive.sum())
+        self.slot_months += self.B * self.W
 
     def new_year(self, m: int, u_growth: np.ndarray, u_voucher: np.ndarray, u_macro: np.ndarray) -> None:
         """January: last year's growth sets the score's growth points; vouchers; R&D decisions; this year's
@@ -220,7 +249,7 @@ class BatchSim:
         ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
         f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
         f.revenue_year_start = f.revenue.copy()
-        f.employees = np.maximum(3.0, f.revenue / f.productivity).astype(np.float32)
+        f.employees = np.maximum(3.0, f.revenue / np.maximum(f.productivity, 1e-6)).astype(np.float32)
         f.voucher_intensity[:] = 0.0
         for lever in self.ledger.active_of_kind("innovation_voucher"):
             elig = f.alive & self.eligible(lever.get("eligible"), lever.scope)
@@ -240,7 +269,7 @@ class BatchSim:
         """This year's real R&D (own propensity, certification uplift, subsidies) and what firms report:
         those that meet every other HTE criterion relabel up to their band's threshold when within reach."""
         f, p = self.state.firms, self.p
-        rate = np.zeros((self.B, self.C), np.float32)
+        rate = np.zeros((self.B, self.W), np.float32)
         for lever in self.ledger.active_of_kind("rd_subsidy"):
             rate += float(lever.get("rate")) * self.eligible(lever.get("eligible"), lever.scope)
         f.rd_real = mech.rd_decision(f.rd_propensity, f.hte, rate, f.voucher_intensity, p).astype(np.float32)
@@ -255,7 +284,7 @@ class BatchSim:
         return f.alive & status & self.firm_in_scope(scope)
 
     def firm_in_scope(self, scope: str) -> np.ndarray:
-        return self.firm_official if scope == "zones" else np.ones((self.B, self.C), bool)
+        return self.firm_official if scope == "zones" else np.ones((self.B, self.W), bool)
 
     def entry(self, m: int, u_entry: np.ndarray) -> None:
         """New firms per zone: Poisson at the entry rate times the zone's stock (higher in national zones),
@@ -269,27 +298,47 @@ class BatchSim:
         lam = (rate * alive_z * (self.state.zone_level >= CANDIDATE) + teams) / 12.0
         k = mech.poisson_exact(u_entry, lam)
         run_idx, zone_idx, slot = self._claim_slots(k, f.next_free, f.capacity)
-        f.alive[run_idx, slot] = True
-        f.zone[run_idx, slot] = zone_idx
-        self.flat_zone[run_idx, slot] = zone_idx + run_idx * self.Z
-        f.age[run_idx, slot] = 0.0
-        rev = f.revenue_entry[run_idx, slot]
-        f.revenue[run_idx, slot] = rev
-        f.revenue_year_start[run_idx, slot] = rev
-        f.growth_factor[run_idx, slot] = np.exp(p["growth_mean"][run_idx] / 12.0)
-        f.employees[run_idx, slot] = np.maximum(3.0, rev / f.productivity[run_idx, slot])
-        f.rd_real[run_idx, slot] = f.rd_propensity[run_idx, slot]
-        f.rd_reported[run_idx, slot] = f.rd_propensity[run_idx, slot]
-        for arr in (f.inventions, f.other_ip):
-            arr[run_idx, slot] = 0.0
-        for arr in (f.hte, f.hte_ever, f.tech_sme, f.tenant):
-            arr[run_idx, slot] = False
-        f.hte_expiry[run_idx, slot] = 0
-        self.firm_official[run_idx, slot] = self.official_zones()[run_idx, zone_idx]
-        self.set_rates((run_idx, slot))
+        if slot.size == 0:
+            return
+        self.ensure_width(int(slot.max()) + 1)
+        self.activate_entrants(run_idx, zone_idx, slot, slot - self.n0[run_idx])
         placed = np.bincount(run_idx * self.Z + zone_idx, minlength=self.B * self.Z).reshape(self.B, self.Z)
         self.flows["entries"] += placed
         self.alive_z += placed
+
+    def activate_entrants(self, run_idx: np.ndarray, zone_idx: np.ndarray, slot: np.ndarray,
+                          ordinal: np.ndarray) -> None:
+        """Give new firms their traits (entrant k of a run always draws the same: common random numbers) and
+        a young firm's state: small revenue, no IP, no certificate."""
+        f, s = self.state.firms, self.state
+        nd, uu = self.streams.entrant_draws(run_idx, ordinal)
+        q = {k: v[run_idx] for k, v in s.quantities.items()}
+        par = {k: v[run_idx] for k, v in s.params.items()}
+        t = latent_traits(nd, uu, q, par)
+        where = (run_idx, slot)
+        rev = np.exp(np.log(ENTRANT_MEDIAN_REVENUE) + ENTRANT_REVENUE_SIGMA * nd[:, 0].astype(np.float64))
+        f.alive[where] = True
+        f.zone[where] = zone_idx
+        self.flat_zone[where] = zone_idx + run_idx * self.Z
+        self.firm_official[where] = self.official_zones()[run_idx, zone_idx]
+        f.age[where] = 0.0
+        f.revenue[where] = rev
+        f.revenue_year_start[where] = rev
+        f.growth_factor[where] = np.exp(par["growth_mean"] / 12.0)
+        f.productivity[where] = t["productivity"]
+        f.employees[where] = np.maximum(3.0, rev / t["productivity"])
+        rd = t["rd_propensity"] * np.minimum(1.0, np.power(np.maximum(rev, 1e-6) / 10.0, -s.rd_gamma[run_idx]))
+        f.rd_propensity[where] = rd
+        f.rd_real[where] = rd
+        f.rd_reported[where] = rd
+        for name in ("tech_share", "hightech_share", "capability", "relabeller", "hightech_industry",
+                     "strategic_emerging"):
+            getattr(f, name)[where] = t[name]
+        for name in ("inventions", "other_ip", "growth_pts", "voucher_intensity", "hte_expiry", "tenancy"):
+            getattr(f, name)[where] = 0
+        for name in ("hte", "hte_ever", "tech_sme", "tenant"):
+            getattr(f, name)[where] = False
+        self.set_rates(where)
 
     def _claim_slots(self, k: np.ndarray, next_free: np.ndarray, capacity: np.ndarray) -> tuple:
         """Run, zone and slot of each newcomer: runs in order, zones in order, slots taken in sequence.
@@ -464,7 +513,7 @@ class BatchSim:
         """An HTE round: eligible firms apply (more when an award is on offer), a share pass; certificates
         run 36 months; holders re-apply in their last year. Awards are paid within the lever's budget."""
         f, p, s = self.state.firms, self.p, self.state
-        u = self.streams.monthly(3)
+        u = self.streams.monthly(3, self.W)
         eligible = f.alive & self._eligible_now()
         new_cand = eligible & ~f.hte
         renew_cand = eligible & f.hte & (f.hte_expiry - m <= 12)
@@ -485,7 +534,7 @@ class BatchSim:
         ua, up = u[:, 0][at], u[:, 1][at]
         cert_c = (ua < np.where(renewing, p_renew, p_new)) & (up < sub["hte_pass_rate"])
         first_c, again_c = cert_c & ~ever, cert_c & ever
-        cert = np.zeros((self.B, self.C), bool)
+        cert = np.zeros((self.B, self.W), bool)
         cert[at] = cert_c
         first = np.zeros_like(cert)
         first[at] = first_c
@@ -496,14 +545,14 @@ class BatchSim:
         f.hte_ever |= cert
         f.hte_expiry[cert] = m + mech.HTE_VALID_MONTHS
         for lever, scope in zip(levers, scopes, strict=True):
-            claims = np.zeros((self.B, self.C))
+            claims = np.zeros((self.B, self.W))
             claims[at] = (first_c * float(lever.get("amount_new")) + again_c * float(lever.get("amount_renewal"))) \
                 * scope
             self.ledger.pay(lever.id, claims, f.zone, order=u[:, 2])
 
     def tech_sme_listing(self, m: int) -> None:
         f = self.state.firms
-        u = self.streams.monthly(1)[:, 0]
+        u = self.streams.monthly(1, self.W)[:, 0]
         ok = mech.tech_sme_qualifies(f.employees, f.revenue, f.tech_share, f.rd_reported, f.inventions, f.other_ip)
         f.tech_sme = f.alive & ok & (u < self.p["tech_sme_list_prob"])
 

@@ -55,6 +55,39 @@ def solve_rd_gamma(rd: np.ndarray, revenue: np.ndarray, mask: np.ndarray, va_rat
     return 0.5 * (lo + hi)
 
 
+def latent_traits(nd: np.ndarray, u: np.ndarray, q: dict, p: dict) -> dict[str, np.ndarray]:
+    """A firm's innovative traits from 11 normals and 3 uniforms (axis 1), for base firms and entrants alike.
+
+    Innovative traits cluster (Gaussian copula): one latent "innovativeness" shares a correlation rho with
+    R&D, tech staff, high-tech revenue, capability, IP habit and sector. Shares are logit-normal. `q` and `p`
+    hold the run's base-year quantities and parameters, shaped to broadcast against nd[:, k].
+    """
+    rho = p["innovation_correlation"]
+    latent = nd[:, 6]
+    spread = np.sqrt(1.0 - rho * rho)
+
+    def trait(k: int) -> np.ndarray:
+        return rho * latent + spread * nd[:, k]
+
+    does_rd = trait(1) > special.ndtri(q["rd_zero_share"])
+    rd_prop = np.where(does_rd, np.exp(np.log(q["rd_median"]) + q["rd_sigma"] * trait(2)), 0.0)
+    return {
+        "does_rd": does_rd,
+        "rd_propensity": np.clip(rd_prop, 0.0, 0.5),
+        "tech_share": special.expit(np.where(does_rd, special.logit(0.15), special.logit(0.06)) + 0.8 * trait(3)),
+        "hightech_share": special.expit(np.where(does_rd, special.logit(0.55), special.logit(0.15))
+                                        + 1.2 * trait(4)),
+        "capability": np.clip(p["capability_mean"] + 10.0 * trait(5), 0.0, 50.0),
+        "relabeller": u[:, 0] < p["bunching_share"],
+        "hightech_industry": trait(7) > special.ndtri(1.0 - q["hightech_industry_share"]),
+        "strategic_emerging": trait(8) > special.ndtri(1.0 - q["strategic_emerging_share"]),
+        "productivity": PRODUCTIVITY_MEDIAN * np.exp(0.5 * nd[:, 9]),
+        "age_months": np.minimum(np.exp(np.log(60.0) + 0.8 * nd[:, 10]), 480.0),
+        "ip_habit": np.where(does_rd, 3.0 * np.exp(0.5 * trait(2)), 0.3),
+        "z_size": nd[:, 0],
+    }
+
+
 def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
     """One draw per run of each prior, by inverse CDF of a uniform keyed by the prior's name."""
     return {name: prior.sample(named_uniforms(seed, runs, f"{prefix}.{name}")) for name, prior in priors.items()}
@@ -101,7 +134,6 @@ class Firms:
     age: np.ndarray            # float32 months
     revenue: np.ndarray        # float64 M RMB a year
     revenue_year_start: np.ndarray
-    revenue_entry: np.ndarray  # revenue the slot starts with if it becomes an entrant
     growth_factor: np.ndarray  # float32 monthly revenue factor for the current year
     productivity: np.ndarray   # float32 M RMB per employee
     employees: np.ndarray      # float32
@@ -127,6 +159,15 @@ class Firms:
     exit_month: np.ndarray     # float32 monthly exit probability, set each January and at entry
     patent_rate: np.ndarray    # float32 expected invention patents per month per M RMB of revenue
     next_free: np.ndarray      # (runs,) first unused slot
+
+
+    def grow(self, width: int) -> None:
+        """Widen every (runs, slots) array to `width` slots; new slots are empty (not alive, all zero)."""
+        for name, arr in vars(self).items():
+            if isinstance(arr, np.ndarray) and arr.ndim == 2 and arr.shape[1] < width:
+                wide = np.zeros((arr.shape[0], width), dtype=arr.dtype)
+                wide[:, : arr.shape[1]] = arr
+                setattr(self, name, wide)
 
 
 @dataclass
@@ -190,7 +231,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     n0 = counts.sum(axis=1)
     caps = firm_capacity(n0, params, q["maker_spaces_in_zones"], scenario.end_year - scenario.base_year)
     streams.caps = caps
-    C = int(caps.max())
+    C = int(np.ceil(n0.max() / 64.0) * 64)  # arrays start at the widest base population and grow with entry
     slot = np.arange(C)[None, :]
     starts = np.cumsum(counts, axis=1) - counts
     zone = np.zeros((B, C), dtype=np.int16)
@@ -200,10 +241,11 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     alive = slot < n0[:, None]
     in_official = alive & official[zone]
 
-    # --- latent attributes for every slot (base firms and future entrants alike) ----------------------------
-    u = streams.init(3).astype(np.float64)  # uniforms: relabeller, patents, last year's growth
-    nd = streams.init_normal(11)             # normals: size, traits, productivity, age, latent
-    z_rev = nd[:, 0].astype(np.float64)
+    # --- latent attributes of the base firms ------------------------------------------------------------------
+    u = streams.init(3, n0, C).astype(np.float64)  # uniforms: relabeller, patents, last year's growth
+    nd = streams.init_normal(11, n0, C)            # normals: size, traits, productivity, age, latent
+    traits = latent_traits(nd, u, {k: v[:, None] for k, v in q.items()}, {k: v[:, None] for k, v in params.items()})
+    z_rev = traits["z_size"].astype(np.float64)
     n_off = in_official.sum(axis=1)
     mu = np.empty(B)
     sigma = np.empty(B)
@@ -214,29 +256,12 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     total = mech.row_sum(np.where(in_official, revenue, 0.0))
     revenue = np.where(in_official, revenue * (q["output_in_zones"] * 100.0 / np.maximum(total, 1e-9))[:, None],
                        revenue)
-    revenue_entry = np.exp(np.log(ENTRANT_MEDIAN_REVENUE) + ENTRANT_REVENUE_SIGMA * z_rev)
     revenue = np.where(alive, revenue, 0.0)
-
-    # Innovative traits cluster (Gaussian copula): one latent "innovativeness" per slot shares a correlation
-    # rho with R&D, tech staff, high-tech revenue, capability, IP and sector. Shares are logit-normal.
-    rho = params["innovation_correlation"][:, None]
-    latent = nd[:, 6]
-
-    def trait(k: int) -> np.ndarray:
-        return rho * latent + np.sqrt(1.0 - rho * rho) * nd[:, k]
-
-    does_rd = trait(1) > special.ndtri(q["rd_zero_share"])[:, None]
-    rd_prop = np.where(does_rd, np.exp(np.log(q["rd_median"])[:, None] + q["rd_sigma"][:, None] * trait(2)), 0.0)
-    rd_prop = np.clip(rd_prop, 0.0, 0.5).astype(np.float32)
-    tech_share = special.expit(np.where(does_rd, special.logit(0.15), special.logit(0.06)) + 0.8 * trait(3))
-    hightech_share = special.expit(np.where(does_rd, special.logit(0.55), special.logit(0.15)) + 1.2 * trait(4))
-    capability = np.clip(params["capability_mean"][:, None] + 10.0 * trait(5), 0.0, 50.0)
-    relabeller = u[:, 0] < params["bunching_share"][:, None]
-    hightech_industry = trait(7) > special.ndtri(1.0 - q["hightech_industry_share"])[:, None]
-    strategic_emerging = trait(8) > special.ndtri(1.0 - q["strategic_emerging_share"])[:, None]
-    productivity = PRODUCTIVITY_MEDIAN * np.exp(0.5 * nd[:, 9])
-    age = np.where(alive, np.minimum(np.exp(np.log(60.0) + 0.8 * nd[:, 10]), 480.0), 0.0)
-    ip_habit = np.where(does_rd, 3.0 * np.exp(0.5 * trait(2)), 0.3)
+    rd_prop = traits["rd_propensity"].astype(np.float32)
+    does_rd = traits["does_rd"]
+    productivity = traits["productivity"]
+    age = np.where(alive, traits["age_months"], 0.0)
+    ip_habit = traits["ip_habit"]
 
     # R&D intensity falls with size above 10M RMB: × (S/10M)^-gamma, gamma solved per run (bisection) so that
     # the zones' base-year R&D / GDP equals the scenario's base value. Small firms keep their intensity.
@@ -265,13 +290,14 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
 
     firms = Firms(capacity=caps,
         alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue, revenue_year_start=revenue.copy(),
-        revenue_entry=revenue_entry, growth_factor=np.ones((B, C), np.float32),
+        growth_factor=np.ones((B, C), np.float32),
         productivity=productivity.astype(np.float32),
         employees=np.maximum(3.0, revenue / productivity).astype(np.float32), rd_propensity=rd_prop,
-        rd_real=rd_prop.copy(), rd_reported=rd_prop.copy(), tech_share=tech_share.astype(np.float32),
-        hightech_share=hightech_share.astype(np.float32), capability=capability.astype(np.float32),
-        growth_pts=growth_pts, relabeller=relabeller,
-        hightech_industry=hightech_industry, strategic_emerging=strategic_emerging,
+        rd_real=rd_prop.copy(), rd_reported=rd_prop.copy(), tech_share=traits["tech_share"].astype(np.float32),
+        hightech_share=traits["hightech_share"].astype(np.float32),
+        capability=traits["capability"].astype(np.float32), growth_pts=growth_pts,
+        relabeller=traits["relabeller"] & alive, hightech_industry=traits["hightech_industry"] & alive,
+        strategic_emerging=traits["strategic_emerging"] & alive,
         inventions=inventions.astype(np.float32), other_ip=other_ip.astype(np.float32),
         hte=np.zeros((B, C), bool), hte_expiry=np.zeros((B, C), np.int16), hte_ever=np.zeros((B, C), bool),
         tech_sme=np.zeros((B, C), bool), tenant=np.zeros((B, C), bool), tenancy=np.zeros((B, C), np.int16),
@@ -316,7 +342,7 @@ def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside
     """Give the base-year HTE counts to the firms that best meet the 2016 criteria, with certificates
     issued evenly over the previous three years (so about a third expire in each simulated year)."""
     B, C = firms.alive.shape
-    u = streams.init(2)
+    u = streams.init(2, firms.next_free, C)
     crit = mech.hte_criteria_except_rd(firms.age, firms.inventions, firms.other_ip, firms.tech_share,
                                        firms.hightech_share, firms.capability, firms.growth_pts)
     rd_ok = firms.rd_propensity >= mech.rd_threshold(firms.revenue) * (1.0 - params["relabel_max"][:, None])
@@ -335,7 +361,7 @@ def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside
 def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> None:
     """The base-year tenants: young, small firms of the official zones, chosen at random."""
     B, C = firms.alive.shape
-    u = streams.init(2)
+    u = streams.init(2, firms.next_free, C)
     can = in_official & (firms.age <= mech.MAX_TENANCY_MONTHS) & (firms.revenue < mech.GRADUATION_REVENUE)
     k = np.minimum(np.round(q["tenants_in_zones"]).astype(np.int64), can.sum(axis=1))
     key = np.where(can, u[:, 0], -1.0)
@@ -346,7 +372,7 @@ def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: Bat
 
 def _initial_incubators(scenario: Scenario, q: dict, B: int, I: int, official: np.ndarray,
                         streams: BatchStreams, seed: int, runs: np.ndarray) -> Incubators:
-    u = streams.init(4, n=I).astype(np.float64)
+    u = streams.init(4, np.full(B, I), I).astype(np.float64)
     n_inc = np.round(q["incubators_in_zones"]).astype(np.int64)
     n_ms = np.round(q["maker_spaces_in_zones"]).astype(np.int64)
     n_nat = np.minimum(np.round(q["national_incubators_in_zones"]).astype(np.int64), n_inc)

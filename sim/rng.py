@@ -14,7 +14,10 @@ import zlib
 
 import numpy as np
 
-MONTHLY, INIT, NAMED = 0, 1, 2
+MONTHLY, INIT, NAMED, ENTRANT = 0, 1, 2, 3
+#: Entrants' traits come in blocks of this many, keyed by the entrant's ordinal in its run.
+ENTRANT_BLOCK = 256
+N_TRAIT_NORMALS, N_TRAIT_UNIFORMS = 11, 3
 
 
 def generator(seed: int, run: int, purpose: int, key: int = 0) -> np.random.Generator:
@@ -35,11 +38,12 @@ def named_uniforms(seed: int, runs: np.ndarray, name: str) -> np.ndarray:
 
 
 class BatchStreams:
-    """The monthly and initialisation streams of a batch of runs, drawn run by run into one padded array.
+    """The random streams of a batch of runs, each drawn from the run's own generators.
 
-    Each run draws exactly `caps[run]` values per row (its own firm capacity, fixed by its own draws), so a
-    run's stream never depends on the other runs of its batch. Padding is inert: uniforms of 1.0 (no event
-    has probability 1) and normals of 0.
+    Monthly blocks: each run draws exactly `caps[run]` uniforms per row (its firm capacity, fixed by its own
+    draws), whatever width the batch's arrays have now, so a run's stream never depends on its batch and
+    every slot meets the same uniform in every variant. Padding is inert (1.0: no event has probability 1).
+    Entrants: entrant k of a run takes row k of its run's entrant blocks, whenever it enters.
     """
 
     def __init__(self, seed: int, runs: np.ndarray) -> None:
@@ -48,29 +52,64 @@ class BatchStreams:
         self._monthly = [generator(seed, int(r), MONTHLY) for r in self.runs]
         self._init = [generator(seed, int(r), INIT) for r in self.runs]
         self.caps: np.ndarray | None = None
+        self._buffer: np.ndarray | None = None
+        self._entrants: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def _fill(self, gens: list, rows: int, caps: np.ndarray | None, n: int | None, normal: bool) -> np.ndarray:
-        width = int(caps.max()) if n is None else n
-        out = np.full((len(gens), rows, width), 0.0 if normal else 1.0, dtype=np.float32)
-        for b, g in enumerate(gens):
-            c = width if n is not None else int(caps[b])
+    def monthly(self, rows: int, width: int | None = None, n: int | None = None) -> np.ndarray:
+        """(runs, rows, width) float32 uniforms for firm slots (each run advances by its capacity per row),
+        or (runs, rows, n) for another kind of agent."""
+        if n is not None:
+            out = np.empty((len(self._monthly), rows, n), dtype=np.float32)
+            for b, g in enumerate(self._monthly):
+                g.random(out=out[b].reshape(-1), dtype=np.float32)
+            return out
+        assert self.caps is not None
+        cmax = int(self.caps.max())
+        if self._buffer is None or self._buffer.shape[1] < rows:
+            self._buffer = np.ones((len(self._monthly), rows, cmax), dtype=np.float32)
+        buf = self._buffer
+        for b, g in enumerate(self._monthly):
+            c = int(self.caps[b])
             for r in range(rows):
-                if normal:
-                    g.standard_normal(out=out[b, r, :c], dtype=np.float32)
-                else:
-                    g.random(out=out[b, r, :c], dtype=np.float32)
-        return out
+                g.random(out=buf[b, r, :c], dtype=np.float32)
+        return buf[:, :rows, : (width or cmax)]
 
-    def monthly(self, rows: int, n: int | None = None) -> np.ndarray:
-        """(runs, rows, width) float32 uniforms: `caps[run]` per row (firm slots), or `n` for other agents.
-        The block's layout depends only on the calendar and the run, never on what agents do."""
-        return self._fill(self._monthly, rows, self.caps, n, normal=False)
+    def current(self, rows: int, width: int) -> np.ndarray:
+        """The month's firm block again, at a new width (after entrants widened the arrays): no new draws."""
+        assert self._buffer is not None
+        return self._buffer[:, :rows, :width]
 
     def monthly64(self, n: int) -> np.ndarray:
         return np.stack([g.random(n) for g in self._monthly])
 
-    def init(self, rows: int, n: int | None = None) -> np.ndarray:
-        return self._fill(self._init, rows, self.caps, n, normal=False)
+    def init(self, rows: int, widths: np.ndarray, width: int) -> np.ndarray:
+        """(runs, rows, width) uniforms: `widths[run]` from each run's initialisation stream, padded with 1."""
+        out = np.ones((len(self._init), rows, width), dtype=np.float32)
+        for b, g in enumerate(self._init):
+            for r in range(rows):
+                g.random(out=out[b, r, : int(widths[b])], dtype=np.float32)
+        return out
 
-    def init_normal(self, rows: int) -> np.ndarray:
-        return self._fill(self._init, rows, self.caps, None, normal=True)
+    def init_normal(self, rows: int, widths: np.ndarray, width: int) -> np.ndarray:
+        out = np.zeros((len(self._init), rows, width), dtype=np.float32)
+        for b, g in enumerate(self._init):
+            for r in range(rows):
+                g.standard_normal(out=out[b, r, : int(widths[b])], dtype=np.float32)
+        return out
+
+    def entrant_draws(self, batch_index: np.ndarray, ordinal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Normals (n, 11) and uniforms (n, 3) of entrants given by batch row and ordinal within their run."""
+        normals = np.empty((len(ordinal), N_TRAIT_NORMALS), dtype=np.float32)
+        uniforms = np.empty((len(ordinal), N_TRAIT_UNIFORMS), dtype=np.float32)
+        block = ordinal // ENTRANT_BLOCK
+        for b, k in set(zip(batch_index.tolist(), block.tolist(), strict=True)):
+            key = (b, k)
+            if key not in self._entrants:
+                g = generator(self.seed, int(self.runs[b]), ENTRANT, k)
+                self._entrants[key] = (g.standard_normal((ENTRANT_BLOCK, N_TRAIT_NORMALS), dtype=np.float32),
+                                       g.random((ENTRANT_BLOCK, N_TRAIT_UNIFORMS), dtype=np.float32))
+            sel = (batch_index == b) & (block == k)
+            rows = ordinal[sel] % ENTRANT_BLOCK
+            normals[sel] = self._entrants[key][0][rows]
+            uniforms[sel] = self._entrants[key][1][rows]
+        return normals, uniforms
