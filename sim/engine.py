@@ -108,6 +108,7 @@ class BatchSim:
         self.alive_z = self.zcount(s.firms.alive)  # kept up to date by entry and exit
         self.decide_rd()
         self.set_rates()
+        self.count_institution_drivers()
         self._calibrate_applications()
         self._record(0)
 
@@ -259,11 +260,18 @@ class BatchSim:
             paid = self.ledger.pay(lever.id, got * float(lever.get("amount")), f.zone)
             f.voucher_intensity += (paid / np.maximum(f.revenue * 1e6, 1.0)).astype(np.float32)
         self.decide_rd()
+        self.count_institution_drivers()
         mean, sigma = mech.growth_mean_and_sigma(f.revenue, f.rd_real, self.rd_median, p)
         macro = special.ndtri(np.clip(u_macro, 1e-9, 1 - 1e-9))[:, None] * p["macro_sd"]
         g = mech.laplace_growth(u_growth, mean, sigma) + macro
         f.growth_factor = np.exp(g / 12.0).astype(np.float32)
         self.set_rates()
+
+    def count_institution_drivers(self) -> None:
+        f = self.state.firms
+        ones = np.ones((self.B, self.Z))
+        self.institution_drivers = np.stack([self.zcount(f.hte), self.zcount(f.alive & (f.revenue >= 100.0)), ones,
+                                             ones], axis=2)
 
     def decide_rd(self) -> None:
         """This year's real R&D (own propensity, certification uplift, subsidies) and what firms report:
@@ -374,15 +382,16 @@ class BatchSim:
 
     def exit(self, u: np.ndarray) -> None:
         f = self.state.firms
-        die = f.alive & (u < f.exit_month)
-        exits = self.zcount(die)
+        idx = np.flatnonzero(f.alive & (u < f.exit_month))
+        bins = self.flat_zone.ravel()[idx]
+        exits = np.bincount(bins, minlength=self.B * self.Z).reshape(self.B, self.Z).astype(np.float64)
         self.flows["exits"] += exits
         self.alive_z -= exits
-        self.flows["hte_lapsed"] += self.zcount(die & f.hte)
-        dead = np.nonzero(die)
+        had = f.hte.ravel()[idx]
+        self.flows["hte_lapsed"] += np.bincount(bins[had], minlength=self.B * self.Z).reshape(self.B, self.Z)
         for arr in (f.alive, f.hte, f.tenant, f.tech_sme):
-            arr[dead] = False
-        f.revenue[dead] = 0.0
+            arr.ravel()[idx] = False
+        f.revenue.ravel()[idx] = 0.0
 
     def patents(self, u: np.ndarray) -> None:
         """Invention patents each month: Poisson on real R&D spending (k per 1M RMB, times the grant share),
@@ -404,17 +413,25 @@ class BatchSim:
     def tenancy(self, u: np.ndarray) -> None:
         """Graduation (HTE, revenue ≥ 10M or 48 months) and entry of young firms into free places."""
         f = self.state.firms
-        f.tenancy += f.tenant
-        grad = f.tenant & (f.hte | (f.revenue >= mech.GRADUATION_REVENUE) | (f.tenancy >= mech.MAX_TENANCY_MONTHS))
-        f.tenant &= ~grad
-        free = np.maximum(self.incubator_places() - self.zcount(f.tenant), 0.0)
-        cand = (f.alive & ~f.tenant & (f.age <= mech.MAX_ENTRY_AGE_MONTHS) & (f.revenue < mech.GRADUATION_REVENUE)
-                & self.firm_official)
-        demand = self.zcount(cand)
+        flat = self.flat_zone.ravel()
+        nzb = self.B * self.Z
+        ten = np.flatnonzero(f.tenant)  # tenants and young firms are few: work on their indices
+        tenancy = f.tenancy.ravel()
+        tenancy[ten] += 1
+        grad = f.hte.ravel()[ten] | (f.revenue.ravel()[ten] >= mech.GRADUATION_REVENUE) \
+            | (tenancy[ten] >= mech.MAX_TENANCY_MONTHS)
+        f.tenant.ravel()[ten[grad]] = False
+        stay = np.bincount(flat[ten[~grad]], minlength=nzb).reshape(self.B, self.Z)
+        free = np.maximum(self.incubator_places() - stay, 0.0)
+        young = np.flatnonzero(f.age <= mech.MAX_ENTRY_AGE_MONTHS)
+        ok = (f.alive.ravel()[young] & ~f.tenant.ravel()[young] & self.firm_official.ravel()[young]
+              & (f.revenue.ravel()[young] < mech.GRADUATION_REVENUE))
+        cand = young[ok]
+        demand = np.bincount(flat[cand], minlength=nzb).reshape(self.B, self.Z)
         prob = np.minimum(self.state.params["incubation_entry_prob"][:, None], free / np.maximum(demand, 1.0))
-        enter = cand & (u < self.per_firm(prob))
-        f.tenant |= enter
-        f.tenancy = np.where(enter, 0, f.tenancy).astype(np.int16)
+        enter = cand[u.ravel()[cand] < prob.ravel()[flat[cand]]]
+        f.tenant.ravel()[enter] = True
+        tenancy[enter] = 0
 
     def incubator_dynamics(self, m: int, u_inc: np.ndarray, u_ms: np.ndarray, u_close: np.ndarray) -> None:
         """Closures; new maker spaces at once; new incubators after the construction delay, faster with a
@@ -458,10 +475,10 @@ class BatchSim:
 
     def institution_formation(self, u: np.ndarray) -> None:
         """New R&D institutions per zone and type, at municipal level: engineering centres in proportion to
-        HTEs, enterprise technology centres to firms over 100M, new-type institutions and platforms per zone."""
-        f, p = self.state.firms, self.state.params
-        drivers = np.stack([self.zcount(f.hte), self.zcount(f.alive & (f.revenue >= 100.0)),
-                            np.ones((self.B, self.Z)), np.ones((self.B, self.Z))], axis=2)
+        HTEs, enterprise technology centres to firms over 100M (both counted each January), new-type
+        institutions and platforms per zone."""
+        p = self.state.params
+        drivers = self.institution_drivers
         rates = np.stack([p["eng_centre_formation"], p["tech_centre_formation"], p["new_rd_formation"],
                           p["platform_formation"]], axis=1)[:, None, :]
         award = np.zeros((self.B, self.Z))

@@ -60,14 +60,18 @@ class Ledger:
             if policy.when_exhausted == "pro_rata":
                 frac = np.where(demand > left, left / np.maximum(demand, 1e-12), 1.0)
                 paid = claims * frac[:, None]
-            else:
-                key = np.where(claims > 0, order if order is not None else 0.0, np.inf)
-                idx = np.argsort(key, axis=1, kind="stable")
-                queued = np.take_along_axis(claims, idx, axis=1)
-                before = np.cumsum(queued, axis=1) - queued
-                paid_sorted = np.clip(left[:, None] - before, 0.0, queued)
-                paid = np.empty_like(claims)
-                np.put_along_axis(paid, idx, paid_sorted, axis=1)
+            else:  # queue the claimants of each run by their uniform, pay until the money runs out
+                run, col = np.nonzero(claims > 0)
+                key = order[run, col] if order is not None else np.zeros(run.size)
+                perm = np.lexsort((col, key, run))
+                run, col = run[perm], col[perm]
+                queued = claims[run, col]
+                before = np.empty_like(queued)
+                bounds = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # each run's own queue, alone
+                    before[lo:hi] = np.cumsum(queued[lo:hi]) - queued[lo:hi]
+                paid = np.zeros_like(claims)
+                paid[run, col] = np.clip(left[run] - before, 0.0, queued)
         total = row_sum(paid)
         self.spent_this_year[:, i] += total
         self.by_year[:, self.year, i] += total

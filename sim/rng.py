@@ -98,18 +98,24 @@ class BatchStreams:
         return out
 
     def entrant_draws(self, batch_index: np.ndarray, ordinal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Normals (n, 11) and uniforms (n, 3) of entrants given by batch row and ordinal within their run."""
+        """Normals (n, 11) and uniforms (n, 3) of entrants given by batch row and ordinal within their run.
+        Entrants come grouped by run with consecutive ordinals (as `_claim_slots` makes them)."""
         normals = np.empty((len(ordinal), N_TRAIT_NORMALS), dtype=np.float32)
         uniforms = np.empty((len(ordinal), N_TRAIT_UNIFORMS), dtype=np.float32)
-        block = ordinal // ENTRANT_BLOCK
-        for b, k in set(zip(batch_index.tolist(), block.tolist(), strict=True)):
-            key = (b, k)
-            if key not in self._entrants:
-                g = generator(self.seed, int(self.runs[b]), ENTRANT, k)
-                self._entrants[key] = (g.standard_normal((ENTRANT_BLOCK, N_TRAIT_NORMALS), dtype=np.float32),
-                                       g.random((ENTRANT_BLOCK, N_TRAIT_UNIFORMS), dtype=np.float32))
-            sel = (batch_index == b) & (block == k)
-            rows = ordinal[sel] % ENTRANT_BLOCK
-            normals[sel] = self._entrants[key][0][rows]
-            uniforms[sel] = self._entrants[key][1][rows]
+        starts = np.flatnonzero(np.r_[True, batch_index[1:] != batch_index[:-1]])
+        for lo, hi in zip(starts, np.r_[starts[1:], len(ordinal)], strict=True):
+            b, first, last = int(batch_index[lo]), int(ordinal[lo]), int(ordinal[hi - 1])
+            blocks = [self._entrant_block(b, k) for k in range(first // ENTRANT_BLOCK, last // ENTRANT_BLOCK + 1)]
+            rows = ordinal[lo:hi] - (first // ENTRANT_BLOCK) * ENTRANT_BLOCK
+            normals[lo:hi] = np.concatenate([blk[0] for blk in blocks])[rows]
+            uniforms[lo:hi] = np.concatenate([blk[1] for blk in blocks])[rows]
         return normals, uniforms
+
+    def _entrant_block(self, b: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        key = (b, k)
+        if key not in self._entrants:
+            g = generator(self.seed, int(self.runs[b]), ENTRANT, k)
+            self._entrants[key] = (g.standard_normal((ENTRANT_BLOCK, N_TRAIT_NORMALS), dtype=np.float32),
+                                   g.random((ENTRANT_BLOCK, N_TRAIT_UNIFORMS), dtype=np.float32))
+            self._entrants.pop((b, k - 2), None)  # ordinals only increase: older blocks are done
+        return self._entrants[key]
