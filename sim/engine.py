@@ -443,7 +443,8 @@ class BatchSim:
         official = self.official_zones()
         boost = np.zeros((self.B, self.Z))
         for lever in self.ledger.active_of_kind("incubator_subsidy"):
-            boost += self.in_scope_zone(lever.scope) * float(lever.get("per_m2")) / p["construction_cost_per_m2"][:, None]
+            per_m2 = float(lever.get("per_m2"))
+            boost += self.in_scope_zone(lever.scope) * per_m2 / p["construction_cost_per_m2"][:, None]
         lam_inc = p["incubator_formation"][:, None] / 12.0 * (1.0 + p["construction_subsidy_elasticity"][:, None]
                                                                 * boost) * official
         lam_ms = p["maker_space_formation"][:, None] / 12.0 * official

@@ -191,7 +191,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
 
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
     95% interval is within ±`half_width` (at most `max_runs`). workers: processes (default: all cores).
-    batch_size: runs simulated together in one process (default: up to 100, so that agent arrays stay
+    batch_size: runs simulated together in one process (default: up to 50, so that agent arrays stay
     within a few hundred MB). sink: called with each batch's reduced results in run order (e.g. to stream
     per-zone values to disk). only_runs: simulate just these run indices (to replay one run).
     """
@@ -204,7 +204,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
         plan = [list(range(runs))]
     else:
         plan = [list(range(s, min(s + MILESTONE, max_runs))) for s in range(0, max_runs, MILESTONE)]
-    batch = batch_size or max(1, min(100, -(-len(plan[0]) // workers)))
+    batch = batch_size or max(1, min(50, -(-len(plan[0]) // workers)))
     results.batch_size = batch
     bar = _progress(len(plan[0]), scenario.id) if progress else None
     executor = ProcessPoolExecutor(workers, mp_context=_context()) if workers > 1 else None
@@ -225,10 +225,9 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                     sink(part)
                 if bar is not None:
                     bar.update(len(part.runs))
-            if runs is None and only_runs is None:
-                if results.max_half_width() <= half_width:
-                    results.stopped_at = f"all 95% intervals within ±{half_width:.0%} after {results.runs} runs"
-                    break
+            if runs is None and only_runs is None and results.max_half_width() <= half_width:
+                results.stopped_at = f"every 95% interval within ±{half_width * 100:g} points after {results.runs} runs"
+                break
         else:
             if runs is None and only_runs is None:
                 results.stopped_at = f"reached the cap of {max_runs} runs"

@@ -211,7 +211,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     """The base-year state of every run: counts and totals match the scenario's (sampled) base-year facts."""
     runs = np.asarray(runs)
     B, Z = len(runs), len(scenario.zones)
-    I = incubator_capacity(scenario)
+    n_inc_slots = incubator_capacity(scenario)
     params = sample_priors(scenario.param_priors(), seed, runs, "param")
     q = sample_priors(dict(scenario.firms), seed, runs, "firms")
     q.update(sample_priors(dict(scenario.incubators), seed, runs, "incubators"))
@@ -258,7 +258,6 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
                        revenue)
     revenue = np.where(alive, revenue, 0.0)
     rd_prop = traits["rd_propensity"].astype(np.float32)
-    does_rd = traits["does_rd"]
     productivity = traits["productivity"]
     age = np.where(alive, traits["age_months"], 0.0)
     ip_habit = traits["ip_habit"]
@@ -277,7 +276,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     share = share / np.maximum(mech.row_sum(share)[:, None], 1e-12)
     lam_zone = share * q["invention_patents_in_zones"][:, None]
     # firms outside official zones hold patents at the zones' rate per unit of R&D spending
-    rate_per_spend = q["invention_patents_in_zones"] / np.maximum(mech.row_sum(np.where(in_official, rd_spend, 0)), 1e-9)
+    zone_spend = mech.row_sum(np.where(in_official, rd_spend, 0))
+    rate_per_spend = q["invention_patents_in_zones"] / np.maximum(zone_spend, 1e-9)
     lam = np.where(in_official, lam_zone, np.where(alive, rd_spend * rate_per_spend[:, None], 0.0))
     inventions = mech.poisson_from_uniform(u[:, 1], lam)
     # other rights (utility models, software copyrights): R&D-linked plus a habit of cheap filings [assumed]
@@ -307,7 +307,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     _assign_certificates(firms, q, in_official, alive & ~in_official & (levels0[zone] == 0), params, streams)
 
     # --- incubators and maker spaces --------------------------------------------------------------------------
-    inc = _initial_incubators(scenario, q, B, I, official, streams, seed, runs)
+    inc = _initial_incubators(scenario, q, B, n_inc_slots, official, streams, seed, runs)
     _assign_tenants(firms, q, in_official, streams)
 
     # --- R&D institutions: counts by zone, type and level ----------------------------------------------------
@@ -370,14 +370,14 @@ def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: Bat
     firms.tenancy[:] = np.where(firms.tenant, np.minimum(u[:, 1] * 36, firms.age), 0).astype(np.int16)
 
 
-def _initial_incubators(scenario: Scenario, q: dict, B: int, I: int, official: np.ndarray,
+def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int, official: np.ndarray,
                         streams: BatchStreams, seed: int, runs: np.ndarray) -> Incubators:
-    u = streams.init(4, np.full(B, I), I).astype(np.float64)
+    u = streams.init(4, np.full(B, n_slots), n_slots).astype(np.float64)
     n_inc = np.round(q["incubators_in_zones"]).astype(np.int64)
     n_ms = np.round(q["maker_spaces_in_zones"]).astype(np.int64)
     n_nat = np.minimum(np.round(q["national_incubators_in_zones"]).astype(np.int64), n_inc)
     n_prov = np.minimum(np.round(q["provincial_incubators_in_zones"]).astype(np.int64), n_inc - n_nat)
-    slot = np.arange(I)[None, :]
+    slot = np.arange(n_slots)[None, :]
     is_inc = slot < n_inc[:, None]
     is_ms = (slot >= n_inc[:, None]) & (slot < (n_inc + n_ms)[:, None])
     w = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))

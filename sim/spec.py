@@ -105,9 +105,7 @@ class Str(Spec):
         return f"a text{' ' + self.pattern_doc if self.pattern_doc else ''}"
 
     def check(self, doc: YamlDoc, value: Any, path: Path_, out: list[Problem]) -> None:
-        if not isinstance(value, str) or not value.strip():
-            self._bad(doc, path, value, out)
-        elif self.pattern and not re.fullmatch(self.pattern, value):
+        if not isinstance(value, str) or not value.strip() or self.pattern and not re.fullmatch(self.pattern, value):
             self._bad(doc, path, value, out)
 
     def json_schema(self) -> dict[str, Any]:

@@ -41,9 +41,11 @@ def test_unknown_key_suggests_the_closest():
 
 
 def test_all_problems_are_reported_at_once():
-    probs = problems_for(tiny_text(**{"threshold: 80,": "threshold: lots,", "comparison: \">=\", threshold: 0.7":
-                                      "comparison: \"=>\", threshold: 0.7", "  rd_median: {value: 0.025, assumed: true}":
-                                      "  rd_median: 0.025"}))
+    probs = problems_for(tiny_text(**{
+        "threshold: 80,": "threshold: lots,",
+        "comparison: \">=\", threshold: 0.7": "comparison: \"=>\", threshold: 0.7",
+        "  rd_median: {value: 0.025, assumed: true}": "  rd_median: 0.025",
+    }))
     keys = {p.key for p in probs}
     assert {"targets[0].threshold", "targets[5].comparison", "firms.rd_median"} <= keys
     for p in probs:
@@ -70,8 +72,8 @@ def test_target_year_before_the_base_year():
 
 
 def test_unknown_seed_document():
-    probs = problems_for(tiny_text(**{"{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達900家以上}}\n  - {id: hte_mid":
-                                      "{document: 009_nope.txt, quote: 高新技術企業達900家以上}}\n  - {id: hte_mid"}))
+    old = "{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達900家以上}}\n  - {id: hte_mid"
+    probs = problems_for(tiny_text(**{old: old.replace("002_71d7ff763af18a90.txt", "009_nope.txt")}))
     assert any(p.key == "targets[0].source.document" for p in probs)
 
 
