@@ -110,6 +110,7 @@ class BatchSim:
         self.set_rates()
         self.count_institution_drivers()
         self._calibrate_applications()
+        self.tech_sme_listing(0)  # the base year's list, so that multiples and growth of tech SMEs have a base
         self._record(0)
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -183,7 +184,7 @@ class BatchSim:
         env.run(until=self.sc.months + 1)
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": self.state.hte_apply_year,
                 "calibration_gap": self.state.calibration_gap, "rd_size_gamma": self.state.rd_gamma,
-                "base_rd_to_gdp": self.state.base_rd_to_gdp}
+                "base_rd_to_gdp": self.state.base_rd_to_gdp, "capability_shift": self.state.capability_shift}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
                            int(self.firm_months), int(self.slot_months), diag)
 
@@ -216,7 +217,7 @@ class BatchSim:
     def step_month(self, m: int) -> None:
         f = self.state.firms
         january = self.month_of_year(m) == 1
-        rows = 6 if january else 3
+        rows = 7 if january else 3
         u = self.streams.monthly(rows, self.W)
         n_small = self.Z * (1 + 2 + N_INST_TYPES) + self.I + 1
         small = self.streams.monthly64(n_small)
@@ -225,7 +226,7 @@ class BatchSim:
         u_close = small[:, self.Z * 7: self.Z * 7 + self.I]
         u_macro = small[:, -1]
         if january:
-            self.new_year(m, u[:, 3], u[:, 4], u_macro)
+            self.new_year(m, u[:, 3], u[:, 4], u_macro, u[:, 6])
             self.other_ip(u[:, 5])
         self.entry(m, u_entry)
         u = self.streams.current(rows, self.W)  # entrants may have widened the arrays
@@ -243,9 +244,11 @@ class BatchSim:
         self.firm_months += int(f.alive.sum())
         self.slot_months += self.B * self.W
 
-    def new_year(self, m: int, u_growth: np.ndarray, u_voucher: np.ndarray, u_macro: np.ndarray) -> None:
-        """January: last year's growth sets the score's growth points; vouchers; R&D decisions; this year's
-        growth draws (firm Laplace shock plus a shock common to the run)."""
+    def new_year(self, m: int, u_growth: np.ndarray, u_voucher: np.ndarray, u_macro: np.ndarray,
+                 u_prepare: np.ndarray) -> None:
+        """January: last year's growth sets the score's growth points; vouchers; preparation for HTE
+        certification; R&D decisions; this year's growth draws (firm Laplace shock plus a shock common to
+        the run)."""
         f, p = self.state.firms, self.p
         ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
         f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
@@ -259,6 +262,7 @@ class BatchSim:
             got = elig & (u_voucher < share)
             paid = self.ledger.pay(lever.id, got * float(lever.get("amount")), f.zone)
             f.voucher_intensity += (paid / np.maximum(f.revenue * 1e6, 1.0)).astype(np.float32)
+        self.prepare(u_prepare)
         self.decide_rd()
         self.count_institution_drivers()
         mean, sigma = mech.growth_mean_and_sigma(f.revenue, f.rd_real, self.rd_median, p)
@@ -266,6 +270,35 @@ class BatchSim:
         g = mech.laplace_growth(u_growth, mean, sigma) + macro
         f.growth_factor = np.exp(g / 12.0).astype(np.float32)
         self.set_rates()
+
+    def preparable_now(self) -> np.ndarray:
+        f = self.state.firms
+        return f.alive & ~f.hte & mech.preparable(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
+                                                 f.capability, f.growth_pts, f.rd_real, f.revenue, f.relabeller,
+                                                 self.p["relabel_max"])
+
+    def prepare(self, u: np.ndarray) -> None:
+        """Near-eligible firms prepare for certification with the run's yearly rate, raised by the award on
+        offer as applications are; a preparing firm secures core IP and the revenue and staff shares."""
+        f, s = self.state.firms, self.state
+        at = np.nonzero(self.preparable_now())
+        if at[0].size == 0:
+            return
+        award = np.zeros(at[0].size)
+        for lever in self.ledger.active_of_kind("hte_award"):
+            award += self.firm_in_scope(lever.scope)[at] * float(lever.get("amount_new"))
+        sub = {k: v[at[0], 0] for k, v in self.p.items()}
+        prob = mech.apply_probability(s.prepare_year[at[0]], 1, award, f.revenue[at], sub)
+        go = u[at] < prob
+        rows, cols = at[0][go], at[1][go]
+        thr = mech.rd_threshold(f.revenue[rows, cols]) * (1.0 - self.p["relabel_max"][rows, 0])
+        raise_to = np.maximum(f.rd_propensity[rows, cols], thr) / np.maximum(1.0 + self.p["hte_real_rd_uplift"][rows, 0]
+                                                                             * f.hte[rows, cols], 1.0)
+        f.rd_propensity[rows, cols] = np.maximum(f.rd_propensity[rows, cols], raise_to)
+        f.prepared[rows, cols] = True
+        f.other_ip[rows, cols] = np.maximum(f.other_ip[rows, cols], mech.PREPARED_OTHER_IP)
+        f.tech_share[rows, cols] = np.maximum(f.tech_share[rows, cols], mech.HTE_TECH_STAFF_MIN)
+        f.hightech_share[rows, cols] = np.maximum(f.hightech_share[rows, cols], mech.HTE_HIGHTECH_REVENUE_MIN)
 
     def count_institution_drivers(self) -> None:
         f = self.state.firms
@@ -303,7 +336,7 @@ class BatchSim:
                                            * (self.state.zone_level == NATIONAL))
         inc = self.state.incubators
         teams = self.isum(inc.maker_space) * p["teams_per_maker_space"][:, None] * p["team_incorporation"][:, None]
-        lam = (rate * alive_z * (self.state.zone_level >= CANDIDATE) + teams) / 12.0
+        lam = (rate * alive_z + teams) / 12.0  # every area, the rest of the region included
         k = mech.poisson_exact(u_entry, lam)
         run_idx, zone_idx, slot = self._claim_slots(k, f.next_free, f.capacity)
         if slot.size == 0:
@@ -344,7 +377,7 @@ class BatchSim:
             getattr(f, name)[where] = t[name]
         for name in ("inventions", "other_ip", "growth_pts", "voucher_intensity", "hte_expiry", "tenancy"):
             getattr(f, name)[where] = 0
-        for name in ("hte", "hte_ever", "tech_sme", "tenant"):
+        for name in ("hte", "hte_ever", "tech_sme", "tenant", "prepared"):
             getattr(f, name)[where] = False
         self.set_rates(where)
 
@@ -505,21 +538,21 @@ class BatchSim:
 
     # --- certification, listing, upgrades ---------------------------------------------------------------------
     def _calibrate_applications(self) -> None:
-        """Set each run's yearly application probability so that the first year's expected certifications
-        equal the base year's (`hte_certified_base_year`), from the eligible pool the run starts with.
-        Without that fact, the prior `hte_apply_rate` is used."""
+        """The check of the base-year calibration (the capability shift, `sim.population`): the expected
+        certifications of the first year from the state the run starts with, and how far they fall short of
+        `hte_certified_base_year` (`calibration_gap`, 0 when the calibration succeeded)."""
         s, f = self.state, self.state.firms
-        prior = s.params["hte_apply_rate"]
+        s.hte_apply_year = s.params["hte_apply_rate"].copy()
         flow = s.quantities.get("hte_certified_base_year")
         if flow is None:
-            s.hte_apply_year = prior.copy()
             return
         eligible = f.alive & self._eligible_now()
         pool = (eligible & ~f.hte).sum(axis=1)
         due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)
-        needed = flow / s.params["hte_pass_rate"] - s.params["hte_renew_apply"] * due
-        s.hte_apply_year = np.clip(needed / np.maximum(pool, 1), 0.01, 1.0)
-        s.calibration_gap = np.maximum(needed - pool, 0.0)
+        near = self.preparable_now().sum(axis=1)
+        pr = s.params
+        expected = pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)
+        s.calibration_gap = np.maximum(flow - expected, 0.0)
 
     def _eligible_now(self) -> np.ndarray:
         f = self.state.firms
@@ -548,6 +581,7 @@ class BatchSim:
         n_rounds = len(self.rounds)
         p_new = mech.apply_probability(s.hte_apply_year[run], n_rounds, np.where(ever, award_renew, award_new),
                                        rev, sub)
+        p_new = np.where(f.prepared[at], 1.0, p_new)  # a firm that prepared applies at the next round
         p_renew = mech.apply_probability(s.params["hte_renew_apply"][run], n_rounds, award_renew, rev, sub)
         ua, up = u[:, 0][at], u[:, 1][at]
         cert_c = (ua < np.where(renewing, p_renew, p_new)) & (up < sub["hte_pass_rate"])
@@ -562,6 +596,7 @@ class BatchSim:
         f.hte |= cert
         f.hte_ever |= cert
         f.hte_expiry[cert] = m + mech.HTE_VALID_MONTHS
+        f.prepared[at] = False  # applied: certified or not, the preparation is spent
         for lever, scope in zip(levers, scopes, strict=True):
             claims = np.zeros((self.B, self.W))
             claims[at] = (first_c * float(lever.get("amount_new")) + again_c * float(lever.get("amount_renewal"))) \

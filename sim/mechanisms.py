@@ -157,12 +157,13 @@ def growth_points(growth_ratio: np.ndarray) -> np.ndarray:
 
 
 def ip_points(inventions: np.ndarray, other_ip: np.ndarray) -> np.ndarray:
-    """IP points (≤ 30) of the 2016 grid: technical advancement and core role (≤ 16, taken as 10 for any
-    IP), self-developed (6), and count (≤ 8: 8 per invention patent, 1.6 per other right). The split of the
-    first two is an assumption; one invention patent or five other rights earn 24, as in the grid."""
+    """IP points (≤ 30) of the 2016 grid: self-developed (6), count (≤ 8: 8 per invention patent, 1.6 per
+    other right), technical advancement and core role (≤ 16: taken as 10 for any IP, 16 with an invention
+    patent). The split of the last is an assumption: one invention patent earns 30, five other rights 24."""
     f32 = np.float32
     count = np.minimum(f32(8.0), f32(8.0) * inventions + f32(1.6) * other_ip)
-    return np.where((inventions + other_ip) > 0, np.minimum(f32(30.0), f32(16.0) + count), f32(0.0))
+    quality = np.where(inventions >= 1, f32(16.0), f32(10.0))
+    return np.where((inventions + other_ip) > 0, np.minimum(f32(30.0), f32(6.0) + quality + count), f32(0.0))
 
 
 def hte_criteria_except_rd(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech_share: np.ndarray,
@@ -173,6 +174,31 @@ def hte_criteria_except_rd(age: np.ndarray, inventions: np.ndarray, other_ip: np
     score = ip_points(inventions, other_ip) + capability + growth_pts
     return ((age >= HTE_MIN_AGE_MONTHS) & has_ip & (tech_share >= HTE_TECH_STAFF_MIN)
             & (hightech_share >= HTE_HIGHTECH_REVENUE_MIN) & (score > HTE_SCORE_MIN))
+
+
+#: What a preparing firm secures: core IP, the high-tech revenue share and the tech staff share of the rules.
+PREPARED_OTHER_IP = 4.0
+#: A preparing firm whose real R&D is at least this share of its threshold raises it to relabelling reach [assumed].
+PREPARE_RD_REACH = 0.5
+
+
+def preparable(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech_share: np.ndarray,
+               hightech_share: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray, rd_real: np.ndarray,
+               revenue: np.ndarray, relabeller: np.ndarray, relabel_max: np.ndarray) -> np.ndarray:
+    """Firms one step from eligibility: they meet the hard criteria (age, an innovation score above 70 once
+    they hold core IP, R&D at or within relabelling reach of the threshold) but miss a soft one that a firm
+    can fix within a year — core IP (filed or bought), the 60% high-tech revenue share (product lines and
+    how they are booked), the 10% tech staff share (hiring), or R&D within relabelling reach once real R&D
+    is raised from at least half the threshold. These are the firms that prepare for certification, as
+    consultancies and zone programmes (高企培育库) help them do."""
+    ip_after = ip_points(inventions, np.maximum(other_ip, PREPARED_OTHER_IP))
+    thr = rd_threshold(revenue)
+    rd_ok = (rd_real >= thr) | (relabeller & (rd_real >= thr * (1.0 - relabel_max)))
+    rd_reach = relabeller & (rd_real >= thr * PREPARE_RD_REACH) & (rd_real > 0)
+    hard = (age >= HTE_MIN_AGE_MONTHS) & (ip_after + capability + growth_pts > HTE_SCORE_MIN) & (rd_ok | rd_reach)
+    soft_missing = (((inventions < 1) & (other_ip < PREPARED_OTHER_IP)) | (tech_share < HTE_TECH_STAFF_MIN)
+                    | (hightech_share < HTE_HIGHTECH_REVENUE_MIN) | ~rd_ok)
+    return hard & soft_missing
 
 
 def rd_decision(rd_propensity: np.ndarray, is_hte: np.ndarray, subsidy_rate: np.ndarray, voucher_intensity: np.ndarray,

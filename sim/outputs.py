@@ -117,7 +117,7 @@ def fan_charts(results: Results, out: Path) -> list[Path]:
         r = rows[t.id]
         note = (f"{results.runs} runs, seed {results.seed}; bands 25–75% and 5–95%; "
                 f"P(hit) = {r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]")
-        files += fan_chart([FanSeries(sc.name_en if len(sc.name_en) < 40 else sc.id, x_all[keep],
+        files += fan_chart([FanSeries("模拟中位数 · simulated median", x_all[keep],
                                       series[:, j][:, keep])],
                            title=f"{t.name} · {t.name_en}", ylabel=f"{unit}", out_base=out / f"fan_{t.id}",
                            target_value=t.threshold, target_x=t.year + (t.month - 12) / 12.0,
@@ -130,7 +130,8 @@ def manifest(results: Results, files: list[str]) -> dict:
 
     sc = results.scenario
     diag = {}
-    for name in ("calibration_gap", "hte_apply_year", "capacity_overflow", "rd_size_gamma", "base_rd_to_gdp"):
+    for name in ("calibration_gap", "hte_apply_year", "capacity_overflow", "rd_size_gamma", "base_rd_to_gdp",
+                 "capability_shift"):
         v = results.diagnostic(name)
         diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
                       "p95": float(np.percentile(v, 95))}

@@ -1,9 +1,10 @@
 """Agents as struct-of-arrays over (runs, slots), and the base-year population built from a scenario.
 
-Why slots: every run of a batch has the same capacity of firm and incubator slots, fixed by the scenario
-(not by chance or by levers), so that each month's random block has the same layout in every run and in
-every variant of a scenario: slot k meets the same uniforms (common random numbers). Firms that exit leave
-their slot empty; entrants take the next free slot, in the same order everywhere.
+Why slots: each run has a firm capacity fixed by its own draws (never by levers or its batch), and each
+month its stream yields that many uniforms per row, so slot k meets the same uniforms in every variant of a
+scenario and in every batch (common random numbers). Firms that exit leave their slot empty; entrants take
+the next free slot, in the same order everywhere, and draw their traits by their ordinal. The arrays of a
+batch start at its widest base population and grow with entry; unused slots are inert.
 """
 
 from __future__ import annotations
@@ -88,6 +89,35 @@ def latent_traits(nd: np.ndarray, u: np.ndarray, q: dict, p: dict) -> dict[str, 
     }
 
 
+def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray,
+                         hightech: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray, rd_real: np.ndarray,
+                         revenue: np.ndarray, relabeller: np.ndarray, alive: np.ndarray, stock: np.ndarray,
+                         flow: np.ndarray, p: dict) -> np.ndarray:
+    """Shift each run's capability scores (the transfer + management part of the innovation score) so that
+    the expected certifications of the first year — renewals of the third of the stock that is due, the
+    eligible pool applying, near-eligible firms preparing then applying — equal the base year's `flow`, at
+    the priors' application, preparation, renewal and pass rates. Bisection on the shift in [-40, 40]."""
+    relabel = p["relabel_max"][:, None]
+    thr = mech.rd_threshold(revenue)
+    rd_ok = (rd_real >= thr) | (relabeller & (rd_real >= thr * (1.0 - relabel)))
+    lo, hi = np.full(len(flow), -40.0), np.full(len(flow), 40.0)
+    for _ in range(14):
+        mid = 0.5 * (lo + hi)
+        cap = np.clip(capability + mid[:, None], 0.0, 50.0)
+        crit = mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech, cap, growth_pts)
+        eligible = (alive & crit & rd_ok).sum(axis=1)
+        near = (alive & mech.preparable(age, inventions, other_ip, tech, hightech, cap, growth_pts, rd_real, revenue,
+                                        relabeller, relabel)).sum(axis=1)
+        pool = np.maximum(eligible - stock, 0.0)
+        due = np.minimum(stock, eligible) / 3.0
+        expected = p["hte_pass_rate"] * (p["hte_apply_rate"] * pool + p["hte_prepare_rate"] * near
+                                         + p["hte_renew_apply"] * due)
+        short = expected < flow
+        lo = np.where(short, mid, lo)
+        hi = np.where(short, hi, mid)
+    return 0.5 * (lo + hi)
+
+
 def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
     """One draw per run of each prior, by inverse CDF of a uniform keyed by the prior's name."""
     return {name: prior.sample(named_uniforms(seed, runs, f"{prefix}.{name}")) for name, prior in priors.items()}
@@ -110,7 +140,11 @@ def incubator_capacity(scenario: Scenario) -> int:
     params = scenario.param_priors()
     n_zones = sum(LEVEL_CODE[z.level] >= LEVEL_CODE["candidate"] for z in scenario.zones)
     years = scenario.end_year - scenario.base_year
-    per_year = (params["incubator_formation"].bounds()[1] * 3 + params["maker_space_formation"].bounds()[1]) * 1.5
+    boost = 1.0 + params["construction_subsidy_elasticity"].bounds()[1] * sum(
+        float(p.get("per_m2")) for p in scenario.policies if p.kind == "incubator_subsidy") / max(
+        params["construction_cost_per_m2"].bounds()[0], 1.0)
+    per_year = (params["incubator_formation"].bounds()[1] * boost * 3
+                + params["maker_space_formation"].bounds()[1]) * 1.5
     cap = hi["incubators_in_zones"] + hi["maker_spaces_in_zones"] + n_zones * years * per_year + 32
     return int(np.ceil(cap / 32.0) * 32)
 
@@ -156,6 +190,7 @@ class Firms:
     tenant: np.ndarray         # bool: in an incubator
     tenancy: np.ndarray        # int16 months in incubation
     voucher_intensity: np.ndarray  # float32 voucher RMB / revenue this year
+    prepared: np.ndarray       # bool: prepared for certification this year, applies at the next round
     exit_month: np.ndarray     # float32 monthly exit probability, set each January and at entry
     patent_rate: np.ndarray    # float32 expected invention patents per month per M RMB of revenue
     next_free: np.ndarray      # (runs,) first unused slot
@@ -197,6 +232,8 @@ class State:
     rd_gamma: np.ndarray         # (runs,) size elasticity of R&D intensity from the base-year calibration
     base_rd_to_gdp: np.ndarray   # (runs,) base-year R&D / GDP the population reaches (= the scenario's unless capped)
     calibration_gap: np.ndarray  # (runs,) base-year certifications the eligible pool could not supply
+    prepare_year: np.ndarray = None  # (runs,) yearly chance a near-eligible firm prepares
+    capability_shift: np.ndarray = None  # (runs,) capability shift from the base-year calibration
 
 
 def _zone_weights(scenario: Scenario, seed: int, runs: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
@@ -242,7 +279,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     in_official = alive & official[zone]
 
     # --- latent attributes of the base firms ------------------------------------------------------------------
-    u = streams.init(3, n0, C).astype(np.float64)  # uniforms: relabeller, patents, last year's growth
+    u = streams.init(4, n0, C).astype(np.float64)  # uniforms: relabeller, patents, last year's growth, other IP
     nd = streams.init_normal(11, n0, C)            # normals: size, traits, productivity, age, latent
     traits = latent_traits(nd, u, {k: v[:, None] for k, v in q.items()}, {k: v[:, None] for k, v in params.items()})
     z_rev = traits["z_size"].astype(np.float64)
@@ -281,12 +318,21 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     lam = np.where(in_official, lam_zone, np.where(alive, rd_spend * rate_per_spend[:, None], 0.0))
     inventions = mech.poisson_from_uniform(u[:, 1], lam)
     # other rights (utility models, software copyrights): R&D-linked plus a habit of cheap filings [assumed]
-    other_ip = mech.poisson_from_uniform(1.0 - u[:, 1], 1.8 * lam + ip_habit)
+    other_ip = mech.poisson_from_uniform(u[:, 3], 1.8 * lam + ip_habit)
 
     # last year's growth, for the score's growth points: a draw from the growth model itself
     mean0, sigma0 = mech.growth_mean_and_sigma(revenue, rd_prop, q["rd_median"][:, None],
                                                {k: v[:, None] for k, v in params.items()})
     growth_pts = mech.growth_points(np.exp(mech.laplace_growth(u[:, 2], mean0, sigma0))).astype(np.float32)
+
+    capability = traits["capability"]
+    if "hte_certified_base_year" in q:  # the base year's certifications calibrate the capability level
+        shift = calibrate_capability(age, inventions, other_ip, traits["tech_share"], traits["hightech_share"],
+                                     capability, growth_pts, rd_prop, revenue, traits["relabeller"] & alive, alive,
+                                     q["hte_in_zones"] + q["hte_outside"], q["hte_certified_base_year"], params)
+        capability = np.clip(capability + shift[:, None], 0.0, 50.0)
+    else:
+        shift = np.zeros(B)
 
     firms = Firms(capacity=caps,
         alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue, revenue_year_start=revenue.copy(),
@@ -295,19 +341,20 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         employees=np.maximum(3.0, revenue / productivity).astype(np.float32), rd_propensity=rd_prop,
         rd_real=rd_prop.copy(), rd_reported=rd_prop.copy(), tech_share=traits["tech_share"].astype(np.float32),
         hightech_share=traits["hightech_share"].astype(np.float32),
-        capability=traits["capability"].astype(np.float32), growth_pts=growth_pts,
+        capability=capability.astype(np.float32), growth_pts=growth_pts,
         relabeller=traits["relabeller"] & alive, hightech_industry=traits["hightech_industry"] & alive,
         strategic_emerging=traits["strategic_emerging"] & alive,
         inventions=inventions.astype(np.float32), other_ip=other_ip.astype(np.float32),
         hte=np.zeros((B, C), bool), hte_expiry=np.zeros((B, C), np.int16), hte_ever=np.zeros((B, C), bool),
         tech_sme=np.zeros((B, C), bool), tenant=np.zeros((B, C), bool), tenancy=np.zeros((B, C), np.int16),
-        voucher_intensity=np.zeros((B, C), np.float32), exit_month=np.zeros((B, C), np.float32),
+        voucher_intensity=np.zeros((B, C), np.float32), prepared=np.zeros((B, C), bool),
+        exit_month=np.zeros((B, C), np.float32),
         patent_rate=np.zeros((B, C), np.float32), next_free=n0.astype(np.int64),
     )
     _assign_certificates(firms, q, in_official, alive & ~in_official & (levels0[zone] == 0), params, streams)
 
     # --- incubators and maker spaces --------------------------------------------------------------------------
-    inc = _initial_incubators(scenario, q, B, n_inc_slots, official, streams, seed, runs)
+    inc = _initial_incubators(scenario, q, B, n_inc_slots, streams, seed, runs)
     _assign_tenants(firms, q, in_official, streams)
 
     # --- R&D institutions: counts by zone, type and level ----------------------------------------------------
@@ -333,7 +380,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     refs = _readiness_refs(firms, revenue, zone_level, Z)
 
     state = State(firms, inc, inst, zone_level, np.zeros((B, Z), bool), population, refs, q, params,
-                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B))
+                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B), params["hte_prepare_rate"].copy(), shift)
     return state
 
 
@@ -370,7 +417,7 @@ def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: Bat
     firms.tenancy[:] = np.where(firms.tenant, np.minimum(u[:, 1] * 36, firms.age), 0).astype(np.int16)
 
 
-def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int, official: np.ndarray,
+def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int,
                         streams: BatchStreams, seed: int, runs: np.ndarray) -> Incubators:
     u = streams.init(4, np.full(B, n_slots), n_slots).astype(np.float64)
     n_inc = np.round(q["incubators_in_zones"]).astype(np.int64)

@@ -329,9 +329,18 @@ SCENARIO_SPEC = Obj(
 )
 
 
+def _parameter_bounds(prior: Prior) -> tuple[float | None, float | None]:
+    """An override must stay in the kind of range its default lives in: a share or probability in [0, 1],
+    a rate or count at or above 0; a parameter whose default can be negative is unbounded."""
+    lo, hi = prior.bounds()
+    if lo >= 0 and hi <= 1:
+        return 0.0, 1.0
+    return (0.0, None) if lo >= 0 else (None, None)
+
+
 def _parameters_spec() -> Obj:
-    """`parameters:` accepts exactly the names of the default priors."""
-    return Obj({name: Field(Quantity(None, None, doc=prior.note or prior.source), required=False)
+    """`parameters:` accepts exactly the names of the default priors, each within its default's range."""
+    return Obj({name: Field(Quantity(*_parameter_bounds(prior), doc=prior.note or prior.source), required=False)
                 for name, prior in default_priors().items()})
 
 

@@ -125,7 +125,8 @@ def evaluate(t: Target, snapshots: np.ndarray, levels: np.ndarray, times: list[t
     value = series[:, i]
     cmp = COMPARE[t.comparison]
     if t.kind == "growth" and t.mode == "each_year":
-        cols = [j for j, (y, mo, _) in enumerate(times) if mo == 12 and t.from_year < y <= t.year]
+        cols = [j for j, (y, mo, _) in enumerate(times) if mo == 12 and t.from_year < y
+                and (y < t.year or (y == t.year and t.month == 12))]
         window = series[:, cols]
         hit = np.all(cmp(np.nan_to_num(window, nan=-np.inf if t.comparison in (">=", ">") else np.inf),
                          t.threshold), axis=1)
