@@ -37,6 +37,17 @@ def named_uniforms(seed: int, runs: np.ndarray, name: str) -> np.ndarray:
     return (np.array(words, dtype=np.uint64) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
+def _fill(gens: list[np.random.Generator], out: np.ndarray, widths: np.ndarray, normal: bool) -> np.ndarray:
+    """Fill out[b, r, :widths[b]] from generator b, row by row: each run's draws never depend on the others."""
+    for b, g in enumerate(gens):
+        for row in out[b]:
+            if normal:
+                g.standard_normal(out=row[: int(widths[b])], dtype=np.float32)
+            else:
+                g.random(out=row[: int(widths[b])], dtype=np.float32)
+    return out
+
+
 class BatchStreams:
     """The random streams of a batch of runs, each drawn from the run's own generators.
 
@@ -67,12 +78,8 @@ class BatchStreams:
         cmax = int(self.caps.max())
         if self._buffer is None or self._buffer.shape[1] < rows:
             self._buffer = np.ones((len(self._monthly), rows, cmax), dtype=np.float32)
-        buf = self._buffer
-        for b, g in enumerate(self._monthly):
-            c = int(self.caps[b])
-            for r in range(rows):
-                g.random(out=buf[b, r, :c], dtype=np.float32)
-        return buf[:, :rows, : (width or cmax)]
+        _fill(self._monthly, self._buffer[:, :rows], self.caps, normal=False)
+        return self._buffer[:, :rows, : (width or cmax)]
 
     def current(self, rows: int, width: int) -> np.ndarray:
         """The month's firm block again, at a new width (after entrants widened the arrays): no new draws."""
@@ -84,18 +91,11 @@ class BatchStreams:
 
     def init(self, rows: int, widths: np.ndarray, width: int) -> np.ndarray:
         """(runs, rows, width) uniforms: `widths[run]` from each run's initialisation stream, padded with 1."""
-        out = np.ones((len(self._init), rows, width), dtype=np.float32)
-        for b, g in enumerate(self._init):
-            for r in range(rows):
-                g.random(out=out[b, r, : int(widths[b])], dtype=np.float32)
-        return out
+        return _fill(self._init, np.ones((len(self._init), rows, width), dtype=np.float32), widths, normal=False)
 
     def init_normal(self, rows: int, widths: np.ndarray, width: int) -> np.ndarray:
-        out = np.zeros((len(self._init), rows, width), dtype=np.float32)
-        for b, g in enumerate(self._init):
-            for r in range(rows):
-                g.standard_normal(out=out[b, r, : int(widths[b])], dtype=np.float32)
-        return out
+        """(runs, rows, width) standard normals, `widths[run]` per row, padded with 0."""
+        return _fill(self._init, np.zeros((len(self._init), rows, width), dtype=np.float32), widths, normal=True)
 
     def entrant_draws(self, batch_index: np.ndarray, ordinal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normals (n, 11) and uniforms (n, 3) of entrants given by batch row and ordinal within their run.
