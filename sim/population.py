@@ -96,26 +96,41 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
     """Shift each run's capability scores (the transfer + management part of the innovation score) so that
     the expected certifications of the first year — renewals of the third of the stock that is due, the
     eligible pool applying, near-eligible firms preparing then applying — equal the base year's `flow`, at
-    the priors' application, preparation, renewal and pass rates. Bisection on the shift in [-40, 40]."""
+    the priors' application, preparation, renewal and pass rates. Bisection on the shift in [-40, 40].
+
+    Only the score test moves with the shift: a firm passes it when capability + shift > 70 - (IP + growth
+    points) (with capability capped at 50), so each run's margins are sorted once and counted by search."""
     relabel = p["relabel_max"][:, None]
     thr = mech.rd_threshold(revenue)
     rd_ok = (rd_real >= thr) | (relabeller & (rd_real >= thr * (1.0 - relabel)))
-    lo, hi = np.full(len(flow), -40.0), np.full(len(flow), 40.0)
-    for _ in range(14):
-        mid = 0.5 * (lo + hi)
-        cap = np.clip(capability + mid[:, None], 0.0, 50.0)
-        crit = mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech, cap, growth_pts)
-        eligible = (alive & crit & rd_ok).sum(axis=1)
-        near = (alive & mech.preparable(age, inventions, other_ip, tech, hightech, cap, growth_pts, rd_real, revenue,
-                                        relabeller, relabel)).sum(axis=1)
-        pool = np.maximum(eligible - stock, 0.0)
-        due = np.minimum(stock, eligible) / 3.0
-        expected = p["hte_pass_rate"] * (p["hte_apply_rate"] * pool + p["hte_prepare_rate"] * near
-                                         + p["hte_renew_apply"] * due)
-        short = expected < flow
-        lo = np.where(short, mid, lo)
-        hi = np.where(short, hi, mid)
-    return 0.5 * (lo + hi)
+    open_score = np.float32(mech.HTE_SCORE_MIN + 1e-6)  # > 70, with capability at 0 and at 50 as the bounds
+    rest = mech.ip_points(inventions, other_ip) + growth_pts
+    everything_else = alive & mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech,
+                                                          np.full_like(capability, 50.0), growth_pts) & rd_ok
+    margin_e = capability + rest - open_score  # eligible when margin + shift > 0
+    near_all = alive & mech.preparable(age, inventions, other_ip, tech, hightech, np.full_like(capability, 50.0),
+                                       growth_pts, rd_real, revenue, relabeller, relabel)
+    rest_near = mech.ip_points(inventions, np.maximum(other_ip, mech.PREPARED_OTHER_IP)) + growth_pts
+    margin_n = capability + rest_near - open_score
+    shifts = np.zeros(len(flow))
+    for b in range(len(flow)):  # per run: two sorted arrays, then a scalar bisection
+        me = np.sort(margin_e[b][everything_else[b]])
+        mn = np.sort(margin_n[b][near_all[b]])
+        lo, hi = -40.0, 40.0
+        for _ in range(20):
+            mid = 0.5 * (lo + hi)
+            eligible = me.size - np.searchsorted(me, -mid, side="right")
+            near = mn.size - np.searchsorted(mn, -mid, side="right")
+            pool = max(eligible - stock[b], 0.0)
+            due = min(stock[b], eligible) / 3.0
+            expected = p["hte_pass_rate"][b] * (p["hte_apply_rate"][b] * pool + p["hte_prepare_rate"][b] * near
+                                                + p["hte_renew_apply"][b] * due)
+            if expected < flow[b]:
+                lo = mid
+            else:
+                hi = mid
+        shifts[b] = 0.5 * (lo + hi)
+    return shifts
 
 
 def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
