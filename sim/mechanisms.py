@@ -71,14 +71,14 @@ def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
         pmf = np.exp(-lam_s)
         cdf = pmf.copy()
         count = np.zeros(idx.size)
-        todo = np.arange(idx.size)
+        above = u_s > cdf
         n = 0
-        while todo.size and n < 200:  # sum the mass term by term where u is still above the CDF
+        while n < 200 and above.any():  # sum the mass term by term while u is still above the CDF
             n += 1
-            pmf[todo] *= lam_s[todo] / n
-            cdf[todo] += pmf[todo]
-            count[todo] += 1
-            todo = todo[u_s[todo] > cdf[todo]]
+            count += above
+            pmf *= lam_s / n
+            cdf += pmf
+            above &= u_s > cdf
         out[idx] = count
     k.ravel()[hit] = out
     return k
