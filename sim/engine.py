@@ -372,6 +372,7 @@ class BatchSim:
         f.rd_propensity[where] = rd
         f.rd_real[where] = rd
         f.rd_reported[where] = rd
+        t["capability"] = np.clip(t["capability"] + s.capability_shift[run_idx], 0.0, 50.0)  # the run's calibration
         for name in ("tech_share", "hightech_share", "capability", "relabeller", "hightech_industry",
                      "strategic_emerging"):
             getattr(f, name)[where] = t[name]
@@ -478,6 +479,7 @@ class BatchSim:
         for lever in self.ledger.active_of_kind("incubator_subsidy"):
             per_m2 = float(lever.get("per_m2"))
             boost += self.in_scope_zone(lever.scope) * per_m2 / p["construction_cost_per_m2"][:, None]
+        boost = np.minimum(boost, 1.0)  # beyond the full cost a subsidy builds no more incubators
         lam_inc = p["incubator_formation"][:, None] / 12.0 * (1.0 + p["construction_subsidy_elasticity"][:, None]
                                                                 * boost) * official
         lam_ms = p["maker_space_formation"][:, None] / 12.0 * official

@@ -155,9 +155,9 @@ def incubator_capacity(scenario: Scenario) -> int:
     params = scenario.param_priors()
     n_zones = sum(LEVEL_CODE[z.level] >= LEVEL_CODE["candidate"] for z in scenario.zones)
     years = scenario.end_year - scenario.base_year
-    boost = 1.0 + params["construction_subsidy_elasticity"].bounds()[1] * sum(
-        float(p.get("per_m2")) for p in scenario.policies if p.kind == "incubator_subsidy") / max(
-        params["construction_cost_per_m2"].bounds()[0], 1.0)
+    # the largest formation boost any subsidy can give (one covering the full cost): never depends on the
+    # levers themselves, so variants of a scenario keep the same random-block layout (common random numbers)
+    boost = 1.0 + params["construction_subsidy_elasticity"].bounds()[1]
     per_year = (params["incubator_formation"].bounds()[1] * boost * 3
                 + params["maker_space_formation"].bounds()[1]) * 1.5
     cap = hi["incubators_in_zones"] + hi["maker_spaces_in_zones"] + n_zones * years * per_year + 32

@@ -131,8 +131,8 @@ FIRMS = Obj({
     "over_100m_in_zones": _q("zone firms with revenue > 100M RMB", "收入超亿元企业数"),
     "hte_in_zones": _q("HTEs in the zones", "园区高新技术企业数", integer=True, maximum=1e6),
     "hte_outside": _q("HTEs in the rest of the region", "区外高新技术企业数", integer=True, maximum=1e6),
-    "hte_certified_base_year": _opt(_q("certificates issued region-wide in the base year (calibrates the "
-                                       "application rate)", "基期年认定数", maximum=1e6)),
+    "hte_certified_base_year": _opt(_q("certificates issued region-wide in the base year (calibrates the firms' "
+                                       "capability level)", "基期年认定数", maximum=1e6)),
     "value_added_ratio": _q("value added / output", "增加值率", maximum=1),
     "rd_zero_share": _q("share of firms doing no R&D", "无研发企业比例", maximum=1),
     "rd_median": _q("median R&D intensity of R&D-doing firms", "研发强度中位数", maximum=1),

@@ -50,3 +50,18 @@ def test_paired_differences_are_tighter_than_independent_ones(tiny):
     c, _ = hte_at_end(with_award(tiny, 0.0), seed=99, runs=24)
     np.testing.assert_array_equal(ra.snapshots[:, 0], rb.snapshots[:, 0])
     assert np.std(b - a) < np.std(b - c)
+
+
+def test_lever_amounts_never_change_the_random_layout(tiny):
+    """Capacities (hence the size of each month's random block) must not depend on lever amounts."""
+    from sim.engine import BatchSim
+
+    def scaled(factor):
+        pols = tuple(dataclasses.replace(p, params=tuple((k, v * factor) for k, v in p.params))
+                     if p.kind == "incubator_subsidy" else p for p in tiny.policies)
+        return tiny.with_policies(pols)
+
+    a = BatchSim(scaled(1.0), 0, np.arange(3))
+    b = BatchSim(scaled(20.0), 0, np.arange(3))
+    assert a.I == b.I
+    np.testing.assert_array_equal(a.state.firms.capacity, b.state.firms.capacity)
