@@ -184,7 +184,8 @@ class BatchSim:
         env.run(until=self.sc.months + 1)
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": self.state.hte_apply_year,
                 "calibration_gap": self.state.calibration_gap, "rd_size_gamma": self.state.rd_gamma,
-                "base_rd_to_gdp": self.state.base_rd_to_gdp, "capability_shift": self.state.capability_shift}
+                "base_rd_to_gdp": self.state.base_rd_to_gdp, "capability_shift": self.state.capability_shift,
+                "rd_to_gdp_target": self.state.quantities["rd_to_gdp_in_zones"]}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
                            int(self.firm_months), int(self.slot_months), diag)
 
@@ -250,8 +251,9 @@ class BatchSim:
         certification; R&D decisions; this year's growth draws (firm Laplace shock plus a shock common to
         the run)."""
         f, p = self.state.firms, self.p
-        ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
-        f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
+        if m > 1:  # the first January keeps the base year's growth points (drawn at initialisation)
+            ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
+            f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
         f.revenue_year_start = f.revenue.copy()
         f.employees = np.maximum(3.0, f.revenue / np.maximum(f.productivity, 1e-6)).astype(np.float32)
         f.voucher_intensity[:] = 0.0

@@ -131,7 +131,7 @@ def manifest(results: Results, files: list[str]) -> dict:
     sc = results.scenario
     diag = {}
     for name in ("calibration_gap", "hte_apply_year", "capacity_overflow", "rd_size_gamma", "base_rd_to_gdp",
-                 "capability_shift"):
+                 "capability_shift", "rd_to_gdp_target"):
         v = results.diagnostic(name)
         diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
                       "p95": float(np.percentile(v, 95))}
@@ -194,6 +194,24 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
 
 
+def calibration_warnings(results: Results) -> list[str]:
+    """Say when the synthetic population could not reproduce the scenario's base-year facts in many runs:
+    the probabilities are then conditional on a base year that differs from the one the scenario states."""
+    out = []
+    gap = results.diagnostic("calibration_gap")
+    if np.mean(gap > 0.5) > 0.25:
+        out.append(f"in {np.mean(gap > 0.5):.0%} of runs the population could not supply the base year's HTE "
+                   f"certifications (median shortfall {np.median(gap[gap > 0.5]):.0f}); HTE growth is understated "
+                   "there (manifest: calibration_gap)")
+    got, want = results.diagnostic("base_rd_to_gdp"), results.diagnostic("rd_to_gdp_target")
+    off = np.abs(got / np.maximum(want, 1e-12) - 1) > 0.1
+    if np.mean(off) > 0.25:
+        out.append(f"in {np.mean(off):.0%} of runs the base-year R&D/GDP could not be matched (median "
+                   f"{np.median(got):.2%} vs the scenario's {np.median(want):.2%}): R&D intensity falls with "
+                   "firm size at most as (S/10M)^-0.5 (manifest: base_rd_to_gdp)")
+    return out
+
+
 def format_table(results: Results) -> str:
     """The summary as a fixed-width table (Chinese names take two columns per character)."""
     cols = [("target", 14, False), ("目标", 24, False), ("target (English)", 34, False), ("year", 7, True),
@@ -213,6 +231,7 @@ def format_table(results: Results) -> str:
         cells = [row["target_id"], row["name"], row["name_en"], when, thr, band, phit]
         lines.append("  ".join(pad(str(c), w, r) for c, (_, w, r) in zip(cells, cols, strict=True)))
     sc = results.scenario
+    lines += [f"warning: {w}" for w in calibration_warnings(results)]
     lines.append("")
     lines.append(f"{sc.name} — {results.runs} runs, seed {results.seed}, {results.workers} worker(s), "
                  f"{results.wall_seconds:.1f} s ({results.stopped_at or 'fixed number of runs'}).")

@@ -110,3 +110,15 @@ def test_capacity_is_a_function_of_the_run_alone(tiny):
     a = BatchSim(tiny, 0, np.arange(0, 6)).state.firms.capacity
     b = BatchSim(tiny, 0, np.arange(3, 4)).state.firms.capacity
     assert a[3] == b[0]
+
+
+def test_first_january_keeps_the_base_years_growth_points(tiny):
+    """Regression: at month 1 no revenue has moved yet, so last year's growth must come from initialisation."""
+    sim = BatchSim(tiny, 2, np.arange(3), check_invariants=False)
+    f = sim.state.firms
+    before = f.growth_pts.copy()
+    alive = f.alive.copy()
+    assert (before[alive] > 0).any()
+    sim.step_month(1)
+    w = before.shape[1]
+    np.testing.assert_array_equal(sim.state.firms.growth_pts[:, :w][alive], before[alive])
