@@ -236,7 +236,7 @@ class BatchSim:
         f.age += f.alive
         self.patents(u[:, 1])
         self.tenancy(u[:, 2])
-        lapse = f.hte & (f.hte_expiry <= m)
+        lapse = f.hte & (f.hte_expiry < m)  # valid through its expiry month, whose round may renew it
         self.flows["hte_lapsed"] += self.zcount(lapse)
         f.hte &= ~lapse
         self.incubator_dynamics(m, u_inc, u_ms, u_close)
@@ -552,7 +552,7 @@ class BatchSim:
             return
         eligible = f.alive & self._eligible_now()
         pool = (eligible & ~f.hte).sum(axis=1)
-        due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)
+        due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)  # certificates ending in the first year
         near = self.preparable_now().sum(axis=1)
         pr = s.params
         expected = pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)
@@ -571,7 +571,8 @@ class BatchSim:
         u = self.streams.monthly(3, self.W)
         eligible = f.alive & self._eligible_now()
         new_cand = eligible & ~f.hte
-        renew_cand = eligible & f.hte & (f.hte_expiry - m <= 12)
+        to_expiry = f.hte_expiry.astype(np.int64) - m
+        renew_cand = eligible & f.hte & (to_expiry >= 0) & (to_expiry < self.months_to_next_round(m))
         at = np.nonzero(new_cand | renew_cand)  # applicants are few: work on them only
         run = at[0]
         levers = self.ledger.active_of_kind("hte_award")
@@ -606,6 +607,13 @@ class BatchSim:
             claims[at] = (first_c * float(lever.get("amount_new")) + again_c * float(lever.get("amount_renewal"))) \
                 * scope
             self.ledger.pay(lever.id, claims, f.zone, order=u[:, 2])
+
+    def months_to_next_round(self, m: int) -> int:
+        """Months from round month m to the next round: a holder renews at the last round before its
+        certificate ends (certificates are issued at rounds, so they end at one)."""
+        cm = self.month_of_year(m)
+        later = [r for r in self.rounds if r > cm]
+        return (later[0] - cm) if later else (12 - cm + self.rounds[0])
 
     def tech_sme_listing(self, m: int) -> None:
         f = self.state.firms

@@ -366,7 +366,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         exit_month=np.zeros((B, C), np.float32),
         patent_rate=np.zeros((B, C), np.float32), next_free=n0.astype(np.int64),
     )
-    _assign_certificates(firms, q, in_official, alive & ~in_official & (levels0[zone] == 0), params, streams)
+    _assign_certificates(firms, q, in_official, alive & ~in_official & (levels0[zone] == 0), params, streams,
+                         tuple(scenario.cal("hte_rounds")))
 
     # --- incubators and maker spaces --------------------------------------------------------------------------
     inc = _initial_incubators(scenario, q, B, n_inc_slots, streams, seed, runs)
@@ -400,9 +401,9 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
 
 
 def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside: np.ndarray, params: dict,
-                         streams: BatchStreams) -> None:
+                         streams: BatchStreams, rounds: tuple[int, ...]) -> None:
     """Give the base-year HTE counts to the firms that best meet the 2016 criteria, with certificates
-    issued evenly over the previous three years (so about a third expire in each simulated year)."""
+    issued evenly over the previous three years' rounds (so a third end in each simulated year)."""
     B, C = firms.alive.shape
     u = streams.init(2, firms.next_free, C)
     crit = mech.hte_criteria_except_rd(firms.age, firms.inventions, firms.other_ip, firms.tech_share,
@@ -417,7 +418,10 @@ def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside
         chosen = mask & (rank < k[:, None])
         firms.hte |= chosen
     firms.hte_ever |= firms.hte
-    firms.hte_expiry[:] = np.where(firms.hte, np.ceil(u[:, 1] * mech.HTE_VALID_MONTHS), 0).astype(np.int16)
+    # certificates were issued at rounds, so they end at the rounds of the next three years, evenly
+    ends = np.array([m for m in range(1, mech.HTE_VALID_MONTHS + 1) if (m - 1) % 12 + 1 in rounds])
+    pick = np.minimum((u[:, 1] * len(ends)).astype(np.int64), len(ends) - 1)
+    firms.hte_expiry[:] = np.where(firms.hte, ends[pick], 0).astype(np.int16)
 
 
 def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> None:

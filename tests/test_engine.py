@@ -77,8 +77,8 @@ def test_certificates_lapse_after_36_months_unless_renewed(tiny):
             sim.certification_round(m)
         f = sim.state.firms
         still = f.hte[:, :w] & holders
-        assert not (still & (expiry <= m)).any(), "a certificate outlived its expiry without renewal"
-        alive_unexpired = holders & f.alive[:, :w] & (expiry > m)
+        assert not (still & (expiry < m)).any(), "a certificate outlived its expiry month without renewal"
+        alive_unexpired = holders & f.alive[:, :w] & (expiry >= m)
         assert (f.hte[:, :w][alive_unexpired]).all(), "a valid certificate was lost before its expiry"
 
 
@@ -90,7 +90,8 @@ def test_renewal_extends_by_36_months(tiny):
     m = sim.rounds[0]
     for month in range(1, m + 1):
         sim.step_month(month)
-    due = f.hte & f.alive & sim._eligible_now() & (f.hte_expiry - m <= 12)
+    gap = sim.months_to_next_round(m)
+    due = f.hte & f.alive & sim._eligible_now() & (f.hte_expiry >= m) & (f.hte_expiry - m < gap)
     assert due.any()
     sim.certification_round(m)
     assert (f.hte_expiry[due] == m + mech.HTE_VALID_MONTHS).all()
