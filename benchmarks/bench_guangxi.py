@@ -34,7 +34,9 @@ def main() -> None:
     sc = sim.load_scenario(args.scenario)
     workers = args.workers or default_workers()
     t0 = time.perf_counter()
-    res = run_scenario(sc, runs=args.runs, seed=0, workers=workers, batch_size=args.batch_size)
+    # as the CLI does: per-zone values leave memory as each batch is written (here: dropped)
+    res = run_scenario(sc, runs=args.runs, seed=0, workers=workers, batch_size=args.batch_size,
+                       sink=lambda part: setattr(part, "zone_values", None))
     wall = time.perf_counter() - t0
     sim_seconds = sum(p.seconds for p in res.parts)
     slot_months = sum(p.slot_months for p in res.parts)
