@@ -713,6 +713,8 @@ class BatchSim:
             "above_size_va": self.zsum(va * above) / 100.0,
             "hightech_va": self.zsum(va * above * f.hightech_industry) / 100.0,
             "sei_va": self.zsum(va * f.strategic_emerging) / 100.0,
+            "above_size_output": self.zsum(rev * above) / 100.0,
+            "hightech_product_output": self.zsum(rev * above * f.hightech_share) / 100.0,
             "rd_real": self.zsum(f.rd_real * rev) / 100.0, "rd_reported": self.zsum(f.rd_reported * rev) / 100.0,
             "invention_patents": self.zsum(f.inventions * a), "population": s.zone_population,
             "incubators": self.isum(real_inc), "incubators_national": self.isum(real_inc & (inc.level == 3)),

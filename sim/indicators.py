@@ -23,6 +23,8 @@ FIELDS: tuple[str, ...] = (
     "above_size_va",         # value added of above-size firms, 亿元
     "hightech_va",           # value added of above-size firms in high-tech industries, 亿元
     "sei_va",                # value added of firms in strategic emerging industries, 亿元
+    "above_size_output",     # output of above-size firms, 亿元
+    "hightech_product_output",  # output of high-tech products of above-size firms (revenue × high-tech share), 亿元
     "rd_real",               # real R&D spending, 亿元
     "rd_reported",           # reported R&D spending (incl. relabelling), 亿元
     "invention_patents",     # stock of invention patents held
@@ -87,6 +89,16 @@ INDICATORS: dict[str, Indicator] = {
                   "R&D spending / GDP"),
         Indicator("hightech_va_share", "hightech_va", "above_size_va", 1.0, "比例",
                   "高技术产业增加值占规上工业增加值比重", "High-tech industry share of above-size value added"),
+        Indicator("hightech_va", "hightech_va", None, 1.0, "亿元", "高技术产业增加值(规上)",
+                  "High-tech industry value added (above-size firms)"),
+        Indicator("above_size_va", "above_size_va", None, 1.0, "亿元", "规上工业增加值", "Above-size value added"),
+        Indicator("sei_va", "sei_va", None, 1.0, "亿元", "战略性新兴产业增加值", "Strategic emerging industries' VA"),
+        Indicator("above_size_output", "above_size_output", None, 1.0, "亿元", "规上工业总产值",
+                  "Above-size industrial output"),
+        Indicator("hightech_product_output", "hightech_product_output", None, 1.0, "亿元", "高新技术产品产值",
+                  "High-tech product output (above-size firms)"),
+        Indicator("hightech_product_share", "hightech_product_output", "above_size_output", 1.0, "比例",
+                  "高新技术产品产值占规上工业总产值比重", "High-tech products' share of above-size output"),
         Indicator("sei_va_share", "sei_va", "gdp", 1.0, "比例",
                   "战略性新兴产业增加值占GDP比重", "Strategic emerging industries' share of GDP"),
         _count("invention_patents", "发明专利拥有量", "Invention patents held", "件"),
@@ -123,5 +135,6 @@ ZONE_COUNT_INDICATORS: dict[str, Indicator] = {
 
 ALL_INDICATORS: dict[str, Indicator] = {**INDICATORS, **ZONE_COUNT_INDICATORS}
 
+assert set(FIELDS) <= set(INDICATORS), "every field is also an indicator"
 for _ind in INDICATORS.values():
     assert _ind.numerator in FIELD_INDEX and (_ind.denominator is None or _ind.denominator in FIELD_INDEX)

@@ -121,3 +121,11 @@ def test_undefined_value_is_a_miss():
     t = make_target(kind="share", of_indicator="hte", of_scope="zones", threshold=0.0)
     v, h = evaluate(t, *state({"hte": [[0, 0, 0]] * 5}), TIMES)
     assert np.isnan(v[0]) and not h[0]
+
+
+def test_hightech_product_share_is_output_weighted():
+    prod = [[30, 10, 99]] * 5
+    out = [[60, 40, 1]] * 5
+    v, h = evaluate(make_target(indicator="hightech_product_share", threshold=0.4),
+                    *state({"hightech_product_output": prod, "above_size_output": out}), TIMES)
+    assert v[0] == pytest.approx(40 / 100) and h[0]
