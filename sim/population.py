@@ -446,15 +446,23 @@ def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int,
     slot = np.arange(n_slots)[None, :]
     is_inc = slot < n_inc[:, None]
     is_ms = (slot >= n_inc[:, None]) & (slot < (n_inc + n_ms)[:, None])
+    level = np.where(slot < n_nat[:, None], 3, np.where(slot < (n_nat + n_prov)[:, None], 2, 1))
+    # a recognised incubator sits in a zone at least as high as its level (national ones in national zones,
+    # when the region has any), chosen by the zones' firm weights within that set
     w = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))
-    cdf = np.cumsum(w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12), axis=1)
-    zone = np.array([np.searchsorted(cdf[b], u[b, 0], side="right") for b in range(B)]).clip(0, w.shape[1] - 1)
+    lv = np.array([LEVEL_CODE[z.level] for z in scenario.zones])
+    zone = np.zeros((B, n_slots), dtype=np.int64)
+    for inc_level, min_zone in ((3, LEVEL_CODE["national"]), (2, LEVEL_CODE["provincial"]), (1, OFFICIAL_MIN_LEVEL)):
+        allowed = lv >= min_zone
+        wl = w * allowed if (w * allowed).sum() > 0 else w
+        cdf = np.cumsum(wl / np.maximum(wl.sum(axis=1, keepdims=True), 1e-12), axis=1)
+        pick = np.array([np.searchsorted(cdf[b], u[b, 0], side="right") for b in range(B)]).clip(0, w.shape[1] - 1)
+        zone = np.where(level == inc_level, pick, zone)
     area_draw = np.exp(0.6 * special.ndtri(np.clip(u[:, 1], 1e-9, 1 - 1e-9)))
     share = np.where(is_inc, area_draw, 0.0)
     share = share / np.maximum(mech.row_sum(share)[:, None], 1e-12)
     area = np.where(is_inc, share * q["incubator_area_in_zones"][:, None], np.where(is_ms, MAKER_SPACE_AREA * area_draw,
                                                                                    0.0))
-    level = np.where(slot < n_nat[:, None], 3, np.where(slot < (n_nat + n_prov)[:, None], 2, 1))
     months = np.where(level == 3, 48 + u[:, 2] * 120, 6 + u[:, 2] * 90)
     alive = is_inc | is_ms
     return Incubators(alive=alive, zone=zone.astype(np.int16), maker_space=is_ms, level=np.where(alive, level, 0)
