@@ -308,6 +308,11 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     total = mech.row_sum(np.where(in_official, revenue, 0.0))
     revenue = np.where(in_official, revenue * (q["output_in_zones"] * 100.0 / np.maximum(total, 1e-9))[:, None],
                        revenue)
+    if "output_outside" in q:  # anchor the rest of the region to its own base-year output
+        outside_firms = alive & (levels0[zone] == LEVEL_CODE["outside"])
+        out_total = mech.row_sum(np.where(outside_firms, revenue, 0.0))
+        scale = q["output_outside"] * 100.0 / np.maximum(out_total, 1e-9)
+        revenue = np.where(outside_firms, revenue * scale[:, None], revenue)
     revenue = np.where(alive, revenue, 0.0)
     rd_prop = traits["rd_propensity"].astype(np.float32)
     productivity = traits["productivity"]

@@ -128,6 +128,8 @@ FIRMS = Obj({
     "count_outside": _q("firms modelled in the rest of the region", "区外企业数", integer=True, maximum=1e6),
     "count_per_candidate": _opt(_q("firms in each candidate park", "候选园区企业数", integer=True, maximum=1e5)),
     "output_in_zones": _q("zones' industrial output in the base year, 亿元", "工业总产值", unit="亿元"),
+    "output_outside": _opt(_q("the rest of the region's output in the base year, 亿元 (without it, outside firms "
+                              "follow the zones' size distribution unscaled)", "区外工业总产值", unit="亿元")),
     "over_100m_in_zones": _q("zone firms with revenue > 100M RMB", "收入超亿元企业数"),
     "hte_in_zones": _q("HTEs in the zones", "园区高新技术企业数", integer=True, maximum=1e6),
     "hte_outside": _q("HTEs in the rest of the region", "区外高新技术企业数", integer=True, maximum=1e6),

@@ -123,3 +123,10 @@ def test_first_january_keeps_the_base_years_growth_points(tiny):
     sim.step_month(1)
     w = before.shape[1]
     np.testing.assert_array_equal(sim.state.firms.growth_pts[:, :w][alive], before[alive])
+
+
+def test_outside_output_is_anchored_when_given(tiny_batch):
+    """With `output_outside`, the rest of the region starts at exactly that output (亿元)."""
+    sim, res = tiny_batch
+    rest = [z.id for z in sim.sc.zones].index("rest")
+    np.testing.assert_allclose(res.snapshots[:, 0, rest, FIELD_INDEX["output"]], 150.0, rtol=1e-9)
