@@ -121,6 +121,9 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
             mid = 0.5 * (lo + hi)
             eligible = me.size - np.searchsorted(me, -mid, side="right")
             near = mn.size - np.searchsorted(mn, -mid, side="right")
+            # certificates beyond the eligible firms go to the next best, mostly near-eligible ones: they hold a
+            # certificate and do not prepare
+            near = max(near - max(stock[b] - eligible, 0.0), 0.0)
             pool = max(eligible - stock[b], 0.0)
             due = min(stock[b], eligible) / 3.0
             expected = p["hte_pass_rate"][b] * (p["hte_apply_rate"][b] * pool + p["hte_prepare_rate"][b] * near
