@@ -66,14 +66,8 @@ class BatchStreams:
         self._buffer: np.ndarray | None = None
         self._entrants: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def monthly(self, rows: int, width: int | None = None, n: int | None = None) -> np.ndarray:
-        """(runs, rows, width) float32 uniforms for firm slots (each run advances by its capacity per row),
-        or (runs, rows, n) for another kind of agent."""
-        if n is not None:
-            out = np.empty((len(self._monthly), rows, n), dtype=np.float32)
-            for b, g in enumerate(self._monthly):
-                g.random(out=out[b].reshape(-1), dtype=np.float32)
-            return out
+    def monthly(self, rows: int, width: int | None = None) -> np.ndarray:
+        """(runs, rows, width) float32 uniforms for firm slots (each run advances by its capacity per row)."""
         assert self.caps is not None
         cmax = int(self.caps.max())
         if self._buffer is None or self._buffer.shape[1] < rows:

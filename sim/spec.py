@@ -412,10 +412,6 @@ class Prior:
         return cls(value, dist, str(raw.get("source", "")), bool(raw.get("assumed", False)),
                    str(raw.get("note", "")))
 
-    @classmethod
-    def fixed(cls, value: float, source: str = "") -> Prior:
-        return cls(float(value), None, source, False, "")
-
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Values for uniforms `u` by inverse CDF, so two scenarios sharing `u` share their parameter draws."""
         if self.dist is None:

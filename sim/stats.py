@@ -21,7 +21,3 @@ def wilson(hits: int | np.ndarray, n: int | np.ndarray, z: float = Z95) -> tuple
     hi = np.where(hits >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
     return lo, hi
 
-
-def runs_for_half_width(half_width: float, p: float = 0.5, z: float = Z95) -> int:
-    """Runs that guarantee a normal-approximation half-width at proportion p (0.5 is the worst case)."""
-    return int(np.ceil(z * z * p * (1 - p) / half_width**2))
