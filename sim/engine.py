@@ -23,19 +23,25 @@ from scipy import special, stats
 
 from sim import mechanisms as mech
 from sim.errors import Problem, RunError
-from sim.indicators import FIELD_INDEX, FIELDS
+from sim.indicators import FIELD_INDEX, FIELDS, INST_TYPES
 from sim.policies import Ledger, active_window
 from sim.population import (
     ENG,
     ENTRANT_MEDIAN_REVENUE,
     ENTRANT_REVENUE_SIGMA,
+    FINANCE,
+    FUND,
     INCUBATOR_NEW_AREA,
     MAKER_SPACE_AREA,
+    N_INDUSTRIES,
     N_INST_TYPES,
+    N_RD_TYPES,
     NEW_RD,
     PLATFORM,
+    SERVICE,
     TECH,
     State,
+    industry_of,
     initial_state,
     latent_traits,
 )
@@ -44,6 +50,17 @@ from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
 
 NATIONAL, PROVINCIAL, MUNICIPAL, CANDIDATE = (LEVEL_CODE[k] for k in ("national", "provincial", "municipal",
                                                                        "candidate"))
+#: Technical income of a new-type R&D institution, 亿元 a year (DOMAIN §5: ≈ 21M RMB each).
+NEW_RD_TECH_INCOME = 0.21
+#: Gazelle (high-growth) firm: revenue up ≥ 20% a year over three years from at least 10M RMB (the OECD-Eurostat
+#: high-growth definition, with revenue for employees) [assumption for the plans' 高成长性 / 小巨人 firms].
+GAZELLE_GROWTH, GAZELLE_MIN_REVENUE = 1.2 ** 3, 10.0
+#: An industry of a zone counts as a cluster of these sizes (亿元 of output): 百亿级, 五百亿级, 千亿级.
+CLUSTER_SIZES = (100.0, 500.0, 1000.0)
+#: An innovative industrial cluster: an industry of the zone with output ≥ 100亿 and ≥ 10 HTEs [assumption].
+INNOVATIVE_CLUSTER_HTE = 10
+#: A distinctive strategic-emerging industry: a strategic-emerging industry with ≥ 20% of the zone's output.
+DISTINCTIVE_SHARE = 0.2
 
 
 def snapshot_times(scenario: Scenario) -> list[tuple[int, int, int]]:
@@ -93,7 +110,8 @@ class BatchSim:
         self.offsets = (np.arange(self.B) * self.Z)[:, None]
         self.flat_zone = s.firms.zone.astype(np.int64) + self.offsets
         self.flows = {k: np.zeros((self.B, self.Z)) for k in ("entries", "exits", "hte_new", "hte_renewed",
-                                                               "hte_lapsed")}
+                                                               "hte_lapsed", "invention_applications",
+                                                               "invention_grants")}
         self.times = snapshot_times(scenario)
         self.snap_index = {m: i for i, (_, _, m) in enumerate(self.times)}
         n_s = len(self.times)
@@ -111,6 +129,7 @@ class BatchSim:
         self.count_institution_drivers()
         self._calibrate_applications()
         self.tech_sme_listing(0)  # the base year's list, so that multiples and growth of tech SMEs have a base
+        self._base_year_draws()
         self._record(0)
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -220,11 +239,12 @@ class BatchSim:
         january = self.month_of_year(m) == 1
         rows = 7 if january else 3
         u = self.streams.monthly(rows, self.W)
-        n_small = self.Z * (1 + 2 + N_INST_TYPES) + self.I + 1
-        small = self.streams.monthly64(n_small)
-        zs = np.split(small[:, : self.Z * 7], [self.Z, 2 * self.Z, 3 * self.Z], axis=1)
-        u_entry, u_inc, u_ms, u_inst = zs[0], zs[1], zs[2], zs[3].reshape(self.B, self.Z, N_INST_TYPES)
-        u_close = small[:, self.Z * 7: self.Z * 7 + self.I]
+        nz = self.Z * (4 + N_INST_TYPES)
+        small = self.streams.monthly64(nz + self.I + 1)
+        zs = np.split(small[:, :nz], [self.Z, 2 * self.Z, 3 * self.Z, 4 * self.Z], axis=1)
+        u_entry, u_inc, u_ms, u_apps = zs[0], zs[1], zs[2], zs[3]
+        u_inst = zs[4].reshape(self.B, self.Z, N_INST_TYPES)
+        u_close = small[:, nz: nz + self.I]
         u_macro = small[:, -1]
         if january:
             self.new_year(m, u[:, 3], u[:, 4], u_macro, u[:, 6])
@@ -234,7 +254,7 @@ class BatchSim:
         self.exit(u[:, 0])
         f.revenue *= f.growth_factor
         f.age += f.alive
-        self.patents(u[:, 1])
+        self.patents(u[:, 1], u_apps)
         self.tenancy(u[:, 2])
         lapse = f.hte & (f.hte_expiry < m)  # valid through its expiry month, whose round may renew it
         self.flows["hte_lapsed"] += self.zcount(lapse)
@@ -254,6 +274,8 @@ class BatchSim:
         if m > 1:  # the first January keeps the base year's growth points (drawn at initialisation)
             ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
             f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
+        f.revenue_ago3 = f.revenue_ago2
+        f.revenue_ago2 = f.revenue_year_start
         f.revenue_year_start = f.revenue.copy()
         f.employees = np.maximum(3.0, f.revenue / np.maximum(f.productivity, 1e-6)).astype(np.float32)
         f.voucher_intensity[:] = 0.0
@@ -303,10 +325,15 @@ class BatchSim:
         f.hightech_share[rows, cols] = np.maximum(f.hightech_share[rows, cols], mech.HTE_HIGHTECH_REVENUE_MIN)
 
     def count_institution_drivers(self) -> None:
+        """What each organisation type forms in proportion to (counted each January): engineering centres per
+        HTE, technology centres per firm over 100M, new-type institutions, platforms and venture funds per
+        zone, S&T service and finance organisations per 100 firms [assumed drivers]."""
         f = self.state.firms
         ones = np.ones((self.B, self.Z))
-        self.institution_drivers = np.stack([self.zcount(f.hte), self.zcount(f.alive & (f.revenue >= 100.0)), ones,
-                                             ones], axis=2)
+        per_100 = self.alive_z / 100.0
+        drivers = {ENG: self.zcount(f.hte), TECH: self.zcount(f.alive & (f.revenue >= 100.0)), NEW_RD: ones,
+                   PLATFORM: ones, SERVICE: per_100, FINANCE: per_100, FUND: ones}
+        self.institution_drivers = np.stack([drivers[t] for t in range(N_INST_TYPES)], axis=2)
 
     def decide_rd(self) -> None:
         """This year's real R&D (own propensity, certification uplift, subsidies) and what firms report:
@@ -378,6 +405,10 @@ class BatchSim:
         for name in ("tech_share", "hightech_share", "capability", "relabeller", "hightech_industry",
                      "strategic_emerging"):
             getattr(f, name)[where] = t[name]
+        f.industry[where] = industry_of(t["hightech_industry"], t["strategic_emerging"], uu[:, 1],
+                                        s.industry_mix[run_idx, zone_idx])
+        f.revenue_ago2[where] = 0.0  # no history: not a gazelle for its first three years
+        f.revenue_ago3[where] = 0.0
         for name in ("inventions", "other_ip", "growth_pts", "voucher_intensity", "hte_expiry", "tenancy"):
             getattr(f, name)[where] = 0
         for name in ("hte", "hte_ever", "tech_sme", "tenant", "prepared"):
@@ -411,10 +442,13 @@ class BatchSim:
         h = mech.exit_hazard_year(f.age[where], f.revenue[where], p["exit_hazard_peak"][run, 0],
                                   p["exit_hazard_old"][run, 0], p["exit_size_elasticity"][run, 0])
         f.exit_month[where] = mech.monthly_from_yearly(h)
-        inst_z = self.state.institutions.sum(axis=(2, 3))
+        inst_z = self.state.institutions[:, :, :N_RD_TYPES].sum(axis=(2, 3))
         spill = np.exp(p["institution_spillover"] * np.log1p(inst_z)).ravel()[self.flat_zone[where]]
         f.patent_rate[where] = (p["patent_k"][run, 0] * p["patent_grant_share"][run, 0] * f.rd_real[where] / 12.0
                                 * spill)
+        # invention applications that will not be granted, per zone and month (yearly, like the rates)
+        share = np.maximum(self.p["patent_grant_share"], 1e-6)
+        self.refused_rate = self.zsum(f.patent_rate * f.revenue * f.alive) * ((1.0 - share) / share)
 
     def exit(self, u: np.ndarray) -> None:
         f = self.state.firms
@@ -429,11 +463,45 @@ class BatchSim:
             arr.ravel()[idx] = False
         f.revenue.ravel()[idx] = 0.0
 
-    def patents(self, u: np.ndarray) -> None:
-        """Invention patents each month: Poisson on real R&D spending (k per 1M RMB, times the grant share),
-        raised by nearby institutions."""
+    def patents(self, u: np.ndarray, u_refused: np.ndarray) -> None:
+        """Invention patents each month: Poisson on real R&D spending (k applications per 1M RMB, the granted
+        share held), raised by nearby institutions. Applications count the granted ones plus those that will
+        be refused (a zone-level Poisson); the examination delay is not modelled (grants count when filed)."""
         f = self.state.firms
-        f.inventions += mech.poisson_from_uniform(u, f.patent_rate * f.revenue.astype(np.float32))
+        granted = mech.poisson_from_uniform(u, f.patent_rate * f.revenue.astype(np.float32))
+        f.inventions += granted
+        grants_z = self.zsum(granted)
+        self.flows["invention_grants"] += grants_z
+        self.flows["invention_applications"] += grants_z + mech.poisson_exact(u_refused, self.refused_rate / 12.0)
+
+    def _base_year_draws(self) -> None:
+        """The base year's invention applications and grants, drawn from the base-year rates (so that
+        multiples and growth of these yearly flows have a base); the base year's technology-contract shocks;
+        the fiscal S&T spending of the base year, spread over zones by their output."""
+        f, s = self.state.firms, self.state
+        u = self.streams.monthly64(3 * self.Z)
+        grants = self.zsum(f.patent_rate * f.revenue * f.alive) * 12.0
+        g = mech.poisson_exact(u[:, : self.Z], grants)
+        self.flows["invention_grants"] += g
+        self.flows["invention_applications"] += g + mech.poisson_exact(u[:, self.Z: 2 * self.Z], self.refused_rate)
+        self.contract_shock = self._lognormal_shock(u[:, 2 * self.Z:])
+        out = self.zsum(f.revenue * f.alive)
+        share = out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
+        self.fiscal_path = s.quantities.get("fiscal_st_base_year", np.zeros(self.B))[:, None] * share
+
+    def _lognormal_shock(self, u: np.ndarray) -> np.ndarray:
+        sd = self.state.params["tech_contract_sd"][:, None]
+        z = special.ndtri(np.clip(u, 1e-9, 1 - 1e-9))
+        return np.exp(sd * z - 0.5 * sd * sd)  # mean 1
+
+    def year_end_draws(self) -> None:
+        """Each year end: this year's technology-contract shocks per zone and the growth of the region's own
+        fiscal S&T spending (one draw per run: the budget is region-wide)."""
+        p = self.state.params
+        u = self.streams.monthly64(self.Z + 1)
+        self.contract_shock = self._lognormal_shock(u[:, : self.Z])
+        g = p["fiscal_st_growth"] + p["fiscal_st_growth_sd"] * special.ndtri(np.clip(u[:, -1], 1e-9, 1 - 1e-9))
+        self.fiscal_path = self.fiscal_path * np.maximum(1.0 + g, 0.0)[:, None]
 
     def other_ip(self, u: np.ndarray) -> None:
         """Other IP rights (utility models, software copyrights), accrued once a year: Poisson at 1.8 times
@@ -512,26 +580,34 @@ class BatchSim:
             self.ledger.pay(lever.id, claims, inc.zone)
 
     def institution_formation(self, u: np.ndarray) -> None:
-        """New R&D institutions per zone and type, at municipal level: engineering centres in proportion to
-        HTEs, enterprise technology centres to firms over 100M (both counted each January), new-type
-        institutions and platforms per zone."""
+        """New organisations per zone and type, at municipal level, Poisson at the type's rate times its driver
+        (`count_institution_drivers`), raised by founding awards for the types a lever names. They form in
+        official zones; enterprise centres (engineering, technology) also in candidate parks, whose firms
+        need them to meet entry conditions."""
         p = self.state.params
-        drivers = self.institution_drivers
-        rates = np.stack([p["eng_centre_formation"], p["tech_centre_formation"], p["new_rd_formation"],
-                          p["platform_formation"]], axis=1)[:, None, :]
-        award = np.zeros((self.B, self.Z))
+        rates = np.stack([p[f"{name}_formation"] for name in INST_TYPES], axis=1)[:, None, :]
+        award = np.zeros((self.B, self.Z, N_INST_TYPES))
         levers = self.ledger.active_of_kind("institution_award")
         for lever in levers:
-            award += self.in_scope_zone(lever.scope) * float(lever.get("amount"))
-        factor = 1.0 + p["founding_award_elasticity"][:, None] * award / 1e6
-        lam = rates * drivers * factor[:, :, None] / 12.0 * self.official_zones()[:, :, None]
+            award += self.in_scope_zone(lever.scope)[:, :, None] * float(lever.get("amount")) * self.award_types(lever)
+        factor = 1.0 + p["founding_award_elasticity"][:, None, None] * award / 1e6
+        where = np.repeat(self.official_zones()[:, :, None], N_INST_TYPES, axis=2)
+        where[:, :, [ENG, TECH]] |= (self.state.zone_level == CANDIDATE)[:, :, None]
+        lam = rates * self.institution_drivers * factor / 12.0 * where
         k = mech.poisson_exact(u, lam)
         self.state.institutions[:, :, :, 0] += k
         if levers and k.any():
             zone = np.repeat(np.arange(self.Z)[None, :], self.B, axis=0)
             for lever in levers:
-                claims = k.sum(axis=2) * float(lever.get("amount")) * self.in_scope_zone(lever.scope)
+                claims = (k * self.award_types(lever)).sum(axis=2) * float(lever.get("amount")) \
+                    * self.in_scope_zone(lever.scope)
                 self.ledger.pay(lever.id, claims, zone)
+
+    @staticmethod
+    def award_types(lever: Any) -> np.ndarray:
+        """(types,) 1 for the organisation types a founding award pays for (default: the R&D institutions)."""
+        names = lever.get("types") or INST_TYPES[:N_RD_TYPES]
+        return np.array([name in names for name in INST_TYPES], dtype=float)
 
     def pay_rd_subsidies(self) -> None:
         f = self.state.firms
@@ -622,8 +698,10 @@ class BatchSim:
         f.tech_sme = f.alive & ok & (u < self.p["tech_sme_list_prob"])
 
     def upgrade_applications(self, env: simpy.Environment, m: int) -> None:
-        """Yearly: each zone's chance of moving up a level is logistic in its readiness; the decision takes
-        effect after the review delay (candidate → provincial, municipal → provincial, provincial → national)."""
+        """Yearly: each zone's chance of moving up a level is logistic in its readiness (municipal → provincial,
+        provincial → national); a candidate park applies once it meets the scenario's entry conditions (and
+        the creation start date) and is established at the scenario's level. Decisions take effect after the
+        review delay."""
         s, p = self.state, self.state.params
         u = self.streams.monthly64(self.Z)
         hte_z = self.zcount(s.firms.hte)
@@ -633,23 +711,41 @@ class BatchSim:
         r_entry = mech.readiness(hte_z, out_z, s.refs["entry_hte"][:, None], s.refs["entry_output"][:, None])
         base = p["upgrade_base_rate"][:, None]
         slope = p["upgrade_slope"][:, None]
-        prob = np.select([lv == PROVINCIAL, lv == MUNICIPAL, lv == CANDIDATE],
+        creation = self.sc.zone_creation
+        establish = np.zeros((self.B, self.Z), bool)
+        if creation is not None and m >= creation.first_month:
+            establish = (lv == CANDIDATE) & self.meets_conditions(creation.conditions)
+        prob = np.select([lv == PROVINCIAL, lv == MUNICIPAL, establish],
                          [mech.upgrade_probability(r_nat, base, slope),
                           mech.upgrade_probability(r_entry, base, slope),
                           mech.upgrade_probability(r_entry, p["establish_base_rate"][:, None], slope)], 0.0)
+        created = LEVEL_CODE[creation.level] if creation is not None else PROVINCIAL
         new_level = np.select([lv == PROVINCIAL, lv == MUNICIPAL, lv == CANDIDATE], [NATIONAL, PROVINCIAL,
-                                                                                     PROVINCIAL], lv)
+                                                                                     created], lv)
         approved = (u < prob) & ~s.zone_pending & (new_level != lv)
-        if not approved.any():
-            return
-        s.zone_pending |= approved
+        for delay, which in ((int(self.sc.cal("upgrade_review_months")), approved & (lv != CANDIDATE)),
+                             (creation.review_months if creation else 0, approved & (lv == CANDIDATE))):
+            if which.any():
+                s.zone_pending |= which
+                self._after(env, m, delay, 0.6, lambda w=which: self._decide(w, new_level))
 
-        def decide() -> None:
-            s.zone_level = np.where(approved, new_level, s.zone_level).astype(np.int8)
-            s.zone_pending &= ~approved
-            self.firm_official = self.per_firm(self.official_zones())
+    def _decide(self, approved: np.ndarray, new_level: np.ndarray) -> None:
+        s = self.state
+        s.zone_level = np.where(approved, new_level, s.zone_level).astype(np.int8)
+        s.zone_pending &= ~approved
+        self.firm_official = self.per_firm(self.official_zones())
 
-        self._after(env, m, int(self.sc.cal("upgrade_review_months")), 0.6, decide)
+    def meets_conditions(self, conditions: tuple[tuple[str, float], ...]) -> np.ndarray:
+        """(runs, zones) zones whose own indicators reach every entry condition now."""
+        from sim.targets import per_zone_series
+
+        ok = np.ones((self.B, self.Z), bool)
+        if not conditions:
+            return ok
+        now = self.fields(take_flows=False)[:, None]
+        for name, at_least in conditions:
+            ok &= np.nan_to_num(per_zone_series(name, now)[:, 0], nan=-np.inf) >= at_least
+        return ok
 
     # --- year end -----------------------------------------------------------------------------------------
     def recognition(self) -> None:
@@ -664,7 +760,10 @@ class BatchSim:
             & (ui < p["recognition_provincial"][:, None])
         to_nat = real & (inc.level == 2) & (inc.months >= 36) & (inc.area >= 10000) & (occ >= 0.75) \
             & (ui < p["recognition_national"][:, None])
-        inc.level = np.where(to_nat, 3, np.where(to_prov, 2, inc.level)).astype(np.int8)
+        ms = inc.alive & inc.maker_space  # maker spaces: recognised after a year running, national after two more
+        ms_prov = ms & (inc.level == 1) & (inc.months >= 12) & (ui < p["maker_space_recognition_provincial"][:, None])
+        ms_nat = ms & (inc.level == 2) & (inc.months >= 24) & (ui < p["maker_space_recognition_national"][:, None])
+        inc.level = np.where(to_nat | ms_nat, 3, np.where(to_prov | ms_prov, 2, inc.level)).astype(np.int8)
         for lever in self.ledger.active_of_kind("incubator_subsidy"):
             scope = np.take_along_axis(self.in_scope_zone(lever.scope), inc.zone.astype(np.int64), axis=1)
             claims = (to_prov * float(lever.get("award_provincial")) + to_nat * float(lever.get("award_national")))
@@ -679,6 +778,7 @@ class BatchSim:
         year_end = self.month_of_year(m) == 12
         if year_end:
             self.recognition()
+            self.year_end_draws()
         self._record(m, take_flows=year_end)
 
     def _record(self, m: int, take_flows: bool = True) -> None:
@@ -703,6 +803,11 @@ class BatchSim:
         hte = f.hte & a
         real_inc = ~inc.maker_space
         fiscal = self.ledger.take_zone_flow() if take_flows else self.ledger.zone_flow.copy()
+        inst = s.institutions.sum(axis=3)
+        clusters = self.cluster_counts(rev, hte)
+        rd_real = self.zsum(f.rd_real * rev) / 100.0
+        gazelle = a & (f.hte | f.tech_sme) & (f.revenue_ago3 >= GAZELLE_MIN_REVENUE) \
+            & (f.revenue >= GAZELLE_GROWTH * f.revenue_ago3)
         values = {
             "firms": self.zcount(a), "hte": self.zcount(hte), "tech_sme": self.zcount(f.tech_sme & a),
             "firms_over_100m": self.zcount(a & (f.revenue >= 100.0)),
@@ -715,22 +820,44 @@ class BatchSim:
             "sei_va": self.zsum(va * f.strategic_emerging) / 100.0,
             "above_size_output": self.zsum(rev * above) / 100.0,
             "hightech_product_output": self.zsum(rev * above * f.hightech_share) / 100.0,
-            "rd_real": self.zsum(f.rd_real * rev) / 100.0, "rd_reported": self.zsum(f.rd_reported * rev) / 100.0,
+            "rd_real": rd_real, "rd_reported": self.zsum(f.rd_reported * rev) / 100.0,
+            "tech_contracts": self.state.params["tech_contract_ratio"][:, None] * rd_real * self.contract_shock
+            + NEW_RD_TECH_INCOME * inst[:, :, NEW_RD],
+            "high_growth_firms": self.zcount(gazelle), "firms_over_500m": self.zcount(a & (f.revenue >= 500.0)),
+            **clusters,
             "invention_patents": self.zsum(f.inventions * a), "population": s.zone_population,
             "incubators": self.isum(real_inc), "incubators_national": self.isum(real_inc & (inc.level == 3)),
             "incubators_provincial_plus": self.isum(real_inc & (inc.level >= 2)),
             "incubator_area": self.isum(inc.area * real_inc), "incubator_tenants": self.zcount(f.tenant & a),
             "maker_spaces": self.isum(inc.maker_space),
+            "maker_spaces_national": self.isum(inc.maker_space & (inc.level == 3)),
+            "maker_spaces_provincial_plus": self.isum(inc.maker_space & (inc.level >= 2)),
             "eng_centres_prov": s.institutions[:, :, ENG, 1], "tech_centres_prov": s.institutions[:, :, TECH, 1],
-            "new_rd_institutions": s.institutions[:, :, NEW_RD, :].sum(axis=2),
-            "platforms": s.institutions[:, :, PLATFORM, :].sum(axis=2),
-            "institutions": s.institutions.sum(axis=(2, 3)),
-            **self.flows, "fiscal_cost": fiscal / 1e4,
+            "new_rd_institutions": inst[:, :, NEW_RD], "platforms": inst[:, :, PLATFORM],
+            "service_orgs": inst[:, :, SERVICE], "finance_orgs": inst[:, :, FINANCE], "venture_funds": inst[:, :, FUND],
+            "institutions": inst[:, :, :N_RD_TYPES].sum(axis=2),
+            **self.flows, "fiscal_cost": fiscal / 1e4, "fiscal_st": self.fiscal_path + fiscal / 1e4,
         }
         out = np.empty((self.B, self.Z, len(FIELDS)))
         for name, i in FIELD_INDEX.items():
             out[:, :, i] = values[name]
         return out
+
+    def cluster_counts(self, rev: np.ndarray, hte: np.ndarray) -> dict[str, np.ndarray]:
+        """Per zone, industries by size (clusters of 100, 500, 1,000亿 output), innovative clusters (≥ 100亿 and
+        ≥ 10 HTEs) and distinctive strategic-emerging industries (≥ 20% of the zone's output)."""
+        f = self.state.firms
+        K = N_INDUSTRIES
+        idx = (self.flat_zone * K + f.industry).ravel()
+        n = self.B * self.Z * K
+        out = np.bincount(idx, weights=rev.ravel(), minlength=n).reshape(self.B, self.Z, K) / 100.0
+        hte_k = np.bincount(idx[np.flatnonzero(hte)], minlength=n).reshape(self.B, self.Z, K)
+        emerging = (np.arange(K) // 2) % 2 == 1  # industry k is in sector group k // 2 = 2·high-tech + emerging
+        total = out.sum(axis=2, keepdims=True)
+        counts = {f"clusters_{int(size)}": (out >= size).sum(axis=2).astype(float) for size in CLUSTER_SIZES}
+        counts["innovative_clusters"] = ((out >= CLUSTER_SIZES[0]) & (hte_k >= INNOVATIVE_CLUSTER_HTE)).sum(axis=2)
+        counts["sei_clusters"] = (emerging & (out >= DISTINCTIVE_SHARE * total) & (total > 0)).sum(axis=2)
+        return counts
 
     def check_invariants(self, idx: int, m: int) -> None:
         """Stop on the first run that breaks a rule of the model, naming its index and seed for replay."""

@@ -15,12 +15,22 @@ import numpy as np
 from scipy import special
 
 from sim import mechanisms as mech
+from sim.indicators import INST_TYPES
 from sim.rng import BatchStreams, named_uniforms
 from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
 from sim.spec import Prior
 
-N_INST_TYPES = 4  # engineering centre, enterprise technology centre, new-type R&D institution, platform
-ENG, TECH, NEW_RD, PLATFORM = range(N_INST_TYPES)
+#: Organisations counted per zone, type and level. The first four are R&D institutions (their count raises
+#: nearby firms' patenting); the others are S&T service organisations, S&T finance institutions and venture
+#: (angel) investment funds, which the plans count per zone.
+N_INST_TYPES = len(INST_TYPES)
+ENG, TECH, NEW_RD, PLATFORM, SERVICE, FINANCE, FUND = range(N_INST_TYPES)
+N_RD_TYPES = 4
+#: Industries: each of the four sector groups (high-tech × strategic-emerging flags) splits into two, and a
+#: zone leans towards one of each pair (its specialisation, Beta(0.5, 0.5)) [assumed].
+INDUSTRIES_PER_GROUP = 2
+N_INDUSTRIES = 4 * INDUSTRIES_PER_GROUP
+SPECIALISATION_BETA = 0.5
 ENTRANT_MEDIAN_REVENUE = 2.0   # M RMB [assumed]
 ENTRANT_REVENUE_SIGMA = 1.0    # [assumed]
 PRODUCTIVITY_MEDIAN = 0.8      # M RMB revenue per employee [assumed]
@@ -87,6 +97,27 @@ def latent_traits(nd: np.ndarray, u: np.ndarray, q: dict, p: dict) -> dict[str, 
         "ip_habit": np.where(does_rd, 3.0 * np.exp(0.5 * trait(2)), 0.3),
         "z_size": nd[:, 0],
     }
+
+
+def industry_of(hightech: np.ndarray, emerging: np.ndarray, u: np.ndarray, first_share: np.ndarray) -> np.ndarray:
+    """A firm's industry: its sector group (high-tech and strategic-emerging flags) and, within the group, the
+    first industry with the zone's share for that group (`first_share`, broadcast like the flags)."""
+    group = 2 * hightech.astype(np.int64) + emerging.astype(np.int64)
+    first = np.take_along_axis(first_share, group[..., None], axis=-1)[..., 0] if first_share.ndim == group.ndim + 1 \
+        else first_share
+    return (INDUSTRIES_PER_GROUP * group + (u >= first)).astype(np.int8)
+
+
+def industry_mix(scenario: Scenario, seed: int, runs: np.ndarray) -> np.ndarray:
+    """(runs, zones, 4): each zone's lean within each sector group, Beta(0.5, 0.5) (zones specialise)."""
+    from scipy import stats
+
+    mix = np.empty((len(runs), len(scenario.zones), 4))
+    for j, z in enumerate(scenario.zones):
+        for g in range(4):
+            u = named_uniforms(seed, runs, f"zone.{z.id}.industry_mix.{g}")
+            mix[:, j, g] = stats.beta.ppf(u, SPECIALISATION_BETA, SPECIALISATION_BETA)
+    return mix
 
 
 def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray,
@@ -199,6 +230,9 @@ class Firms:
     relabeller: np.ndarray     # bool: would relabel R&D to reach a threshold
     hightech_industry: np.ndarray  # bool
     strategic_emerging: np.ndarray  # bool
+    industry: np.ndarray       # int8 industry (0..N_INDUSTRIES-1), within the firm's sector group
+    revenue_ago2: np.ndarray   # float64 revenue at the start of last year (for 3-year growth)
+    revenue_ago3: np.ndarray   # float64 revenue at the start of the year before last
     inventions: np.ndarray     # float32 invention patents held
     other_ip: np.ndarray       # float32 other IP rights
     hte: np.ndarray            # bool: holds a valid certificate
@@ -239,7 +273,7 @@ class Incubators:
 class State:
     firms: Firms
     incubators: Incubators
-    institutions: np.ndarray   # int64 (runs, zones, 4 types, 2 levels: municipal, provincial+)
+    institutions: np.ndarray   # int64 (runs, zones, INST_TYPES, 2 levels: municipal, provincial+)
     zone_level: np.ndarray     # int8 (runs, zones)
     zone_pending: np.ndarray   # bool (runs, zones): an upgrade decision is under review
     zone_population: np.ndarray  # float64 (runs, zones)
@@ -252,6 +286,7 @@ class State:
     calibration_gap: np.ndarray  # (runs,) base-year certifications the eligible pool could not supply
     prepare_year: np.ndarray = None  # (runs,) yearly chance a near-eligible firm prepares
     capability_shift: np.ndarray = None  # (runs,) capability shift from the base-year calibration
+    industry_mix: np.ndarray = None  # (runs, zones, 4) chance a firm of each sector group is in its first industry
 
 
 def _zone_weights(scenario: Scenario, seed: int, runs: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
@@ -271,6 +306,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     q = sample_priors(dict(scenario.firms), seed, runs, "firms")
     q.update(sample_priors(dict(scenario.incubators), seed, runs, "incubators"))
     q.update(sample_priors(dict(scenario.institutions), seed, runs, "institutions"))
+    q.update(sample_priors(dict(scenario.region_facts), seed, runs, "region"))
     levels0 = np.array([LEVEL_CODE[z.level] for z in scenario.zones], dtype=np.int8)
     official = levels0 >= OFFICIAL_MIN_LEVEL
 
@@ -297,7 +333,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     in_official = alive & official[zone]
 
     # --- latent attributes of the base firms ------------------------------------------------------------------
-    u = streams.init(4, n0, C).astype(np.float64)  # uniforms: relabeller, patents, last year's growth, other IP
+    u = streams.init(5, n0, C).astype(np.float64)  # uniforms: relabeller, patents, last growth, other IP, industry
     nd = streams.init_normal(11, n0, C)            # normals: size, traits, productivity, age, latent
     traits = latent_traits(nd, u, {k: v[:, None] for k, v in q.items()}, {k: v[:, None] for k, v in params.items()})
     z_rev = traits["z_size"].astype(np.float64)
@@ -346,7 +382,11 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     # last year's growth, for the score's growth points: a draw from the growth model itself
     mean0, sigma0 = mech.growth_mean_and_sigma(revenue, rd_prop, q["rd_median"][:, None],
                                                {k: v[:, None] for k, v in params.items()})
-    growth_pts = mech.growth_points(np.exp(mech.laplace_growth(u[:, 2], mean0, sigma0))).astype(np.float32)
+    last_growth = np.exp(mech.laplace_growth(u[:, 2], mean0, sigma0))
+    growth_pts = mech.growth_points(last_growth).astype(np.float32)
+    mix = industry_mix(scenario, seed, runs)
+    industry = industry_of(traits["hightech_industry"], traits["strategic_emerging"], u[:, 4],
+                           np.take_along_axis(mix, zone.astype(np.int64)[:, :, None], axis=1))
 
     capability = traits["capability"]
     if "hte_certified_base_year" in q:  # the base year's certifications calibrate the capability level
@@ -366,7 +406,10 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         hightech_share=traits["hightech_share"].astype(np.float32),
         capability=capability.astype(np.float32), growth_pts=growth_pts,
         relabeller=traits["relabeller"] & alive, hightech_industry=traits["hightech_industry"] & alive,
-        strategic_emerging=traits["strategic_emerging"] & alive,
+        strategic_emerging=traits["strategic_emerging"] & alive, industry=industry,
+        # the two previous years' revenue, backcast with last year's growth draw (3-year growth of base firms)
+        revenue_ago2=np.where(alive, revenue / last_growth, 0.0),
+        revenue_ago3=np.where(alive, revenue / last_growth ** 2, 0.0),
         inventions=inventions.astype(np.float32), other_ip=other_ip.astype(np.float32),
         hte=np.zeros((B, C), bool), hte_expiry=np.zeros((B, C), np.int16), hte_ever=np.zeros((B, C), bool),
         tech_sme=np.zeros((B, C), bool), tenant=np.zeros((B, C), bool), tenancy=np.zeros((B, C), np.int16),
@@ -381,15 +424,20 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     inc = _initial_incubators(scenario, q, B, n_inc_slots, streams, seed, runs)
     _assign_tenants(firms, q, in_official, streams)
 
-    # --- R&D institutions: counts by zone, type and level ----------------------------------------------------
+    # --- organisations: counts by zone, type and level ------------------------------------------------------
     w_off = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))
     inst = np.zeros((B, Z, N_INST_TYPES, 2), dtype=np.int64)
     municipal = np.round(q["municipal_institutions_in_zones"]).astype(np.int64)
     for key, t, lv, n in (("eng_centres_prov_in_zones", ENG, 1, None), ("tech_centres_prov_in_zones", TECH, 1, None),
                           ("new_rd_institutions_in_zones", NEW_RD, 0, None), ("platforms_in_zones", PLATFORM, 0, None),
+                          ("service_orgs_in_zones", SERVICE, 0, None), ("finance_orgs_in_zones", FINANCE, 0, None),
+                          ("venture_funds_in_zones", FUND, 0, None),
                           ("", ENG, 0, municipal // 2), ("", TECH, 0, municipal - municipal // 2)):
+        if n is None and key not in q:
+            continue  # an optional count the scenario does not give: none at the start (validated per target)
         total = np.round(q[key]).astype(np.int64) if n is None else n
         inst[:, :, t, lv] += allocate(total, w_off)
+    _candidate_institutions(inst, firms, levels0, Z)
 
     # --- zones ---------------------------------------------------------------------------------------------
     zone_level = np.repeat(levels0[None, :], B, axis=0)
@@ -401,11 +449,28 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
             population[:, j] = z.population.sample(named_uniforms(seed, runs, f"zone.{z.id}.population"))
         elif official[j]:
             population[:, j] = pop_total * w_share[:, j]
-    refs = _readiness_refs(firms, revenue, zone_level, Z)
+    refs = _readiness_refs(firms, revenue, zone_level, Z, q)
 
     state = State(firms, inc, inst, zone_level, np.zeros((B, Z), bool), population, refs, q, params,
-                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B), params["hte_prepare_rate"].copy(), shift)
+                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B), params["hte_prepare_rate"].copy(), shift, mix)
     return state
+
+
+def _candidate_institutions(inst: np.ndarray, firms: Firms, levels0: np.ndarray, Z: int) -> None:
+    """Enterprise R&D centres of candidate parks: the official zones' base-year centres per HTE (engineering
+    centres) and per firm over 100M (technology centres), applied to each park's firms [assumption: the
+    scenario gives counts for official zones only]."""
+    cand = np.flatnonzero(levels0 == LEVEL_CODE["candidate"])
+    if cand.size == 0:
+        return
+    B = firms.alive.shape[0]
+    flat = (firms.zone + np.arange(B)[:, None] * Z).ravel()
+    hte = np.bincount(flat, weights=(firms.hte & firms.alive).ravel(), minlength=B * Z).reshape(B, Z)
+    big = np.bincount(flat, weights=(firms.alive & (firms.revenue >= 100.0)).ravel(), minlength=B * Z).reshape(B, Z)
+    official = levels0 >= OFFICIAL_MIN_LEVEL
+    for t, driver in ((ENG, hte), (TECH, big)):
+        per = inst[:, official, t, :].sum(axis=(1, 2)) / np.maximum(driver[:, official].sum(axis=1), 1.0)
+        inst[:, cand, t, 0] = np.round(per[:, None] * driver[:, cand]).astype(np.int64)
 
 
 def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside: np.ndarray, params: dict,
@@ -455,6 +520,13 @@ def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int,
     is_inc = slot < n_inc[:, None]
     is_ms = (slot >= n_inc[:, None]) & (slot < (n_inc + n_ms)[:, None])
     level = np.where(slot < n_nat[:, None], 3, np.where(slot < (n_nat + n_prov)[:, None], 2, 1))
+    ms_slot = slot - n_inc[:, None]  # maker spaces: the recognised ones first, like incubators
+    ms_nat = np.round(q.get("national_maker_spaces_in_zones", np.zeros(B))).astype(np.int64)
+    ms_prov = np.round(q.get("provincial_maker_spaces_in_zones", np.zeros(B))).astype(np.int64)
+    ms_nat = np.minimum(ms_nat, n_ms)
+    ms_prov = np.minimum(ms_prov, n_ms - ms_nat)
+    level = np.where(is_ms, np.where(ms_slot < ms_nat[:, None], 3, np.where(ms_slot < (ms_nat + ms_prov)[:, None],
+                                                                             2, 1)), level)
     # a recognised incubator sits in a zone at least as high as its level (national ones in national zones,
     # when the region has any), chosen by the zones' firm weights within that set
     w = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))
@@ -479,9 +551,11 @@ def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int,
                       next_free=(n_inc + n_ms).astype(np.int64))
 
 
-def _readiness_refs(firms: Firms, revenue: np.ndarray, zone_level: np.ndarray, Z: int) -> dict[str, np.ndarray]:
+def _readiness_refs(firms: Firms, revenue: np.ndarray, zone_level: np.ndarray, Z: int, q: dict
+                    ) -> dict[str, np.ndarray]:
     """Median HTEs and output of the base year's national and provincial zones, per run: the bar a zone
-    must reach to be as ready as a typical zone of the next level."""
+    must reach to be as ready as a typical zone of the next level. A scenario may set the national bar
+    (`region.national_*_reference`), which a region without a national zone needs."""
     B = revenue.shape[0]
     flat = (firms.zone + np.arange(B)[:, None] * Z).ravel()
     hte = np.bincount(flat, weights=(firms.hte & firms.alive).ravel(), minlength=B * Z).reshape(B, Z)
@@ -499,4 +573,7 @@ def _readiness_refs(firms: Firms, revenue: np.ndarray, zone_level: np.ndarray, Z
     if not (zone_level == LEVEL_CODE["national"]).any():  # no national zone to compare with: twice the best
         refs["national_hte"] = 2.0 * hte.max(axis=1)
         refs["national_output"] = 2.0 * out.max(axis=1)
+    for name in ("hte", "output"):
+        if f"national_{name}_reference" in q:
+            refs[f"national_{name}"] = np.maximum(q[f"national_{name}_reference"], 1e-9)
     return refs

@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sim.errors import Problem, ScenarioError
-from sim.indicators import ALL_INDICATORS, ZONE_COUNT_INDICATORS
+from sim.errors import Problem, ScenarioError, closest
+from sim.indicators import ALL_INDICATORS, INST_TYPES, ZONE_COUNT_INDICATORS
 from sim.spec import (
     Bool,
     Enum,
@@ -45,7 +45,8 @@ LEVEL_CODE = {name: i for i, name in enumerate(ZONE_LEVELS)}
 #: Levels at which a park counts as a high-tech zone in the plan's statistics.
 OFFICIAL_MIN_LEVEL = LEVEL_CODE["municipal"]
 
-TARGET_KINDS = ("level", "multiple", "growth", "share", "per_10k", "per_zone", "zones_meeting")
+TARGET_KINDS = ("level", "multiple", "growth", "added", "share", "per_10k", "per_zone", "zones_meeting",
+                "districts_covered")
 COMPARISONS = (">=", ">", "<=", "<")
 POLICY_KINDS = ("hte_award", "rd_subsidy", "incubator_subsidy", "innovation_voucher", "institution_award")
 SLUG = r"[a-z][a-z0-9_]*"
@@ -119,6 +120,8 @@ ZONE = Obj({
     "firm_weight": _q("this zone's share weight of the region's zone firms (or of the outside / candidate "
                       "population)", "企业权重", maximum=1e6),
     "population": _opt(_q("resident population, people", "常住人口", integer=False)),
+    "district": Field(Str(doc="a name"), required=False, zh="所属市（区）",
+                      doc="the county-level unit the zone belongs to (for districts_covered targets)"),
     "note": Field(Str(), required=False),
 })
 
@@ -157,6 +160,10 @@ INCUBATORS = Obj({
     "incubator_area_in_zones": _q("total incubator floor area, m²", "孵化场地面积", maximum=1e9),
     "tenants_in_zones": _q("firms in incubation", "在孵企业", integer=True, maximum=1e6),
     "maker_spaces_in_zones": _q("maker spaces", "众创空间", integer=True, maximum=1e5),
+    "national_maker_spaces_in_zones": _opt(_q("of which national-level (国家级众创空间; without it: none)",
+                                              "国家级众创空间", integer=True, maximum=1e5)),
+    "provincial_maker_spaces_in_zones": _opt(_q("of which provincial-level (without it: none)", "省级众创空间",
+                                                integer=True, maximum=1e5)),
 })
 
 INSTITUTIONS = Obj({
@@ -169,7 +176,50 @@ INSTITUTIONS = Obj({
     "new_rd_institutions_in_zones": _q("new-type R&D institutions", "新型研发机构", integer=True, maximum=1e5),
     "platforms_in_zones": _q("public technology service platforms", "公共技术服务平台", integer=True,
                              maximum=1e5),
+    "service_orgs_in_zones": _opt(_q("S&T service organisations (科技服务机构; without it: none at the start)",
+                                     "科技服务机构", integer=True, maximum=1e5)),
+    "finance_orgs_in_zones": _opt(_q("S&T finance institutions (科技金融机构; without it: none at the start)",
+                                     "科技金融机构", integer=True, maximum=1e5)),
+    "venture_funds_in_zones": _opt(_q("venture / angel investment funds (创业（天使）投资基金; without it: none)",
+                                      "创业投资基金", integer=True, maximum=1e5)),
 })
+
+REGION = Obj({
+    "fiscal_st_base_year": _opt(_q("the region's fiscal S&T spending in the base year, 万元 (grows with "
+                                   "fiscal_st_growth; the levers' payments come on top)", "财政科技支出",
+                                   unit="万元")),
+    "national_hte_reference": _opt(_q("HTEs of a typical national zone, the bar for a provincial zone's "
+                                      "readiness to upgrade (without it: the region's national zones' median, or "
+                                      "twice its best zone when it has none)", "国家高新区高企参照", maximum=1e6)),
+    "national_output_reference": _opt(_q("output of a typical national zone, 亿元 (see national_hte_reference)",
+                                         "国家高新区产值参照", unit="亿元")),
+})
+
+#: Indicators whose base-year count comes from an optional key: a target on them needs the key.
+OPTIONAL_BASE = {
+    "maker_spaces_national": ("incubators", "national_maker_spaces_in_zones"),
+    "maker_spaces_provincial_plus": ("incubators", "provincial_maker_spaces_in_zones"),
+    "service_orgs": ("institutions", "service_orgs_in_zones"),
+    "finance_orgs": ("institutions", "finance_orgs_in_zones"),
+    "venture_funds": ("institutions", "venture_funds_in_zones"),
+    "fiscal_st": ("region", "fiscal_st_base_year"),
+}
+
+ZONE_CREATION = Obj({
+    "level": Field(Enum(("municipal", "provincial")), zh="设立级别",
+                   doc="the level a candidate park is established at"),
+    "from": Field(YearMonth(), required=False, zh="开始", doc="first month a decision may fall (e.g. the plan's "
+                                                             "date); default: the first simulated month"),
+    "review_months": Field(Num(0, 60, integer=True), zh="评审周期", doc="delay from application to decision"),
+    "conditions": Field(ListOf(Obj({
+        "indicator": Field(Enum(tuple(ALL_INDICATORS)), doc="a per-zone indicator of the park"),
+        "at_least": Field(Num(0, 1e12), doc="the value the park must reach"),
+    }), max_items=20), required=False, zh="申报条件",
+        doc="entry conditions checked in the application month; a park that meets them all applies"),
+    "source": Field(SOURCE_SPEC, required=False),
+    "note": Field(Str(), required=False),
+}, doc="How candidate parks become zones: a park meeting the entry conditions applies each year (upgrade "
+       "application month) and is approved with the establishment chance.")
 
 MONEY = Num(0, 1e12)
 
@@ -192,6 +242,9 @@ POLICY = Obj({
     "award_national": Field(MONEY, required=False, doc="incubator_subsidy: RMB on national recognition"),
     "amount": Field(MONEY, required=False,
                     doc="innovation_voucher: RMB per voucher; institution_award: RMB per new institution"),
+    "types": Field(ListOf(Enum(INST_TYPES), min_items=1, max_items=len(INST_TYPES)), required=False,
+                   doc="institution_award: which organisations it rewards (default: the four R&D kinds); a venture "
+                       "guidance fund is an award per new venture_fund"),
     "vouchers_per_year": Field(Num(0, 1e7, integer=True), required=False, doc="innovation_voucher: count"),
     "budget_per_year": Field(MONEY, required=False, doc="yearly cap, RMB (none = uncapped)", zh="年度预算"),
     "when_exhausted": Field(Enum(("pro_rata", "first_come")), required=False, default="pro_rata",
@@ -208,6 +261,8 @@ POLICY_FIELDS = {
     "innovation_voucher": ("amount", "vouchers_per_year", "eligible"),
     "institution_award": ("amount",),
 }
+#: Optional fields of a lever kind (allowed, not required).
+POLICY_OPTIONAL = {"institution_award": ("types",)}
 
 TARGET = Obj({
     "id": Field(Str(SLUG, "in lower_snake_case")),
@@ -225,9 +280,14 @@ TARGET = Obj({
                      "scope": Field(Enum(("zones", "region")), required=False, default="zones")}),
                 required=False, doc="share: the denominator"),
     "from_year": Field(Num(1990, 2100, integer=True), required=False,
-                       doc="multiple / growth: the reference year (default: base_year)"),
-    "mode": Field(Enum(("compound", "each_year")), required=False,
-                  doc="growth: compound over the period, or every single year"),
+                       doc="multiple / growth / added: the reference year (default: base_year)"),
+    "mode": Field(Enum(("compound", "each_year", "total")), required=False,
+                  doc="growth: compound over the period or every single year; added: in total since from_year "
+                      "or in every single year"),
+    "zones": Field(ListOf(Str(SLUG, "a zone id"), min_items=1, max_items=500), required=False,
+                   doc="only these zones (by id), e.g. the plan's named zones"),
+    "each_zone": Field(Bool(), required=False, default=False,
+                       doc="level / multiple / growth / added: must hold in every zone counted (the weakest decides)"),
     "zone_level": Field(Enum(("any", "municipal", "provincial", "national")), required=False, default="any",
                         doc="per_zone / zones_meeting: which zones"),
     "level": Field(Num(-1e12, 1e12), required=False, doc="zones_meeting: the level each zone must reach"),
@@ -268,6 +328,14 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
     if "candidate" in levels and "count_per_candidate" not in data["firms"]:
         out.append(doc.problem(("firms",), "no key 'count_per_candidate'",
                                "the firm count of each candidate park (there are candidate zones)"))
+    if "candidate" in levels and "zone_creation" not in data:
+        out.append(doc.problem((), "no section 'zone_creation'",
+                               "how candidate parks become zones (there are candidate zones)"))
+    creation = data.get("zone_creation") or {}
+    for i, cond in enumerate(creation.get("conditions", [])):
+        if cond["indicator"] in ZONE_COUNT_INDICATORS:
+            out.append(doc.problem(("zone_creation", "conditions", i, "indicator"), cond["indicator"],
+                                   "a per-zone indicator (not a count of zones)"))
     months = data["calendar"]["hte_rounds"]
     if len(set(months)) != len(months):
         out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
@@ -277,7 +345,7 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
         for name in need:
             if name not in pol:
                 out.append(doc.problem(p, f"no key '{name}'", f"required by a {pol['kind']} lever"))
-        for name in set(POLICY_FIELDS_ALL) - set(need):
+        for name in set(POLICY_FIELDS_ALL) - set(need) - set(POLICY_OPTIONAL.get(pol["kind"], ())):
             if name in pol:
                 out.append(doc.problem((*p, name), f"'{name}' on a {pol['kind']} lever",
                                        "only " + ", ".join(need)))
@@ -286,11 +354,28 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
             out.append(doc.problem((*p, "end"), pol["end"], f"a month not before start {pol['start']}"))
         if start and start[0] > end:
             out.append(doc.problem((*p, "start"), pol["start"], f"a month up to the end year {end}"))
+    zone_ids = [z["id"] for z in zones]
     for i, tgt in enumerate(targets):
+        if tgt.get("status", "modelled") == "modelled" and tgt["indicator"] in OPTIONAL_BASE:
+            sec, key = OPTIONAL_BASE[tgt["indicator"]]
+            if key not in (data.get(sec) or {}):
+                out.append(doc.problem(("targets", i, "indicator"), tgt["indicator"],
+                                       f"a base-year value for it: key '{key}' in section '{sec}'"))
+        if tgt["kind"] == "districts_covered" and not any("district" in z for z in zones):
+            out.append(doc.problem(("targets", i, "kind"), "districts_covered", "zones with a 'district'"))
         _target_rules(doc, tgt, ("targets", i), base, end, out)
+        for k, zid in enumerate(tgt.get("zones", [])):
+            if zid not in zone_ids:
+                out.append(doc.problem(("targets", i, "zones", k), zid, "the id of a zone of this scenario",
+                                       hint=_did_you_mean(zid, zone_ids)))
 
 
-POLICY_FIELDS_ALL = sorted({f for fs in POLICY_FIELDS.values() for f in fs})
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    guess = closest(name, candidates)
+    return f"did you mean '{guess}'?" if guess else ""
+
+
+POLICY_FIELDS_ALL = sorted({f for fs in (*POLICY_FIELDS.values(), *POLICY_OPTIONAL.values()) for f in fs})
 
 
 def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: list[Problem]) -> None:
@@ -299,18 +384,28 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
         out.append(doc.problem((*p, "year"), str(year), f"a year after base_year {base} and up to {end}"))
     if tgt.get("status") == "not_modelled" and "reason" not in tgt:
         out.append(doc.problem(p, "no key 'reason'", "why the target is not modelled"))
-    needs = {"share": "of", "growth": "mode", "zones_meeting": "level"}
+    needs = {"share": "of", "growth": "mode", "added": "mode", "zones_meeting": "level"}
     if kind in needs and needs[kind] not in tgt:
         out.append(doc.problem(p, f"no key '{needs[kind]}'", f"required by a {kind} target"))
-    for key, kinds in (("of", ("share",)), ("mode", ("growth",)), ("level", ("zones_meeting",)),
-                       ("from_year", ("multiple", "growth")), ("zone_level", ("per_zone", "zones_meeting"))):
+    growth_modes = {"growth": ("compound", "each_year"), "added": ("total", "each_year")}
+    if kind in growth_modes and tgt.get("mode", growth_modes[kind][0]) not in growth_modes[kind]:
+        out.append(doc.problem((*p, "mode"), tgt["mode"], f"{' or '.join(growth_modes[kind])} for a {kind} target"))
+    for key, kinds in (("of", ("share",)), ("mode", ("growth", "added")), ("level", ("zones_meeting",)),
+                       ("from_year", ("multiple", "growth", "added")),
+                       ("zone_level", ("per_zone", "zones_meeting", "level", "multiple", "growth", "added")),
+                       ("each_zone", ("level", "multiple", "growth", "added"))):
         if key in tgt and kind not in kinds:
             out.append(doc.problem((*p, key), f"'{key}' on a {kind} target", f"only on {', '.join(kinds)} targets"))
     from_year = tgt.get("from_year", base)
     if not base <= from_year < year:
         out.append(doc.problem((*p, "from_year"), str(from_year), f"a year from {base} up to before {year}"))
-    if tgt["indicator"] in ZONE_COUNT_INDICATORS and kind not in ("level", "multiple", "growth"):
-        out.append(doc.problem((*p, "kind"), kind, "level, multiple or growth for a count of zones"))
+    if tgt["indicator"] in ZONE_COUNT_INDICATORS and (kind not in ("level", "multiple", "growth", "added")
+                                                      or tgt.get("each_zone")):
+        out.append(doc.problem((*p, "kind"), kind, "level, multiple, growth or added (not each_zone) for a count "
+                                                   "of zones"))
+    if tgt.get("zone_level", "any") != "any" and kind in ("level", "multiple", "growth", "added") \
+            and not tgt.get("each_zone"):
+        out.append(doc.problem((*p, "zone_level"), tgt["zone_level"], "each_zone: true (or a per_zone target)"))
 
 
 SCENARIO_SPEC = Obj(
@@ -321,6 +416,10 @@ SCENARIO_SPEC = Obj(
         "firms": Field(FIRMS, zh="企业"),
         "incubators": Field(INCUBATORS, zh="孵化器"),
         "institutions": Field(INSTITUTIONS, zh="研发机构"),
+        "region": Field(REGION, required=False, zh="地区",
+                        doc="region-wide facts: fiscal S&T spending, the readiness bar of a national zone"),
+        "zone_creation": Field(ZONE_CREATION, required=False, zh="园区设立",
+                               doc="required when there are candidate parks"),
         "parameters": Field(Obj({}), required=False, zh="行为参数",
                             doc="overrides of the default priors (sim/data/priors.yaml), by name"),
         "policies": Field(ListOf(POLICY, max_items=100), required=False, zh="政策"),
@@ -369,6 +468,15 @@ class Zone:
     level: str
     firm_weight: Prior
     population: Prior | None
+    district: str = ""
+
+
+@dataclass(frozen=True)
+class ZoneCreation:
+    level: str
+    first_month: int                      # month index (1 = January after the base year)
+    review_months: int
+    conditions: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -410,6 +518,10 @@ class Target:
     status: str
     reason: str
     source: Source
+    zones: tuple[str, ...] = ()          # only these zones (ids) ...
+    zone_index: tuple[int, ...] = ()     # ... and their positions
+    each_zone: bool = False
+    district_of: tuple[int, ...] = ()    # districts_covered: each zone's district number (-1: none)
 
     @property
     def modelled(self) -> bool:
@@ -434,6 +546,8 @@ class Scenario:
     parameters: tuple[tuple[str, Prior], ...]
     policies: tuple[Policy, ...]
     targets: tuple[Target, ...]
+    region_facts: tuple[tuple[str, Prior], ...] = ()
+    zone_creation: ZoneCreation | None = None
     path: str = ""
     sha256: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
@@ -477,19 +591,34 @@ def build_scenario(doc: YamlDoc) -> Scenario:
     params = dict(default_priors())
     params.update({k: Prior.from_yaml(v) for k, v in (d.get("parameters") or {}).items()})
     zones = tuple(Zone(z["id"], z["name"], z.get("name_en", z["id"]), z["level"], Prior.from_yaml(z["firm_weight"]),
-                       Prior.from_yaml(z["population"]) if "population" in z else None) for z in d["zones"])
+                       Prior.from_yaml(z["population"]) if "population" in z else None, z.get("district", ""))
+                  for z in d["zones"])
+    zc = d.get("zone_creation")
+    creation = None
+    if zc:
+        first = parse_year_month(zc["from"]) if "from" in zc else None
+        creation = ZoneCreation(zc["level"], 1 if first is None else max(1, (first[0] - base - 1) * 12 + first[1]),
+                                zc["review_months"],
+                                tuple((c["indicator"], float(c["at_least"])) for c in zc.get("conditions", [])))
     policies = tuple(
         Policy(p["id"], p["kind"], p["name"], p.get("name_en", p["id"]), parse_year_month(p["start"]),
                parse_year_month(p["end"]), p.get("scope", "zones"),
-               tuple((k, p[k]) for k in POLICY_FIELDS[p["kind"]]), p.get("budget_per_year"),
+               tuple((k, tuple(p[k]) if isinstance(p[k], list) else p[k])
+                     for k in (*POLICY_FIELDS[p["kind"]], *POLICY_OPTIONAL.get(p["kind"], ())) if k in p),
+               p.get("budget_per_year"),
                p.get("when_exhausted", "pro_rata"), _source(p.get("source")))  # type: ignore[arg-type]
         for p in d.get("policies") or [])
+    zone_pos = {z.id: j for j, z in enumerate(zones)}
+    districts = sorted({z.district for z in zones if z.district})
+    district_of = tuple(districts.index(z.district) if z.district else -1 for z in zones)
     targets = tuple(
         Target(t["id"], t["name"], t["name_en"], t["indicator"], t["kind"], t["comparison"], float(t["threshold"]),
                t["year"], t.get("month", 12), t.get("scope", "zones"), (t.get("of") or {}).get("indicator"),
                (t.get("of") or {}).get("scope", "zones"), t.get("from_year", base), t.get("mode"),
                t.get("zone_level", "any"), t.get("level"), t.get("status", "modelled"), t.get("reason", ""),
-               _source(t["source"]))  # type: ignore[arg-type]
+               _source(t["source"]), zones=tuple(t.get("zones", ())),  # type: ignore[arg-type]
+               zone_index=tuple(zone_pos[z] for z in t.get("zones", ())), each_zone=bool(t.get("each_zone", False)),
+               district_of=district_of if t["kind"] == "districts_covered" else ())
         for t in d["targets"])
     cal = {k: v for k, v in d["calendar"].items() if k not in ("assumed", "note")}
     cal["hte_rounds"] = tuple(sorted(cal["hte_rounds"]))
@@ -497,8 +626,8 @@ def build_scenario(doc: YamlDoc) -> Scenario:
         id=head["id"], name=head["name"], name_en=head["name_en"], region=head["region"], base_year=base,
         end_year=end, calendar=tuple(sorted(cal.items())), zones=zones, firms=_priors(d["firms"]),
         incubators=_priors(d["incubators"]), institutions=_priors(d["institutions"]),
-        parameters=tuple(sorted(params.items())), policies=policies, targets=targets, path=doc.file,
-        sha256="", raw=d,
+        parameters=tuple(sorted(params.items())), policies=policies, targets=targets,
+        region_facts=_priors(d.get("region") or {}), zone_creation=creation, path=doc.file, sha256="", raw=d,
     )
 
 

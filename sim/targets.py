@@ -17,26 +17,31 @@ from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Target
 COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
-def zone_mask(levels: np.ndarray, scope: str, zone_level: str = "any") -> np.ndarray:
-    """(runs, snaps, zones) zones counted by a target: official zones (optionally of one level) or all."""
-    if scope == "region":
-        return np.ones(levels.shape, bool)
-    mask = levels >= OFFICIAL_MIN_LEVEL
+def zone_mask(levels: np.ndarray, scope: str, zone_level: str = "any", zones: np.ndarray | None = None
+              ) -> np.ndarray:
+    """(runs, snaps, zones) zones counted by a target: official zones (optionally of one level) or all, and
+    only the named ones when the target names zones."""
+    mask = np.ones(levels.shape, bool) if scope == "region" else levels >= OFFICIAL_MIN_LEVEL
     if zone_level != "any":
         mask &= levels == LEVEL_CODE[zone_level]
+    if zones is not None:
+        mask &= zones
     return mask
 
 
 def indicator_series(name: str, snapshots: np.ndarray, levels: np.ndarray, scope: str = "zones",
-                     zone_level: str = "any") -> np.ndarray:
+                     zone_level: str = "any", zones: np.ndarray | None = None) -> np.ndarray:
     """(runs, snaps) value of an indicator over the zones in scope (a ratio of sums for ratio indicators)."""
     if name in ZONE_COUNT_INDICATORS:
         code = {"zones": None, "zones_national": LEVEL_CODE["national"],
                 "zones_provincial": LEVEL_CODE["provincial"]}[name]
         official = levels >= OFFICIAL_MIN_LEVEL
-        return (official if code is None else levels == code).sum(axis=2).astype(float)
+        counted = official if code is None else levels == code
+        if zones is not None:
+            counted = counted & zones
+        return counted.sum(axis=2).astype(float)
     ind = INDICATORS[name]
-    mask = zone_mask(levels, scope, zone_level)
+    mask = zone_mask(levels, scope, zone_level, zones)
     num = (snapshots[..., FIELD_INDEX[ind.numerator]] * mask).sum(axis=2)
     if ind.denominator is None:
         return num * ind.scale
@@ -56,45 +61,71 @@ def per_zone_series(name: str, snapshots: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den * ind.scale, np.nan)
 
 
+def named_zones(t: Target, n_zones: int) -> np.ndarray | None:
+    """(zones,) mask of the zones a target names, or None when it names none."""
+    if not t.zone_index:
+        return None
+    mask = np.zeros(n_zones, bool)
+    mask[list(t.zone_index)] = True
+    return mask
+
+
+def _over_time(kind: str, mode: str | None, values: np.ndarray, base: np.ndarray,
+               times: list[tuple[int, int, int]], from_year: int) -> np.ndarray:
+    """A level, a multiple of the base, a growth rate or an increment, along the snapshot axis (axis 1)."""
+    years = np.array([y for y, _, _ in times], dtype=float)
+    months = np.array([mo for _, mo, _ in times], dtype=float)
+    shape = (1, -1) + (1,) * (values.ndim - 2)
+    if kind == "level":
+        return values
+    if kind == "added":
+        return values - base if mode != "each_year" else _yearly(values, times, lambda now, prev: now - prev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(base > 0, values / base, np.nan)
+        if kind == "multiple":
+            return ratio
+        if mode == "compound":
+            span = (years + (months - 12) / 12.0 - from_year).reshape(shape)
+            return np.where(span > 0, np.power(ratio, 1.0 / np.where(span > 0, span, 1.0)) - 1.0, np.nan)
+        return _yearly(values, times, lambda now, prev: np.where(prev > 0, now / prev - 1.0, np.nan))
+
+
 def target_series(t: Target, snapshots: np.ndarray, levels: np.ndarray, times: list[tuple[int, int, int]]
                   ) -> np.ndarray:
-    """(runs, snaps) the quantity a target is about, at every snapshot."""
-    years = np.array([y for y, _, _ in times])
-    months = np.array([mo for _, mo, _ in times])
-    if t.kind in ("level", "multiple", "growth"):
-        values = indicator_series(t.indicator, snapshots, levels, t.scope)
-        base_i = _index(times, t.from_year, 12)
-        base = values[:, [base_i]]
-        if t.kind == "level":
-            return values
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(base > 0, values / base, np.nan)
-            if t.kind == "multiple":
-                return ratio
-            span = years + (months - 12) / 12.0 - t.from_year
-            if t.mode == "compound":
-                return np.where(span > 0, np.power(ratio, 1.0 / np.where(span > 0, span, 1.0)) - 1.0, np.nan)
-            return _yearly_growth(values, times)
+    """(runs, snaps) the quantity a target is about, at every snapshot. A target `each_zone` (and every
+    per_zone target) is the weakest zone's value: "each zone has ..." holds when the weakest zone meets it."""
+    names = named_zones(t, snapshots.shape[2])
+    base_i = _index(times, t.from_year, 12)
+    if t.kind in ("level", "multiple", "growth", "added") and not t.each_zone:
+        values = indicator_series(t.indicator, snapshots, levels, t.scope, "any", names)
+        return _over_time(t.kind, t.mode, values, values[:, [base_i]], times, t.from_year)
     if t.kind == "share":
-        num = indicator_series(t.indicator, snapshots, levels, t.scope)
+        num = indicator_series(t.indicator, snapshots, levels, t.scope, "any", names)
         den = indicator_series(t.of_indicator or t.indicator, snapshots, levels, t.of_scope)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(den > 0, num / den, np.nan)
     if t.kind == "per_10k":
-        num = indicator_series(t.indicator, snapshots, levels, t.scope)
-        pop = indicator_series("population", snapshots, levels, t.scope)
+        num = indicator_series(t.indicator, snapshots, levels, t.scope, "any", names)
+        pop = indicator_series("population", snapshots, levels, t.scope, "any", names)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(pop > 0, num / pop * 1e4, np.nan)
     per_zone = per_zone_series(t.indicator, snapshots)
-    mask = zone_mask(levels, "zones", t.zone_level)
-    if t.kind == "per_zone":  # the weakest zone decides "each zone has ..."
-        worst = np.where(mask, per_zone, np.inf if t.comparison in (">=", ">") else -np.inf)
-        agg = worst.min(axis=2) if t.comparison in (">=", ">") else worst.max(axis=2)
-        return np.where(mask.any(axis=2), agg, np.nan)
+    mask = zone_mask(levels, "zones", t.zone_level, names)
+    if t.kind == "districts_covered":  # districts (市、区) with at least one official zone counted
+        groups = np.array(t.district_of)
+        counted = mask & (groups >= 0)
+        return sum(counted[:, :, groups == g].any(axis=2) for g in range(groups.max() + 1)).astype(float)
     if t.kind == "zones_meeting":
         meets = COMPARE[">="](per_zone, t.level) & mask
         return meets.sum(axis=2).astype(float)
-    raise ValueError(f"unknown target kind {t.kind}")
+    kind = "level" if t.kind == "per_zone" else t.kind
+    if kind != "level":  # a zone's multiple or growth needs the zone official at the base year as well
+        mask = mask & mask[:, [base_i]]
+    values = _over_time(kind, t.mode, per_zone, per_zone[:, [base_i]], times, t.from_year)
+    lower_is_worse = t.comparison in (">=", ">")
+    worst = np.where(mask & ~np.isnan(values), values, np.inf if lower_is_worse else -np.inf)
+    agg = worst.min(axis=2) if lower_is_worse else worst.max(axis=2)
+    return np.where(np.isfinite(agg), agg, np.nan)
 
 
 def _index(times: list[tuple[int, int, int]], year: int, month: int) -> int:
@@ -104,15 +135,14 @@ def _index(times: list[tuple[int, int, int]], year: int, month: int) -> int:
     raise KeyError((year, month))
 
 
-def _yearly_growth(values: np.ndarray, times: list[tuple[int, int, int]]) -> np.ndarray:
-    """Growth over the previous year end, at each year end (NaN elsewhere)."""
+def _yearly(values: np.ndarray, times: list[tuple[int, int, int]], change) -> np.ndarray:
+    """Change over the previous year end, at each year end (NaN elsewhere); works per zone too."""
     out = np.full(values.shape, np.nan)
     ends = {y: i for i, (y, mo, _) in enumerate(times) if mo == 12}
     for y, i in ends.items():
         if y - 1 in ends:
-            prev = values[:, ends[y - 1]]
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, i] = np.where(prev > 0, values[:, i] / prev - 1.0, np.nan)
+                out[:, i] = change(values[:, i], values[:, ends[y - 1]])
     return out
 
 
@@ -124,7 +154,7 @@ def evaluate(t: Target, snapshots: np.ndarray, levels: np.ndarray, times: list[t
     i = _index(times, t.year, t.month)
     value = series[:, i]
     cmp = COMPARE[t.comparison]
-    if t.kind == "growth" and t.mode == "each_year":
+    if t.kind in ("growth", "added") and t.mode == "each_year":
         cols = [j for j, (y, mo, _) in enumerate(times) if mo == 12 and t.from_year < y
                 and (y < t.year or (y == t.year and t.month == 12))]
         window = series[:, cols]
