@@ -126,6 +126,7 @@ class BatchSim:
         self.alive_z = self.zcount(s.firms.alive)  # kept up to date by entry and exit
         self.decide_rd()
         self.set_rates()
+        self._calibrate_patents()
         self.count_institution_drivers()
         self._calibrate_applications()
         self.tech_sme_listing(0)  # the base year's list, so that multiples and growth of tech SMEs have a base
@@ -204,7 +205,8 @@ class BatchSim:
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": self.state.hte_apply_year,
                 "calibration_gap": self.state.calibration_gap, "rd_size_gamma": self.state.rd_gamma,
                 "base_rd_to_gdp": self.state.base_rd_to_gdp, "capability_shift": self.state.capability_shift,
-                "rd_to_gdp_target": self.state.quantities["rd_to_gdp_in_zones"]}
+                "rd_to_gdp_target": self.state.quantities["rd_to_gdp_in_zones"],
+                "patent_k_factor": self.state.patent_k_factor}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
                            int(self.firm_months), int(self.slot_months), diag)
 
@@ -237,7 +239,7 @@ class BatchSim:
     def step_month(self, m: int) -> None:
         f = self.state.firms
         january = self.month_of_year(m) == 1
-        rows = 7 if january else 3
+        rows = 8 if january else 3
         u = self.streams.monthly(rows, self.W)
         nz = self.Z * (4 + N_INST_TYPES)
         small = self.streams.monthly64(nz + self.I + 1)
@@ -247,7 +249,7 @@ class BatchSim:
         u_close = small[:, nz: nz + self.I]
         u_macro = small[:, -1]
         if january:
-            self.new_year(m, u[:, 3], u[:, 4], u_macro, u[:, 6])
+            self.new_year(m, u[:, 3], u[:, 4], u_macro, u[:, 6], u[:, 7])
             self.other_ip(u[:, 5])
         self.entry(m, u_entry)
         u = self.streams.current(rows, self.W)  # entrants may have widened the arrays
@@ -266,11 +268,12 @@ class BatchSim:
         self.slot_months += self.B * self.W
 
     def new_year(self, m: int, u_growth: np.ndarray, u_voucher: np.ndarray, u_macro: np.ndarray,
-                 u_prepare: np.ndarray) -> None:
-        """January: last year's growth sets the score's growth points; vouchers; preparation for HTE
-        certification; R&D decisions; this year's growth draws (firm Laplace shock plus a shock common to
-        the run)."""
+                 u_prepare: np.ndarray, u_gazelle: np.ndarray) -> None:
+        """January: last year's growth sets the score's growth points; vouchers and gazelle grants;
+        preparation for HTE certification; R&D decisions; this year's growth draws (firm Laplace shock plus a
+        shock common to the run)."""
         f, p = self.state.firms, self.p
+        gazelles = self.gazelles()  # over the three years just ended, before the revenue history moves on
         if m > 1:  # the first January keeps the base year's growth points (drawn at initialisation)
             ratio = np.where(f.revenue_year_start > 0, f.revenue / np.maximum(f.revenue_year_start, 1e-9), 1.0)
             f.growth_pts = np.where(f.age >= 12, mech.growth_points(ratio), f.growth_pts)
@@ -286,6 +289,7 @@ class BatchSim:
             got = elig & (u_voucher < share)
             paid = self.ledger.pay(lever.id, got * float(lever.get("amount")), f.zone)
             f.voucher_intensity += (paid / np.maximum(f.revenue * 1e6, 1.0)).astype(np.float32)
+        self.gazelle_grants(m, gazelles, u_gazelle)
         self.prepare(u_prepare)
         self.decide_rd()
         self.count_institution_drivers()
@@ -294,6 +298,36 @@ class BatchSim:
         g = mech.laplace_growth(u_growth, mean, sigma) + macro
         f.growth_factor = np.exp(g / 12.0).astype(np.float32)
         self.set_rates()
+
+    def gazelles(self) -> np.ndarray:
+        """(runs, slots) high-growth technology firms: HTEs or listed tech SMEs whose revenue grew by at least
+        GAZELLE_GROWTH over three years from at least GAZELLE_MIN_REVENUE."""
+        f = self.state.firms
+        return f.alive & (f.hte | f.tech_sme) & (f.revenue_ago3 >= GAZELLE_MIN_REVENUE) \
+            & (f.revenue >= GAZELLE_GROWTH * f.revenue_ago3)
+
+    def gazelle_grants(self, m: int, gazelles: np.ndarray, u: np.ndarray) -> None:
+        """Gazelle grants, approved before and paid after (事前立项事后补助): each January up to
+        `grants_per_year` gazelles in scope win a project (at random among them); they spend on R&D as if
+        funded now (the promised money counts like a voucher for this year's R&D decision) and are paid
+        `paid_after_months` later if they are still alive, within that year's budget."""
+        f = self.state.firms
+        for lever in self.ledger.active_of_kind("gazelle_grant"):
+            elig = gazelles & self.firm_in_scope(lever.scope)
+            share = np.minimum(1.0, lever.get("grants_per_year") / np.maximum(elig.sum(axis=1, keepdims=True), 1))
+            won = elig & (u < share)
+            if not won.any():
+                continue
+            amount = float(lever.get("amount"))
+            f.voucher_intensity += (won * amount / np.maximum(f.revenue * 1e6, 1.0)).astype(np.float32)
+            winners = np.nonzero(won)
+
+            def pay(lever_id: str = lever.id, winners: tuple = winners, amount: float = amount) -> None:
+                claims = np.zeros((self.B, self.W))
+                claims[winners] = amount * f.alive[winners]
+                self.ledger.pay(lever_id, claims, f.zone)
+
+            self._after(self.env, m, int(lever.get("paid_after_months")), 0.2, pay)
 
     def preparable_now(self) -> np.ndarray:
         f = self.state.firms
@@ -446,7 +480,7 @@ class BatchSim:
         spill = np.exp(p["institution_spillover"] * np.log1p(inst_z)).ravel()[self.flat_zone[where]]
         f.patent_rate[where] = (p["patent_k"][run, 0] * p["patent_grant_share"][run, 0] * f.rd_real[where] / 12.0
                                 * spill)
-        # invention applications that will not be granted, per zone and month (yearly, like the rates)
+        # invention applications that will not be granted, per zone and month (set yearly, like the rates)
         share = np.maximum(self.p["patent_grant_share"], 1e-6)
         self.refused_rate = self.zsum(f.patent_rate * f.revenue * f.alive) * ((1.0 - share) / share)
 
@@ -472,7 +506,7 @@ class BatchSim:
         f.inventions += granted
         grants_z = self.zsum(granted)
         self.flows["invention_grants"] += grants_z
-        self.flows["invention_applications"] += grants_z + mech.poisson_exact(u_refused, self.refused_rate / 12.0)
+        self.flows["invention_applications"] += grants_z + mech.poisson_exact(u_refused, self.refused_rate)
 
     def _base_year_draws(self) -> None:
         """The base year's invention applications and grants, drawn from the base-year rates (so that
@@ -483,7 +517,8 @@ class BatchSim:
         grants = self.zsum(f.patent_rate * f.revenue * f.alive) * 12.0
         g = mech.poisson_exact(u[:, : self.Z], grants)
         self.flows["invention_grants"] += g
-        self.flows["invention_applications"] += g + mech.poisson_exact(u[:, self.Z: 2 * self.Z], self.refused_rate)
+        refused = mech.poisson_exact(u[:, self.Z: 2 * self.Z], 12.0 * self.refused_rate)
+        self.flows["invention_applications"] += g + refused
         self.contract_shock = self._lognormal_shock(u[:, 2 * self.Z:])
         out = self.zsum(f.revenue * f.alive)
         share = out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
@@ -617,6 +652,21 @@ class BatchSim:
             self.ledger.pay(lever.id, claims, f.zone)
 
     # --- certification, listing, upgrades ---------------------------------------------------------------------
+    def _calibrate_patents(self) -> None:
+        """With `invention_applications_base_year`, scale each run's applications per 1M RMB of R&D
+        (`patent_k`) so that the base year's expected applications, region-wide, equal it."""
+        s, f = self.state, self.state.firms
+        target = s.quantities.get("invention_applications_base_year")
+        s.patent_k_factor = np.ones(self.B)
+        if target is None:
+            return
+        grants = mech.row_sum(f.patent_rate * f.revenue * f.alive) * 12.0
+        expected = grants / np.maximum(s.params["patent_grant_share"], 1e-6)
+        s.patent_k_factor = target / np.maximum(expected, 1e-9)
+        s.params["patent_k"] = s.params["patent_k"] * s.patent_k_factor
+        self.p["patent_k"] = s.params["patent_k"][:, None].astype(np.float32)
+        self.set_rates()
+
     def _calibrate_applications(self) -> None:
         """The check of the base-year calibration (the capability shift, `sim.population`): the expected
         certifications of the first year from the state the run starts with, and how far they fall short of
@@ -806,8 +856,7 @@ class BatchSim:
         inst = s.institutions.sum(axis=3)
         clusters = self.cluster_counts(rev, hte)
         rd_real = self.zsum(f.rd_real * rev) / 100.0
-        gazelle = a & (f.hte | f.tech_sme) & (f.revenue_ago3 >= GAZELLE_MIN_REVENUE) \
-            & (f.revenue >= GAZELLE_GROWTH * f.revenue_ago3)
+        gazelle = self.gazelles()
         values = {
             "firms": self.zcount(a), "hte": self.zcount(hte), "tech_sme": self.zcount(f.tech_sme & a),
             "firms_over_100m": self.zcount(a & (f.revenue >= 100.0)),

@@ -287,6 +287,7 @@ class State:
     prepare_year: np.ndarray = None  # (runs,) yearly chance a near-eligible firm prepares
     capability_shift: np.ndarray = None  # (runs,) capability shift from the base-year calibration
     industry_mix: np.ndarray = None  # (runs, zones, 4) chance a firm of each sector group is in its first industry
+    patent_k_factor: np.ndarray = None  # (runs,) scaling of patent_k by the base-year applications calibration
 
 
 def _zone_weights(scenario: Scenario, seed: int, runs: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:

@@ -48,7 +48,8 @@ OFFICIAL_MIN_LEVEL = LEVEL_CODE["municipal"]
 TARGET_KINDS = ("level", "multiple", "growth", "added", "share", "per_10k", "per_zone", "zones_meeting",
                 "districts_covered")
 COMPARISONS = (">=", ">", "<=", "<")
-POLICY_KINDS = ("hte_award", "rd_subsidy", "incubator_subsidy", "innovation_voucher", "institution_award")
+POLICY_KINDS = ("hte_award", "rd_subsidy", "incubator_subsidy", "innovation_voucher", "institution_award",
+                "gazelle_grant")
 SLUG = r"[a-z][a-z0-9_]*"
 
 
@@ -136,6 +137,9 @@ FIRMS = Obj({
     "over_100m_in_zones": _q("zone firms with revenue > 100M RMB", "收入超亿元企业数"),
     "hte_in_zones": _q("HTEs in the zones", "园区高新技术企业数", integer=True, maximum=1e6),
     "hte_outside": _q("HTEs in the rest of the region", "区外高新技术企业数", integer=True, maximum=1e6),
+    "invention_applications_base_year": _opt(_q("invention patent applications filed region-wide in the base "
+                                                "year (calibrates the applications per 1M RMB of R&D, patent_k)",
+                                                "基期年发明专利申请量", maximum=1e8)),
     "hte_certified_base_year": _opt(_q("certificates issued region-wide in the base year (calibrates the firms' "
                                        "capability level)", "基期年认定数", maximum=1e6)),
     "value_added_ratio": _q("value added / output", "增加值率", maximum=1),
@@ -241,11 +245,16 @@ POLICY = Obj({
     "award_provincial": Field(MONEY, required=False, doc="incubator_subsidy: RMB on provincial recognition"),
     "award_national": Field(MONEY, required=False, doc="incubator_subsidy: RMB on national recognition"),
     "amount": Field(MONEY, required=False,
-                    doc="innovation_voucher: RMB per voucher; institution_award: RMB per new institution"),
+                    doc="innovation_voucher: RMB per voucher; institution_award: RMB per new institution; "
+                        "gazelle_grant: RMB per project"),
     "types": Field(ListOf(Enum(INST_TYPES), min_items=1, max_items=len(INST_TYPES)), required=False,
                    doc="institution_award: which organisations it rewards (default: the four R&D kinds); a venture "
                        "guidance fund is an award per new venture_fund"),
     "vouchers_per_year": Field(Num(0, 1e7, integer=True), required=False, doc="innovation_voucher: count"),
+    "grants_per_year": Field(Num(0, 1e7, integer=True), required=False,
+                             doc="gazelle_grant: projects approved each January (事前立项)"),
+    "paid_after_months": Field(Num(0, 60, integer=True), required=False,
+                               doc="gazelle_grant: months from approval to the ex-post payment (事后补助)"),
     "budget_per_year": Field(MONEY, required=False, doc="yearly cap, RMB (none = uncapped)", zh="年度预算"),
     "when_exhausted": Field(Enum(("pro_rata", "first_come")), required=False, default="pro_rata",
                             doc="how a capped budget is shared when claims exceed it"),
@@ -260,6 +269,7 @@ POLICY_FIELDS = {
     "incubator_subsidy": ("per_m2", "award_provincial", "award_national"),
     "innovation_voucher": ("amount", "vouchers_per_year", "eligible"),
     "institution_award": ("amount",),
+    "gazelle_grant": ("amount", "grants_per_year", "paid_after_months"),
 }
 #: Optional fields of a lever kind (allowed, not required).
 POLICY_OPTIONAL = {"institution_award": ("types",)}

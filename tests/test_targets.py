@@ -129,3 +129,51 @@ def test_hightech_product_share_is_output_weighted():
     v, h = evaluate(make_target(indicator="hightech_product_share", threshold=0.4),
                     *state({"hightech_product_output": prod, "above_size_output": out}), TIMES)
     assert v[0] == pytest.approx(40 / 100) and h[0]
+
+
+# --- kinds and selectors added for the five plans --------------------------------------------------------------
+
+def test_added_total_and_each_year():
+    snaps, lv = state({"hte": HTE})
+    total = make_target(kind="added", mode="total", threshold=15)  # 30 - 15 over official zones
+    value, hit = evaluate(total, snaps, lv, TIMES)
+    assert value[0] == 15 and hit[0]
+    each = make_target(kind="added", mode="each_year", threshold=3)  # +3, +3 (to 2019-12), +9
+    value, hit = evaluate(each, snaps, lv, TIMES)
+    assert value[0] == 3 and hit[0]
+    value, hit = evaluate(dataclasses.replace(each, threshold=4), snaps, lv, TIMES)
+    assert not hit[0]
+
+
+def test_each_zone_growth_is_decided_by_the_weakest_zone():
+    snaps, lv = state({"hte": HTE})
+    # national 10 -> 20 (+26% a year), provincial 5 -> 10 (same): both double over three years
+    t = make_target(kind="growth", mode="compound", threshold=0.25, each_zone=True)
+    value, hit = evaluate(t, snaps, lv, TIMES)
+    assert value[0] == pytest.approx(2 ** (1 / 3) - 1) and hit[0]
+    slow = [[10, 5, 100], [12, 6, 100], [13, 7, 100], [14, 7, 100], [20, 6, 100]]
+    snaps, lv = state({"hte": slow})
+    value, hit = evaluate(t, snaps, lv, TIMES)
+    assert value[0] == pytest.approx(1.2 ** (1 / 3) - 1) and not hit[0]
+    national_only = dataclasses.replace(t, zone_level="national")
+    assert evaluate(national_only, snaps, lv, TIMES)[1][0]
+
+
+def test_named_zones_restrict_every_kind():
+    snaps, lv = state({"hte": HTE})
+    t = make_target(threshold=20, zones=("b",), zone_index=(1,))  # the provincial zone alone: 10
+    value, hit = evaluate(t, snaps, lv, TIMES)
+    assert value[0] == 10 and not hit[0]
+    per = make_target(kind="per_zone", threshold=10, zones=("a",), zone_index=(0,))
+    assert evaluate(per, snaps, lv, TIMES)[0][0] == 20
+
+
+def test_districts_covered_counts_districts_with_an_official_zone():
+    snaps, lv = state({"hte": HTE}, levels=(NAT, PROV, OUT))
+    # zones a and b in district 0, the outside area in district 1 (not a zone): one district covered
+    t = make_target(kind="districts_covered", threshold=2, district_of=(0, 0, 1))
+    value, hit = evaluate(t, snaps, lv, TIMES)
+    assert value[0] == 1 and not hit[0]
+    lv[0, -1, 2] = LEVEL_CODE["municipal"]  # the outside park becomes a zone in the last year
+    value, hit = evaluate(t, snaps, lv, TIMES)
+    assert value[0] == 2 and hit[0]
