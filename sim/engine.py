@@ -206,7 +206,7 @@ class BatchSim:
                 "calibration_gap": self.state.calibration_gap, "rd_size_gamma": self.state.rd_gamma,
                 "base_rd_to_gdp": self.state.base_rd_to_gdp, "capability_shift": self.state.capability_shift,
                 "rd_to_gdp_target": self.state.quantities["rd_to_gdp_in_zones"],
-                "patent_k_factor": self.state.patent_k_factor}
+                "patent_k_factor": self.state.patent_k_factor, "rd_level_scale": self.state.rd_level_scale}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
                            int(self.firm_months), int(self.slot_months), diag)
 
@@ -431,7 +431,8 @@ class BatchSim:
         f.growth_factor[where] = np.exp(par["growth_mean"] / 12.0)
         f.productivity[where] = t["productivity"]
         f.employees[where] = np.maximum(3.0, rev / t["productivity"])
-        rd = t["rd_propensity"] * np.minimum(1.0, np.power(np.maximum(rev, 1e-6) / 10.0, -s.rd_gamma[run_idx]))
+        rd = t["rd_propensity"] * np.minimum(1.0, np.power(np.maximum(rev, 1e-6) / 10.0, -s.rd_gamma[run_idx])) \
+            * s.rd_level_scale[run_idx]
         f.rd_propensity[where] = rd
         f.rd_real[where] = rd
         f.rd_reported[where] = rd

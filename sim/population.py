@@ -288,6 +288,7 @@ class State:
     capability_shift: np.ndarray = None  # (runs,) capability shift from the base-year calibration
     industry_mix: np.ndarray = None  # (runs, zones, 4) chance a firm of each sector group is in its first industry
     patent_k_factor: np.ndarray = None  # (runs,) scaling of patent_k by the base-year applications calibration
+    rd_level_scale: np.ndarray = None  # (runs,) scaling of all R&D intensities when the size decline is not enough
 
 
 def _zone_weights(scenario: Scenario, seed: int, runs: np.ndarray, levels: tuple[str, ...]) -> np.ndarray:
@@ -360,12 +361,17 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     ip_habit = traits["ip_habit"]
 
     # R&D intensity falls with size above 10M RMB: × (S/10M)^-gamma, gamma solved per run (bisection) so that
-    # the zones' base-year R&D / GDP equals the scenario's base value. Small firms keep their intensity.
+    # the zones' base-year R&D / GDP equals the scenario's base value. Small firms keep their intensity. When
+    # even the steepest decline leaves R&D too high, every firm's intensity is scaled down to reach it (the
+    # region's R&D-doers spend less than DOMAIN's national median): `rd_level_scale` < 1, entrants too.
     va_to_gdp = q["value_added_ratio"] / q["industry_share_of_gdp"]
     rd_gamma = solve_rd_gamma(rd_prop, revenue, in_official, va_to_gdp, q["rd_to_gdp_in_zones"])
     rd_prop = (rd_prop * size_factor(revenue, rd_gamma)).astype(np.float32)
-    base_rd_to_gdp = mech.row_sum(rd_prop * revenue * in_official) / np.maximum(
+    reached = mech.row_sum(rd_prop * revenue * in_official) / np.maximum(
         mech.row_sum(revenue * in_official) * va_to_gdp, 1e-9)
+    rd_level_scale = np.minimum(1.0, q["rd_to_gdp_in_zones"] / np.maximum(reached, 1e-12))
+    rd_prop = (rd_prop * rd_level_scale[:, None]).astype(np.float32)
+    base_rd_to_gdp = reached * rd_level_scale
 
     # --- patents: the base stock spread in proportion to R&D spending -------------------------------------
     rd_spend = rd_prop * revenue
@@ -453,7 +459,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     refs = _readiness_refs(firms, revenue, zone_level, Z, q)
 
     state = State(firms, inc, inst, zone_level, np.zeros((B, Z), bool), population, refs, q, params,
-                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B), params["hte_prepare_rate"].copy(), shift, mix)
+                  np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B), params["hte_prepare_rate"].copy(), shift, mix,
+                  rd_level_scale=rd_level_scale)
     return state
 
 
