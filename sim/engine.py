@@ -505,7 +505,9 @@ class BatchSim:
         f = self.state.firms
         granted = mech.poisson_from_uniform(u, f.patent_rate * f.revenue.astype(np.float32))
         f.inventions += granted
-        grants_z = self.zsum(granted)
+        hit = np.flatnonzero(granted)  # few firms patent in a month: sum over them only
+        grants_z = np.bincount(self.flat_zone.ravel()[hit], weights=granted.ravel()[hit],
+                               minlength=self.B * self.Z).reshape(self.B, self.Z)
         self.flows["invention_grants"] += grants_z
         self.flows["invention_applications"] += grants_z + mech.poisson_exact(u_refused, self.refused_rate)
 
