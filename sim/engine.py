@@ -131,6 +131,7 @@ class BatchSim:
         self._calibrate_applications()
         self.tech_sme_listing(0)  # the base year's list, so that multiples and growth of tech SMEs have a base
         self._base_year_draws()
+        self.attach_centres()
         self._record(0)
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -446,7 +447,7 @@ class BatchSim:
         f.revenue_ago3[where] = 0.0
         for name in ("inventions", "other_ip", "growth_pts", "voucher_intensity", "hte_expiry", "tenancy"):
             getattr(f, name)[where] = 0
-        for name in ("hte", "hte_ever", "tech_sme", "tenant", "prepared"):
+        for name in ("hte", "hte_ever", "tech_sme", "tenant", "prepared", "rd_centre"):
             getattr(f, name)[where] = False
         self.set_rates(where)
 
@@ -827,10 +828,30 @@ class BatchSim:
         s.institutions[:, :, [ENG, TECH], 0] -= up
         s.institutions[:, :, [ENG, TECH], 1] += up
 
+    def attach_centres(self) -> None:
+        """Each year end (and at the start), a zone's enterprise R&D centres (engineering and technology
+        centres, any level) not yet hosted by a living firm go to its above-size firms without one, larger
+        firms first: key log S + a logistic draw [assumption]. A centre whose firm exited moves to another."""
+        f = self.state.firms
+        centres = self.state.institutions[:, :, [ENG, TECH]].sum(axis=(2, 3))
+        need = np.maximum(centres - self.zcount(f.rd_centre & f.alive), 0).ravel()
+        u = self.streams.monthly(1, self.W)[:, 0].astype(np.float64)
+        cand = np.flatnonzero(f.alive & ~f.rd_centre & (f.revenue >= mech.ABOVE_SIZE_REVENUE))
+        if cand.size == 0 or not need.any():
+            return
+        zone = self.flat_zone.ravel()[cand]
+        noise = np.log(np.clip(u.ravel()[cand], 1e-12, 1.0)) - np.log1p(-np.clip(u.ravel()[cand], 0.0, 1 - 1e-12))
+        order = np.lexsort((-(np.log(f.revenue.ravel()[cand]) + noise), zone))
+        zone, cand = zone[order], cand[order]
+        first = np.searchsorted(zone, zone, side="left")
+        take = (np.arange(zone.size) - first) < need[zone]
+        f.rd_centre.ravel()[cand[take]] = True
+
     def snapshot(self, m: int) -> None:
         year_end = self.month_of_year(m) == 12
         if year_end:
             self.recognition()
+            self.attach_centres()
             self.year_end_draws()
         self._record(m, take_flows=year_end)
 
@@ -876,6 +897,7 @@ class BatchSim:
             "tech_contracts": self.state.params["tech_contract_ratio"][:, None] * rd_real * self.contract_shock
             + NEW_RD_TECH_INCOME * inst[:, :, NEW_RD],
             "high_growth_firms": self.zcount(gazelle), "firms_over_500m": self.zcount(a & (f.revenue >= 500.0)),
+            "firms_over_500m_with_rd_centre": self.zcount(a & f.rd_centre & (f.revenue >= 500.0)),
             **clusters,
             "invention_patents": self.zsum(f.inventions * a), "population": s.zone_population,
             "incubators": self.isum(real_inc), "incubators_national": self.isum(real_inc & (inc.level == 3)),

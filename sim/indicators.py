@@ -36,6 +36,7 @@ FIELDS: tuple[str, ...] = (
     "tech_contracts",        # technology contract turnover during the year, 亿元 (flow)
     "high_growth_firms",     # HTEs and listed tech SMEs whose revenue grew >= 20% a year over 3 years from >= 10M
     "firms_over_500m",       # firms with annual revenue >= 500M RMB
+    "firms_over_500m_with_rd_centre",  # ... that host an enterprise R&D centre
     "population",            # resident population (people), for per-10,000 figures
     "incubators",            # technology business incubators (科技企业孵化器)
     "incubators_national",
@@ -130,6 +131,8 @@ INDICATORS: dict[str, Indicator] = {
                   "Technology contract turnover in the year"),
         _count("high_growth_firms", "高成长性科技企业数", "High-growth technology firms (gazelles)"),
         _count("firms_over_500m", "营业收入5亿元以上企业数", "Firms with revenue >= 500M RMB"),
+        _count("firms_over_500m_with_rd_centre", "建有研发机构的5亿元以上企业数",
+               "Firms with revenue >= 500M RMB hosting an enterprise R&D centre"),
         _count("population", "常住人口", "Population", "人"),
         _count("incubators", "科技企业孵化器数", "Technology business incubators"),
         _count("incubators_national", "国家级科技企业孵化器数", "National-level incubators"),

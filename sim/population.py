@@ -231,6 +231,7 @@ class Firms:
     hightech_industry: np.ndarray  # bool
     strategic_emerging: np.ndarray  # bool
     industry: np.ndarray       # int8 industry (0..N_INDUSTRIES-1), within the firm's sector group
+    rd_centre: np.ndarray      # bool: hosts one of its zone's enterprise R&D centres (企业研发机构)
     revenue_ago2: np.ndarray   # float64 revenue at the start of last year (for 3-year growth)
     revenue_ago3: np.ndarray   # float64 revenue at the start of the year before last
     inventions: np.ndarray     # float32 invention patents held
@@ -413,7 +414,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         hightech_share=traits["hightech_share"].astype(np.float32),
         capability=capability.astype(np.float32), growth_pts=growth_pts,
         relabeller=traits["relabeller"] & alive, hightech_industry=traits["hightech_industry"] & alive,
-        strategic_emerging=traits["strategic_emerging"] & alive, industry=industry,
+        strategic_emerging=traits["strategic_emerging"] & alive, industry=industry, rd_centre=np.zeros((B, C), bool),
         # the two previous years' revenue, backcast with last year's growth draw (3-year growth of base firms)
         revenue_ago2=np.where(alive, revenue / last_growth, 0.0),
         revenue_ago3=np.where(alive, revenue / last_growth ** 2, 0.0),

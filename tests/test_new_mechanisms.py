@@ -56,7 +56,8 @@ def test_gazelle_grants_are_paid_after_the_delay_and_within_budget(tiny_batch, t
     assert (costs[:, 0] == 0).all(), "grants approved in January 2018 are paid in January 2019, not before"
     assert costs[:, 1:].sum() > 0, "some gazelle in the tiny region should win a grant"
     assert (costs <= lever.budget_per_year * (1 + 1e-9)).all()
-    assert np.all(np.isclose(costs % lever.get("amount"), 0) | (costs == lever.budget_per_year)), \
+    whole = np.isclose(costs / lever.get("amount"), np.round(costs / lever.get("amount")))
+    assert np.all(whole | np.isclose(costs, lever.budget_per_year)), \
         "an uncapped year pays whole grants"
 
 
@@ -95,3 +96,13 @@ def test_levels_and_clusters_nest(tiny_batch):
     assert (field(res, "innovative_clusters") <= field(res, "clusters_100")).all()
     assert (field(res, "high_growth_firms") <= field(res, "firms")).all()
     assert (field(res, "fiscal_st") >= field(res, "fiscal_cost") - 1e-9).all()
+
+
+def test_enterprise_centres_sit_in_living_above_size_firms(tiny_batch):
+    sim, res = tiny_batch
+    f = sim.state.firms
+    hosted = f.rd_centre & f.alive
+    centres = sim.state.institutions[:, :, :2].sum(axis=(2, 3))
+    assert (sim.zcount(hosted) <= centres).all(), "never more hosting firms than centres"
+    assert (field(res, "firms_over_500m_with_rd_centre") <= field(res, "firms_over_500m")).all()
+    assert hosted.any()
