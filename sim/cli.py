@@ -2,6 +2,10 @@
 
 Exit codes: 0 success, 2 bad input (every problem listed with file, line, key and what was expected),
 3 a run broke an invariant (named, with how to replay it), 130 interrupted, 1 an internal error.
+
+`run` and `validate` take scenario files and folders (a folder stands for every `*.yaml` in it, sorted by name,
+hidden files ignored). `run` validates every file before it simulates any; with several scenarios it writes
+each one's folder as for one, then the combined table `<out>/combined-<seed>.csv` (`sim.outputs.combined_table`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from sim.errors import RunError, ScenarioError, ZonesimError
+from sim.errors import Problem, RunError, ScenarioError, ZonesimError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,19 +24,22 @@ def _parser() -> argparse.ArgumentParser:
                                 "Monte Carlo of an agent-based model of high-tech zones.")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario's Monte Carlo: table, summary.csv, Parquet, fan charts")
-    run.add_argument("scenarios", nargs="+", help="scenario YAML file(s)")
+    run.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR",
+                     help="scenario YAML file(s) and/or folder(s) (every *.yaml in a folder, sorted)")
     run.add_argument("--runs", type=int, default=None,
                      help="number of runs (default: enough for every 95%% interval within ±2 points, ≤ 2500)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     run.add_argument("--batch-size", type=int, default=None, help="runs simulated together per process")
-    run.add_argument("--out", default=None, help="output folder (default results/<scenario>-<seed>/)")
+    run.add_argument("--out", default=None,
+                     help="output folder (default results/<scenario>-<seed>/; with several scenarios, the folder "
+                     "that receives <scenario>-<seed>/ and combined-<seed>.csv, default results/)")
     run.add_argument("--no-plots", action="store_true", help="skip the fan charts")
     run.add_argument("--only-run", type=int, action="append", default=None, metavar="K",
                      help="simulate only run K (repeatable), e.g. to replay a run that failed")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
-    val.add_argument("scenarios", nargs="+")
+    val.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR", help="scenario YAML file(s) and/or folder(s)")
     return p
 
 
@@ -42,59 +49,116 @@ def _positive(name: str, value: int | None) -> None:
                                    expected="a positive integer")
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def scenario_files(paths: list[str]) -> tuple[list[str], list[tuple[ScenarioError, str]]]:
+    """The scenario files named on the command line: a folder stands for every `*.yaml` in it (sorted by name,
+    hidden files ignored); a file named twice is kept once. A folder without any is a problem."""
+    files: list[str] = []
+    problems: list[tuple[ScenarioError, str]] = []
+    seen: set[Path] = set()
+    for arg in paths:
+        path = Path(arg)
+        if path.is_dir():
+            names = sorted(str(f) for f in path.iterdir()
+                           if f.suffix == ".yaml" and not f.name.startswith(".") and f.is_file())
+            if not names:
+                problems.append((ScenarioError([Problem(arg, None, None, "", "a folder with no *.yaml file",
+                                                        "a scenario file, or a folder holding scenario files "
+                                                        "(*.yaml)")]), arg))
+        else:
+            names = [arg]
+        for name in names:
+            key = Path(name).resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(name)
+    return files, problems
+
+
+def load_all(paths: list[str]) -> tuple[list, list[tuple[ScenarioError, str]]]:
+    """Load every scenario file (folders expanded). Returns the valid scenarios, in command-line order, and every
+    problem of every file with the file it belongs to: a folder without scenarios, any problem of a file
+    (`sim.load_scenario`), and a scenario id that an earlier file already has."""
     from sim.scenario import load_scenario
+    from sim.yamlio import load_yaml
 
-    status = 0
-    for path in args.scenarios:
-        try:
-            sc = load_scenario(path)
-        except ScenarioError as err:
-            _report(err, path)
-            status = 2
-            continue
-        modelled = sum(t.modelled for t in sc.targets)
-        print(f"{path}: valid — {len(sc.targets)} targets ({modelled} modelled), {len(sc.zones)} zones, "
-              f"{len(sc.policies)} levers, {sc.base_year}→{sc.end_year}")
-    return status
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    import sim
-    from sim.engine import snapshot_times
-    from sim.montecarlo import run_scenario
-    from sim.outputs import ZoneParquetSink, format_table, write_results
-    from sim.scenario import load_scenario
-
-    for name in ("runs", "workers", "batch_size"):
-        _positive(name.replace("_", "-"), getattr(args, name))
+    files, problems = scenario_files(paths)
     scenarios = []
-    problems = []
-    for path in args.scenarios:  # validate everything before simulating anything
+    for path in files:
         try:
             scenarios.append(load_scenario(path))
         except ScenarioError as err:
             problems.append((err, path))
+    first: dict[str, str] = {}
+    for sc in scenarios:
+        if sc.id in first:
+            line, col = load_yaml(sc.path).where(("scenario", "id"))
+            problems.append((ScenarioError([Problem(
+                sc.path, line, col, "scenario.id", f"'{sc.id}', the id of {first[sc.id]} too",
+                "an id no other scenario of the same run has (each writes results/<id>-<seed>/)")]), sc.path))
+        else:
+            first[sc.id] = sc.path
+    return scenarios, problems
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenarios, problems = load_all(args.scenarios)
+    bad = {path for _, path in problems}
+    for sc in scenarios:
+        if sc.path not in bad:
+            modelled = sum(t.modelled for t in sc.targets)
+            print(f"{sc.path}: valid — {len(sc.targets)} targets ({modelled} modelled), {len(sc.zones)} zones, "
+                  f"{len(sc.policies)} levers, {sc.base_year}→{sc.end_year}")
+    for err, path in problems:
+        _report(err, path)
+    return 2 if problems else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import sim
+    from sim import outputs
+    from sim.engine import snapshot_times
+    from sim.montecarlo import run_scenario
+
+    for name in ("runs", "workers", "batch_size"):
+        _positive(name.replace("_", "-"), getattr(args, name))
+    scenarios, problems = load_all(args.scenarios)  # validate everything before simulating anything
     for err, path in problems:
         _report(err, path)
     if problems:
+        print("nothing was simulated: every file is checked before any run; fix the problems above",
+              file=sys.stderr)
         return 2
-    for sc in scenarios:
-        if args.out and len(scenarios) == 1:
-            out = Path(args.out)
-        else:
-            out = Path(args.out or "results") / f"{sc.id}-{args.seed}"
-        out.mkdir(parents=True, exist_ok=True)
-        sink = ZoneParquetSink(snapshot_times(sc), [z.id for z in sc.zones], out / "zones.parquet")
-        print(f"zonesim {sim.__version__}: {sc.name} ({sc.path}), seed {args.seed}", file=sys.stderr)
-        results = run_scenario(sc, runs=args.runs, seed=args.seed, workers=args.workers,
-                               batch_size=args.batch_size, progress=not args.quiet and args.only_run is None,
-                               sink=sink, only_runs=args.only_run)
-        files = write_results(results, out, plots=not args.no_plots, zone_sink=sink)
-        print(format_table(results))
-        n_plots = sum(1 for k in files if k.startswith("plot_"))
-        print(f"\nWritten to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
-              + (f", {n_plots // 2} fan charts (PNG + SVG)" if n_plots else ""))
+    single = len(scenarios) == 1
+    rows: list[dict] = []
+    done: list[str] = []
+    try:
+        for sc in scenarios:
+            out = Path(args.out) if args.out and single else Path(args.out or "results") / f"{sc.id}-{args.seed}"
+            out.mkdir(parents=True, exist_ok=True)
+            sink = outputs.ZoneParquetSink(snapshot_times(sc), [z.id for z in sc.zones], out / "zones.parquet")
+            print(f"zonesim {sim.__version__}: {sc.name} ({sc.path}), seed {args.seed}", file=sys.stderr)
+            results = run_scenario(sc, runs=args.runs, seed=args.seed, workers=args.workers,
+                                   batch_size=args.batch_size, progress=not args.quiet and args.only_run is None,
+                                   sink=sink, only_runs=args.only_run)
+            files = outputs.write_results(results, out, plots=not args.no_plots, zone_sink=sink)
+            print(outputs.format_table(results))
+            n_plots = sum(1 for k in files if k.startswith("plot_"))
+            print(f"\nWritten to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
+                  + (f", {n_plots // 2} fan charts (PNG + SVG)" if n_plots else ""))
+            rows += outputs.combined_table([results])
+            done.append(f"{sc.path} → {out}/")
+    except BaseException:
+        if done and not single:
+            print(f"{len(done)} of {len(scenarios)} scenarios finished before the failure; their results stay on "
+                  "disk (no combined table is written):", file=sys.stderr)
+            for line in done:
+                print(f"  {line}", file=sys.stderr)
+        raise
+    if not single:
+        path = outputs.write_combined_csv(rows, outputs.combined_path(args.out or "results", args.seed))
+        print(f"\n{len(scenarios)} scenarios, seed {args.seed}\n")
+        print(outputs.format_combined(rows))
+        print(f"\nCombined table (one row per scenario and target, ALL rows included): {path}")
     return 0
 
 

@@ -524,6 +524,7 @@ class BatchSim:
         refused = mech.poisson_exact(u[:, self.Z: 2 * self.Z], 12.0 * self.refused_rate)
         self.flows["invention_applications"] += g + refused
         self.contract_shock = self._lognormal_shock(u[:, 2 * self.Z:])
+        self.contract_trend = np.ones((self.B, 1))
         out = self.zsum(f.revenue * f.alive)
         share = out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
         self.fiscal_path = s.quantities.get("fiscal_st_base_year", np.zeros(self.B))[:, None] * share
@@ -539,6 +540,7 @@ class BatchSim:
         p = self.state.params
         u = self.streams.monthly64(self.Z + 1)
         self.contract_shock = self._lognormal_shock(u[:, : self.Z])
+        self.contract_trend = self.contract_trend * (1.0 + p["tech_contract_trend"][:, None])
         g = p["fiscal_st_growth"] + p["fiscal_st_growth_sd"] * special.ndtri(np.clip(u[:, -1], 1e-9, 1 - 1e-9))
         self.fiscal_path = self.fiscal_path * np.maximum(1.0 + g, 0.0)[:, None]
 
@@ -769,10 +771,13 @@ class BatchSim:
         establish = np.zeros((self.B, self.Z), bool)
         if creation is not None and m >= creation.first_month:
             establish = (lv == CANDIDATE) & self.meets_conditions(creation.conditions)
+        if creation is not None and creation.conditions:  # the conditions are the bar: meeting them is enough
+            p_establish = np.broadcast_to(p["establish_approval"][:, None], (self.B, self.Z))
+        else:
+            p_establish = mech.upgrade_probability(r_entry, p["establish_base_rate"][:, None], slope)
         prob = np.select([lv == PROVINCIAL, lv == MUNICIPAL, establish],
                          [mech.upgrade_probability(r_nat, base, slope),
-                          mech.upgrade_probability(r_entry, base, slope),
-                          mech.upgrade_probability(r_entry, p["establish_base_rate"][:, None], slope)], 0.0)
+                          mech.upgrade_probability(r_entry, base, slope), p_establish], 0.0)
         created = LEVEL_CODE[creation.level] if creation is not None else PROVINCIAL
         new_level = np.select([lv == PROVINCIAL, lv == MUNICIPAL, lv == CANDIDATE], [NATIONAL, PROVINCIAL,
                                                                                      created], lv)
@@ -895,7 +900,7 @@ class BatchSim:
             "hightech_product_output": self.zsum(rev * above * f.hightech_share) / 100.0,
             "rd_real": rd_real, "rd_reported": self.zsum(f.rd_reported * rev) / 100.0,
             "tech_contracts": self.state.params["tech_contract_ratio"][:, None] * rd_real * self.contract_shock
-            + NEW_RD_TECH_INCOME * inst[:, :, NEW_RD],
+            * self.contract_trend + NEW_RD_TECH_INCOME * inst[:, :, NEW_RD],
             "high_growth_firms": self.zcount(gazelle), "firms_over_500m": self.zcount(a & (f.revenue >= 500.0)),
             "firms_over_500m_with_rd_centre": self.zcount(a & f.rd_centre & (f.revenue >= 500.0)),
             **clusters,

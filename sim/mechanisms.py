@@ -133,10 +133,13 @@ def laplace_growth(u: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> np.nda
 
 
 def growth_mean_and_sigma(revenue: np.ndarray, rd_real: np.ndarray, rd_median: np.ndarray, p: dict) -> tuple:
-    """Firm-specific mean (R&D effect, assumed) and spread falling with size: σ0 (S/10M)^-β (DOMAIN §3)."""
+    """Firm-specific mean (R&D effect above the median, assumed) and spread falling with size: σ0 (S/10M)^-β
+    (DOMAIN §3)."""
     f32 = np.float32
     rd_term = np.where(rd_real > 0, np.log(np.maximum(rd_real, f32(1e-6)) / np.asarray(rd_median, f32)), f32(0.0))
-    mean = np.asarray(p["growth_mean"], f32) + np.asarray(p["rd_growth_effect"], f32) * np.clip(rd_term, -3.0, 3.0)
+    # only R&D above the median raises growth: large firms' intensity falls with size by calibration, which
+    # must not slow the firms that carry a zone's output
+    mean = np.asarray(p["growth_mean"], f32) + np.asarray(p["rd_growth_effect"], f32) * np.clip(rd_term, 0.0, 3.0)
     log_size = np.log(np.maximum(np.asarray(revenue, f32), f32(0.1)) / f32(10.0))
     sigma = np.asarray(p["growth_sigma0"], f32) * np.exp(-np.asarray(p["growth_size_beta"], f32) * log_size)
     return mean, np.clip(sigma, f32(0.02), f32(1.5))

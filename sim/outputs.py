@@ -238,3 +238,83 @@ def format_table(results: Results) -> str:
     lines.append("P(hit): share of runs that hit the target; interval: 95% Wilson. ALL: every modelled target hit "
                  "in the same run.")
     return "\n".join(lines)
+
+
+# --- several scenarios in one table ---------------------------------------------------------------------------
+
+COMBINED_COLUMNS = ("scenario_id", "target_id", "name", "name_en", "year", "month", "indicator", "kind", "comparison",
+                    "threshold", "median", "p05", "p95", "p_hit", "p_hit_low", "p_hit_high", "hits", "runs", "seed",
+                    "status", "reason", "scenario_file")
+
+
+def combined_table(results_list: list[Results]) -> list[dict]:
+    """One row per (scenario, target), every scenario's `ALL` row included, in the order given: each
+    scenario's `summary()` rows with its id, file, region, seed and each target's not-modelled reason added."""
+    rows: list[dict] = []
+    for results in results_list:
+        sc = results.scenario
+        reasons = {t.id: t.reason for t in sc.targets}
+        for row in results.summary():
+            rows.append({**row, "scenario_id": sc.id, "scenario_file": sc.path, "region": sc.region,
+                         "seed": results.seed, "reason": reasons.get(row["target_id"], "")})
+    return rows
+
+
+def combined_path(out_dir: str | Path, seed: int) -> Path:
+    """Where `zonesim run` puts the combined table of several scenarios: `<out>/combined-<seed>.csv`."""
+    return Path(out_dir) / f"combined-{seed}.csv"
+
+
+def write_combined_csv(rows: list[dict], path: str | Path) -> Path:
+    """The combined table as UTF-8 CSV (`COMBINED_COLUMNS`); numbers in full precision, NaN as an empty cell,
+    not-modelled targets with empty numbers and their reason."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(COMBINED_COLUMNS)
+        for r in rows:
+            modelled = r["status"] == "modelled"
+            w.writerow([r["scenario_id"], r["target_id"], r["name"], r["name_en"], r["year"], r["month"],
+                        r["indicator"], r["kind"], r["comparison"], _num(r["threshold"]), _num(r["median"]),
+                        _num(r["p05"]), _num(r["p95"]), _num(r["p_hit"]), _num(r["p_hit_low"]),
+                        _num(r["p_hit_high"]), r["hits"] if modelled else "", r["runs"], r["seed"], r["status"],
+                        " ".join(str(r.get("reason", "")).split()), r["scenario_file"]])
+    return path
+
+
+def _extreme(rows: list[dict], pick: str) -> str:
+    """`target 12.3%`, with how many other targets share that probability."""
+    if not rows:
+        return "—"
+    p = (min if pick == "min" else max)(r["p_hit"] for r in rows)
+    at = [r for r in rows if r["p_hit"] == p]
+    more = f" (+{len(at) - 1} more)" if len(at) > 1 else ""
+    return f"{at[0]['target_id']} {p:.1%}{more}"
+
+
+def format_combined(rows: list[dict]) -> str:
+    """A compact table of several scenarios from `combined_table` rows: one line a scenario with its target
+    count, modelled targets, runs, P(all modelled targets) with its 95% interval, and the modelled targets
+    with the lowest and the highest P(hit)."""
+    cols = [("scenario", 16, False), ("region", 14, False), ("targets", 7, True), ("modelled", 8, True),
+            ("runs", 6, True), ("P(all) [95% CI]", 22, True), ("lowest P(hit)", 34, False),
+            ("highest P(hit)", 34, False)]
+    lines = ["  ".join(pad(h, w, r) for h, w, r in cols).rstrip(), "  ".join("-" * w for _, w, _ in cols)]
+    by_scenario: dict[str, list[dict]] = {}
+    for row in rows:
+        by_scenario.setdefault(row["scenario_id"], []).append(row)
+    for sid, group in by_scenario.items():
+        targets = [r for r in group if r["target_id"] != "ALL"]
+        modelled = [r for r in targets if r["status"] == "modelled"]
+        joint = next((r for r in group if r["target_id"] == "ALL"), None)
+        p_all = (f"{joint['p_hit']:.1%} [{joint['p_hit_low']:.1%}, {joint['p_hit_high']:.1%}]"
+                 if joint is not None else "—")
+        region = group[0].get("region", "")
+        cells = [sid, region, len(targets), len(modelled), group[0]["runs"], p_all, _extreme(modelled, "min"),
+                 _extreme(modelled, "max")]
+        lines.append("  ".join(pad(str(c), w, r) for c, (_, w, r) in zip(cells, cols, strict=True)).rstrip())
+    lines.append("")
+    lines.append("P(all): every modelled target of the scenario hit in the same run; intervals: 95% Wilson. "
+                 "(+n more): n other targets share that probability.")
+    return "\n".join(lines)

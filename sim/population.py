@@ -406,7 +406,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         shift = np.zeros(B)
 
     firms = Firms(capacity=caps,
-        alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue, revenue_year_start=revenue.copy(),
+        alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue,
+        revenue_year_start=np.where(alive, revenue / last_growth, 0.0),  # the base year's start, backcast
         growth_factor=np.ones((B, C), np.float32),
         productivity=productivity.astype(np.float32),
         employees=np.maximum(3.0, revenue / productivity).astype(np.float32), rd_propensity=rd_prop,
@@ -415,9 +416,9 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         capability=capability.astype(np.float32), growth_pts=growth_pts,
         relabeller=traits["relabeller"] & alive, hightech_industry=traits["hightech_industry"] & alive,
         strategic_emerging=traits["strategic_emerging"] & alive, industry=industry, rd_centre=np.zeros((B, C), bool),
-        # the two previous years' revenue, backcast with last year's growth draw (3-year growth of base firms)
-        revenue_ago2=np.where(alive, revenue / last_growth, 0.0),
-        revenue_ago3=np.where(alive, revenue / last_growth ** 2, 0.0),
+        # the starts of the two years before, backcast with last year's growth draw (3-year growth of base firms)
+        revenue_ago2=np.where(alive, revenue / last_growth ** 2, 0.0),
+        revenue_ago3=np.where(alive, revenue / last_growth ** 3, 0.0),
         inventions=inventions.astype(np.float32), other_ip=other_ip.astype(np.float32),
         hte=np.zeros((B, C), bool), hte_expiry=np.zeros((B, C), np.int16), hte_ever=np.zeros((B, C), bool),
         tech_sme=np.zeros((B, C), bool), tenant=np.zeros((B, C), bool), tenancy=np.zeros((B, C), np.int16),
@@ -425,7 +426,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         exit_month=np.zeros((B, C), np.float32),
         patent_rate=np.zeros((B, C), np.float32), next_free=n0.astype(np.int64),
     )
-    _assign_certificates(firms, q, in_official, alive & ~in_official & (levels0[zone] == 0), params, streams,
+    _assign_certificates(firms, q, in_official, alive & ~in_official, params, streams,  # outside: candidates too
                          tuple(scenario.cal("hte_rounds")))
 
     # --- incubators and maker spaces --------------------------------------------------------------------------

@@ -136,7 +136,8 @@ FIRMS = Obj({
                               "follow the zones' size distribution unscaled)", "区外工业总产值", unit="亿元")),
     "over_100m_in_zones": _q("zone firms with revenue > 100M RMB", "收入超亿元企业数"),
     "hte_in_zones": _q("HTEs in the zones", "园区高新技术企业数", integer=True, maximum=1e6),
-    "hte_outside": _q("HTEs in the rest of the region", "区外高新技术企业数", integer=True, maximum=1e6),
+    "hte_outside": _q("HTEs in the rest of the region (candidate parks included)", "区外高新技术企业数", integer=True,
+                      maximum=1e6),
     "invention_applications_base_year": _opt(_q("invention patent applications filed region-wide in the base "
                                                 "year (calibrates the applications per 1M RMB of R&D, patent_k)",
                                                 "基期年发明专利申请量", maximum=1e8)),
@@ -212,14 +213,15 @@ OPTIONAL_BASE = {
 ZONE_CREATION = Obj({
     "level": Field(Enum(("municipal", "provincial")), zh="设立级别",
                    doc="the level a candidate park is established at"),
-    "from": Field(YearMonth(), required=False, zh="开始", doc="first month a decision may fall (e.g. the plan's "
+    "from": Field(YearMonth(), required=False, zh="开始", doc="first month a park may apply (e.g. after the plan's "
                                                              "date); default: the first simulated month"),
     "review_months": Field(Num(0, 60, integer=True), zh="评审周期", doc="delay from application to decision"),
     "conditions": Field(ListOf(Obj({
         "indicator": Field(Enum(tuple(ALL_INDICATORS)), doc="a per-zone indicator of the park"),
         "at_least": Field(Num(0, 1e12), doc="the value the park must reach"),
     }), max_items=20), required=False, zh="申报条件",
-        doc="entry conditions checked in the application month; a park that meets them all applies"),
+        doc="entry conditions checked in the application month; a park that meets them all applies and is "
+            "approved with the chance establish_approval (without conditions: the readiness lottery)"),
     "source": Field(SOURCE_SPEC, required=False),
     "note": Field(Str(), required=False),
 }, doc="How candidate parks become zones: a park meeting the entry conditions applies each year (upgrade "
@@ -373,6 +375,9 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
                                        f"a base-year value for it: key '{key}' in section '{sec}'"))
         if tgt["kind"] == "districts_covered" and not any("district" in z for z in zones):
             out.append(doc.problem(("targets", i, "kind"), "districts_covered", "zones with a 'district'"))
+        if tgt["kind"] == "districts_covered" and tgt["indicator"] != "zones":
+            out.append(doc.problem(("targets", i, "indicator"), tgt["indicator"],
+                                   "zones (a districts_covered target counts districts with a zone)"))
         _target_rules(doc, tgt, ("targets", i), base, end, out)
         for k, zid in enumerate(tgt.get("zones", [])):
             if zid not in zone_ids:
@@ -409,10 +414,10 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     from_year = tgt.get("from_year", base)
     if not base <= from_year < year:
         out.append(doc.problem((*p, "from_year"), str(from_year), f"a year from {base} up to before {year}"))
-    if tgt["indicator"] in ZONE_COUNT_INDICATORS and (kind not in ("level", "multiple", "growth", "added")
-                                                      or tgt.get("each_zone")):
-        out.append(doc.problem((*p, "kind"), kind, "level, multiple, growth or added (not each_zone) for a count "
-                                                   "of zones"))
+    if tgt["indicator"] in ZONE_COUNT_INDICATORS and (kind not in ("level", "multiple", "growth", "added",
+                                                                   "districts_covered") or tgt.get("each_zone")):
+        out.append(doc.problem((*p, "kind"), kind, "level, multiple, growth, added (not each_zone) or "
+                                                   "districts_covered for a count of zones"))
     if tgt.get("zone_level", "any") != "any" and kind in ("level", "multiple", "growth", "added") \
             and not tgt.get("each_zone"):
         out.append(doc.problem((*p, "zone_level"), tgt["zone_level"], "each_zone: true (or a per_zone target)"))

@@ -8,6 +8,7 @@ snapshot; the *hit* compares the series at the target's date with the threshold.
 from __future__ import annotations
 
 import operator
+import warnings
 
 import numpy as np
 
@@ -109,17 +110,19 @@ def target_series(t: Target, snapshots: np.ndarray, levels: np.ndarray, times: l
         pop = indicator_series("population", snapshots, levels, t.scope, "any", names)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(pop > 0, num / pop * 1e4, np.nan)
-    per_zone = per_zone_series(t.indicator, snapshots)
-    mask = zone_mask(levels, "zones", t.zone_level, names)
-    if t.kind == "districts_covered":  # districts (市、区) with at least one official zone counted
+    if t.kind == "districts_covered":  # districts (市、区) with at least one official zone
         groups = np.array(t.district_of)
-        counted = mask & (groups >= 0)
+        counted = zone_mask(levels, "zones", t.zone_level, names) & (groups >= 0)
         return sum(counted[:, :, groups == g].any(axis=2) for g in range(groups.max() + 1)).astype(float)
+    per_zone = per_zone_series(t.indicator, snapshots)
+    mask = zone_mask(levels, t.scope, t.zone_level, names)
     if t.kind == "zones_meeting":
         meets = COMPARE[">="](per_zone, t.level) & mask
         return meets.sum(axis=2).astype(float)
     kind = "level" if t.kind == "per_zone" else t.kind
-    if kind != "level":  # a zone's multiple or growth needs the zone official at the base year as well
+    if kind != "level" and t.mode == "each_year":  # a zone counts from its first full year in scope
+        mask = mask & _previous_year_end(mask, times)
+    elif kind != "level":  # a zone's multiple, growth or increment needs the zone in scope at from_year too
         mask = mask & mask[:, [base_i]]
     values = _over_time(kind, t.mode, per_zone, per_zone[:, [base_i]], times, t.from_year)
     lower_is_worse = t.comparison in (">=", ">")
@@ -133,6 +136,16 @@ def _index(times: list[tuple[int, int, int]], year: int, month: int) -> int:
         if (y, mo) == (year, month):
             return i
     raise KeyError((year, month))
+
+
+def _previous_year_end(mask: np.ndarray, times: list[tuple[int, int, int]]) -> np.ndarray:
+    """The mask at the previous year end, at each year end (False elsewhere)."""
+    out = np.zeros(mask.shape, bool)
+    ends = {y: i for i, (y, mo, _) in enumerate(times) if mo == 12}
+    for y, i in ends.items():
+        if y - 1 in ends:
+            out[:, i] = mask[:, ends[y - 1]]
+    return out
 
 
 def _yearly(values: np.ndarray, times: list[tuple[int, int, int]], change) -> np.ndarray:
@@ -160,7 +173,9 @@ def evaluate(t: Target, snapshots: np.ndarray, levels: np.ndarray, times: list[t
         window = series[:, cols]
         hit = np.all(cmp(np.nan_to_num(window, nan=-np.inf if t.comparison in (">=", ">") else np.inf),
                          t.threshold), axis=1)
-        value = np.nanmin(window, axis=1) if t.comparison in (">=", ">") else np.nanmax(window, axis=1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a run where no year could be computed: NaN, a miss
+            value = np.nanmin(window, axis=1) if t.comparison in (">=", ">") else np.nanmax(window, axis=1)
         return value, hit
     with np.errstate(invalid="ignore"):
         hit = np.where(np.isnan(value), False, cmp(value, t.threshold))
