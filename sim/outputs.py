@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from sim.indicators import ALL_INDICATORS, INDICATORS
 from sim.montecarlo import ZONE_INDICATORS, Reduced, Results
+from sim.scenario import Target
 
 SUMMARY_COLUMNS = ("target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
                    "p_hit", "p_hit_low", "p_hit_high", "runs")
@@ -111,9 +112,7 @@ def fan_charts(results: Results, out: Path) -> list[Path]:
         keep = [i for i, (y, mo, _) in enumerate(results.times) if (y, mo) <= (t.year, t.month)]
         if t.month == 12:
             keep = [i for i in keep if results.times[i][1] == 12]
-        ind = ALL_INDICATORS[t.indicator]
-        unit = {"level": ind.unit, "multiple": "倍", "growth": "增长率", "share": "比例", "per_10k": "件/万人",
-                "per_zone": ind.unit, "zones_meeting": "家（园区）"}[t.kind]
+        unit = target_unit(t)
         r = rows[t.id]
         note = (f"{results.runs} runs, seed {results.seed}; bands 25–75% and 5–95%; "
                 f"P(hit) = {r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]")
@@ -123,6 +122,14 @@ def fan_charts(results: Results, out: Path) -> list[Path]:
                            target_value=t.threshold, target_x=t.year + (t.month - 12) / 12.0,
                            comparison=t.comparison, note=note)
     return files
+
+
+def target_unit(t: Target) -> str:
+    """The unit of a target's series (the fan chart's axis), for every target kind."""
+    ind = ALL_INDICATORS[t.indicator]
+    return {"level": ind.unit, "multiple": "倍", "growth": "增长率", "share": "比例", "per_10k": "件/万人",
+            "per_zone": ind.unit, "zones_meeting": "家（园区）", "added": f"新增（{ind.unit}）",
+            "districts_covered": "个市（区）"}[t.kind]
 
 
 def manifest(results: Results, files: list[str]) -> dict:

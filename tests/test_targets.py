@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.indicators import FIELD_INDEX, FIELDS
-from sim.scenario import LEVEL_CODE, Source, Target
+from sim.scenario import LEVEL_CODE, TARGET_KINDS, Source, Target
 from sim.targets import evaluate
 
 TIMES = [(2017, 12, 0), (2018, 12, 12), (2019, 10, 22), (2019, 12, 24), (2020, 12, 36)]
@@ -177,3 +177,10 @@ def test_districts_covered_counts_districts_with_an_official_zone():
     lv[0, -1, 2] = LEVEL_CODE["municipal"]  # the outside park becomes a zone in the last year
     value, hit = evaluate(t, snaps, lv, TIMES)
     assert value[0] == 2 and hit[0]
+
+
+@pytest.mark.parametrize("kind", TARGET_KINDS)
+def test_every_kind_has_a_unit_for_its_chart(kind):
+    from sim.outputs import target_unit
+
+    assert target_unit(make_target(kind=kind))
