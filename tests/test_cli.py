@@ -60,3 +60,118 @@ def test_missing_file_and_binary_file(tmp_path):
 def test_validate_ok():
     proc = zonesim("validate", str(TINY))
     assert proc.returncode == 0 and "valid" in proc.stdout
+
+
+# --- several scenarios in one run --------------------------------------------------------------------------------
+
+def _copy_tiny(path, new_id: str) -> None:
+    text = TINY.read_text(encoding="utf-8")
+    assert "  id: tiny\n" in text
+    path.write_text(text.replace("  id: tiny\n", f"  id: {new_id}\n", 1), encoding="utf-8")
+
+
+def _read_csv(path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_folder_and_file_write_one_summary_each_and_a_combined_table(tmp_path, tiny):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    _copy_tiny(folder / "b_second.yaml", "second")
+    (folder / ".hidden.yaml").write_text("not: [a scenario", encoding="utf-8")  # hidden: ignored
+    (folder / "notes.txt").write_text("ignored", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = zonesim("run", str(TINY), str(folder), "--runs", "8", "--seed", "3", "--out", str(out), "--no-plots",
+                   "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["combined-3.csv", "second-3", "tiny-3"]
+    per_scenario = {sid: _read_csv(out / f"{sid}-3" / "summary.csv") for sid in ("tiny", "second")}
+    combined = _read_csv(out / "combined-3.csv")
+    with open(out / "combined-3.csv", encoding="utf-8") as fh:
+        header = fh.readline().strip().split(",")
+    assert header[:2] == ["scenario_id", "target_id"]
+    assert {"name", "name_en", "year", "threshold", "median", "p05", "p95", "p_hit", "p_hit_low", "p_hit_high",
+            "runs", "seed", "status"} <= set(header)
+    n = len(tiny.targets) + 1
+    assert len(combined) == 2 * n
+    assert [r["scenario_id"] for r in combined] == ["tiny"] * n + ["second"] * n  # command-line order
+    for sid, rows in per_scenario.items():
+        mine = [r for r in combined if r["scenario_id"] == sid]
+        assert [r["target_id"] for r in mine] == [r["target_id"] for r in rows]
+        assert mine[-1]["target_id"] == "ALL"
+        for a, b in zip(mine, rows, strict=True):
+            assert (a["p_hit"], a["median"], a["runs"]) == (b["p_hit"], b["median"], b["runs"])
+            assert a["seed"] == "3"
+    statuses = {t.id: t.status for t in tiny.targets}
+    for r in combined:
+        if r["target_id"] != "ALL" and statuses[r["target_id"]] != "modelled":
+            assert r["p_hit"] == "" and r["status"] == "not_modelled" and r["reason"]
+    # the compact table: one line per scenario, and where the combined table is
+    assert "P(all) [95% CI]" in proc.stdout and str(out / "combined-3.csv") in proc.stdout
+    assert any(line.startswith("second ") for line in proc.stdout.splitlines())
+
+
+def test_invalid_second_file_stops_before_any_run(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY.read_text(encoding="utf-8").replace("base_year: 2017", "base_yaer: 2017"), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = zonesim("run", str(TINY), str(bad), "--runs", "5", "--out", str(out), "--quiet")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "bad.yaml:8:3" in proc.stderr and "scenario.base_yaer" in proc.stderr and "base_year" in proc.stderr
+    assert "nothing was simulated" in proc.stderr
+    assert not out.exists()  # not even the valid first file was run
+
+
+def test_folder_without_scenarios_and_duplicate_ids(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = zonesim("validate", str(empty))
+    assert proc.returncode == 2 and "no *.yaml file" in proc.stderr and "Traceback" not in proc.stderr
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = zonesim("run", str(TINY), str(twin), "--runs", "5", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "twin.yaml:4:3: scenario.id" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_failure_in_a_later_scenario_keeps_earlier_results(tmp_path, monkeypatch, capsys):
+    from sim import cli, montecarlo
+    from sim.errors import Problem, RunError
+
+    second = tmp_path / "second.yaml"
+    _copy_tiny(second, "second")
+    real = montecarlo.run_scenario
+
+    def breaks_on_second(sc, **kw):
+        if sc.id == "second":
+            raise RunError([Problem(sc.path, None, None, "run 0", "a broken invariant", "none")])
+        return real(sc, **kw)
+
+    monkeypatch.setattr(montecarlo, "run_scenario", breaks_on_second)
+    out = tmp_path / "out"
+    code = cli.main(["run", str(TINY), str(second), "--runs", "4", "--workers", "1", "--out", str(out),
+                     "--no-plots", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert (out / "tiny-0" / "summary.csv").exists() and (out / "tiny-0" / "manifest.json").exists()
+    assert not (out / "combined-0.csv").exists()
+    assert "1 of 2 scenarios finished" in err and "tiny-0" in err
+
+
+def test_combined_table_from_the_library(tmp_path, tiny):
+    from sim.montecarlo import run_scenario
+    from sim.outputs import combined_path, combined_table, format_combined, write_combined_csv
+
+    a = run_scenario(tiny, runs=5, seed=0, workers=1)
+    b = run_scenario(tiny, runs=5, seed=1, workers=1)
+    rows = combined_table([a, b])
+    assert len(rows) == 2 * (len(tiny.targets) + 1)
+    assert [r["seed"] for r in rows] == [0] * (len(rows) // 2) + [1] * (len(rows) // 2)
+    path = write_combined_csv(rows, combined_path(tmp_path, 0))
+    assert path == tmp_path / "combined-0.csv"
+    again = tmp_path / "again.csv"
+    write_combined_csv(combined_table([a, b]), again)
+    assert path.read_bytes() == again.read_bytes()  # deterministic bytes
+    text = format_combined(combined_table([a]))
+    assert "tiny" in text and "P(all)" in text
