@@ -305,8 +305,8 @@ def format_combined(rows: list[dict]) -> str:
     count, modelled targets, runs, P(all modelled targets) with its 95% interval, and the modelled targets
     with the lowest and the highest P(hit)."""
     cols = [("scenario", 16, False), ("region", 14, False), ("targets", 7, True), ("modelled", 8, True),
-            ("runs", 6, True), ("P(all) [95% CI]", 22, True), ("lowest P(hit)", 34, False),
-            ("highest P(hit)", 34, False)]
+            ("runs", 6, True), ("P(all) [95% CI]", 22, True), ("lowest P(hit)", 42, False),
+            ("highest P(hit)", 42, False)]
     lines = ["  ".join(pad(h, w, r) for h, w, r in cols).rstrip(), "  ".join("-" * w for _, w, _ in cols)]
     by_scenario: dict[str, list[dict]] = {}
     for row in rows:
