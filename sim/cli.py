@@ -38,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--only-run", type=int, action="append", default=None, metavar="K",
                      help="simulate only run K (repeatable), e.g. to replay a run that failed")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmp_ = sub.add_parser("compare", help="compare policy variants of a scenario with common random numbers: "
+                          "compare.csv, cost-effectiveness, plots")
+    cmp_.add_argument("experiment", metavar="FILE", help="experiment YAML file (see docs/experiments.md)")
+    cmp_.add_argument("--runs", type=int, default=None, help="runs per variant (default: the file's, else 1000)")
+    cmp_.add_argument("--seed", type=int, default=None, help="random seed (default: the file's, else 0)")
+    cmp_.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    cmp_.add_argument("--batch-size", type=int, default=None, help="runs simulated together per process")
+    cmp_.add_argument("--out", default=None, help="output folder (default results/<experiment>-<seed>/)")
+    cmp_.add_argument("--no-plots", action="store_true", help="skip the plots")
+    cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
     val.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR", help="scenario YAML file(s) and/or folder(s)")
     return p
@@ -162,6 +172,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import format_comparison, run_experiment
+    from sim.experiment import load_experiment
+
+    for name in ("runs", "workers", "batch_size"):
+        _positive(name.replace("_", "-"), getattr(args, name))
+    exp = load_experiment(args.experiment)
+    seed = exp.seed if args.seed is None else args.seed
+    runs = args.runs or exp.runs
+    out = Path(args.out or Path("results") / f"{exp.id}-{seed}")
+    print(f"{exp.name} ({exp.path}): {len(exp.variants)} variants × {runs} runs, seed {seed}", file=sys.stderr)
+    comparison = run_experiment(exp, runs=runs, seed=seed, workers=args.workers, batch_size=args.batch_size,
+                                progress=not args.quiet)
+    files = comparison.write(out, plots=not args.no_plots)
+    print(format_comparison(comparison))
+    print(f"\n{len(exp.variants)} variants × {runs} runs in {comparison.wall_seconds:.0f} s. Written to {out}/: "
+          + ", ".join(f.name for f in files))
+    return 0
+
+
 def _report(err: ZonesimError, path: str) -> None:
     n = len(err.problems)
     print(f"error: {path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
@@ -172,7 +202,7 @@ def _report(err: ZonesimError, path: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+        return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")
         return 2

@@ -352,20 +352,7 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
     if len(set(months)) != len(months):
         out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
     for i, pol in enumerate(data.get("policies", [])):
-        p = ("policies", i)
-        need = POLICY_FIELDS[pol["kind"]]
-        for name in need:
-            if name not in pol:
-                out.append(doc.problem(p, f"no key '{name}'", f"required by a {pol['kind']} lever"))
-        for name in set(POLICY_FIELDS_ALL) - set(need) - set(POLICY_OPTIONAL.get(pol["kind"], ())):
-            if name in pol:
-                out.append(doc.problem((*p, name), f"'{name}' on a {pol['kind']} lever",
-                                       "only " + ", ".join(need)))
-        start, stop = parse_year_month(pol["start"]), parse_year_month(pol["end"])
-        if start and stop and start > stop:
-            out.append(doc.problem((*p, "end"), pol["end"], f"a month not before start {pol['start']}"))
-        if start and start[0] > end:
-            out.append(doc.problem((*p, "start"), pol["start"], f"a month up to the end year {end}"))
+        policy_rules(doc, pol, ("policies", i), end, out)
     zone_ids = [z["id"] for z in zones]
     for i, tgt in enumerate(targets):
         if tgt.get("status", "modelled") == "modelled" and tgt["indicator"] in OPTIONAL_BASE:
@@ -388,6 +375,31 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
 def _did_you_mean(name: str, candidates: list[str]) -> str:
     guess = closest(name, candidates)
     return f"did you mean '{guess}'?" if guess else ""
+
+
+def policy_rules(doc: YamlDoc, pol: dict, p: tuple, end: int, out: list[Problem]) -> None:
+    """A lever's cross-field rules: exactly its kind's keys, and a window that makes sense."""
+    need = POLICY_FIELDS[pol["kind"]]
+    for name in need:
+        if name not in pol:
+            out.append(doc.problem(p, f"no key '{name}'", f"required by a {pol['kind']} lever"))
+    for name in set(POLICY_FIELDS_ALL) - set(need) - set(POLICY_OPTIONAL.get(pol["kind"], ())):
+        if name in pol:
+            out.append(doc.problem((*p, name), f"'{name}' on a {pol['kind']} lever", "only " + ", ".join(need)))
+    start, stop = parse_year_month(pol["start"]), parse_year_month(pol["end"])
+    if start and stop and start > stop:
+        out.append(doc.problem((*p, "end"), pol["end"], f"a month not before start {pol['start']}"))
+    if start and start[0] > end:
+        out.append(doc.problem((*p, "start"), pol["start"], f"a month up to the end year {end}"))
+
+
+def policy_from_raw(p: Mapping) -> Policy:
+    """Freeze a validated lever mapping."""
+    return Policy(p["id"], p["kind"], p["name"], p.get("name_en", p["id"]), parse_year_month(p["start"]),
+                  parse_year_month(p["end"]), p.get("scope", "zones"),  # type: ignore[arg-type]
+                  tuple((k, tuple(p[k]) if isinstance(p[k], list) else p[k])
+                        for k in (*POLICY_FIELDS[p["kind"]], *POLICY_OPTIONAL.get(p["kind"], ())) if k in p),
+                  p.get("budget_per_year"), p.get("when_exhausted", "pro_rata"), _source(p.get("source")))
 
 
 POLICY_FIELDS_ALL = sorted({f for fs in (*POLICY_FIELDS.values(), *POLICY_OPTIONAL.values()) for f in fs})
@@ -615,14 +627,7 @@ def build_scenario(doc: YamlDoc) -> Scenario:
         creation = ZoneCreation(zc["level"], 1 if first is None else max(1, (first[0] - base - 1) * 12 + first[1]),
                                 zc["review_months"],
                                 tuple((c["indicator"], float(c["at_least"])) for c in zc.get("conditions", [])))
-    policies = tuple(
-        Policy(p["id"], p["kind"], p["name"], p.get("name_en", p["id"]), parse_year_month(p["start"]),
-               parse_year_month(p["end"]), p.get("scope", "zones"),
-               tuple((k, tuple(p[k]) if isinstance(p[k], list) else p[k])
-                     for k in (*POLICY_FIELDS[p["kind"]], *POLICY_OPTIONAL.get(p["kind"], ())) if k in p),
-               p.get("budget_per_year"),
-               p.get("when_exhausted", "pro_rata"), _source(p.get("source")))  # type: ignore[arg-type]
-        for p in d.get("policies") or [])
+    policies = tuple(policy_from_raw(p) for p in d.get("policies") or [])
     zone_pos = {z.id: j for j, z in enumerate(zones)}
     districts = sorted({z.district for z in zones if z.district})
     district_of = tuple(districts.index(z.district) if z.district else -1 for z in zones)

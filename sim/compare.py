@@ -1,0 +1,208 @@
+"""Compare policy levers: run every variant of an experiment with the same seed, then pair the runs.
+
+Run k of every variant draws the same random numbers for the same agents and events (`sim.rng`), so the
+difference in P(hit) between a variant and the base is estimated from paired runs: its interval (Newcombe's
+paired score interval, `sim.stats.newcombe_difference`) is much narrower than with independent seeds. Fiscal
+cost is the sum of every lever's payments over the plan period, per run.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.experiment import Experiment, Variant
+from sim.montecarlo import Results, run_scenario
+from sim.stats import newcombe_difference, wilson
+
+COMPARE_COLUMNS = ("variant", "target_id", "p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high",
+                   "cost_mean", "cost_p05", "cost_p95")
+EFFECT_COLUMNS = ("variant", "target_id", "delta_points", "delta_cost_mean", "cost_per_point",
+                  "indicator", "delta_indicator", "cost_per_unit")
+
+
+@dataclass
+class Comparison:
+    """Every variant's runs, by variant id, and the pairwise statistics against the base."""
+
+    experiment: Experiment
+    results: dict[str, Results] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    @property
+    def runs(self) -> int:
+        return self.results[self.experiment.base_id].runs
+
+    def hits(self, variant_id: str) -> np.ndarray:
+        """(runs, targets + 1) hits of the modelled targets, then ALL, in run order."""
+        res = self.results[variant_id]
+        modelled = [j for j, t in enumerate(res.scenario.targets) if t.modelled]
+        return np.column_stack([res.target_hits[:, modelled], res.all_hit()])
+
+    def target_ids(self) -> list[str]:
+        sc = self.experiment.base.scenario
+        return [t.id for t in sc.targets if t.modelled] + ["ALL"]
+
+    def cost(self, variant_id: str) -> np.ndarray:
+        """(runs,) total fiscal cost of every lever over the plan period, RMB."""
+        return self.results[variant_id].lever_costs.sum(axis=(1, 2))
+
+    def indicator_at_end(self, variant_id: str) -> np.ndarray:
+        return self.results[variant_id].indicator(self.experiment.indicator)[:, -1]
+
+    def rows(self) -> list[dict]:
+        """compare.csv: each variant × target (and ALL), P(hit) and the paired difference against the base."""
+        base_id = self.experiment.base_id
+        base_hits = self.hits(base_id)
+        out = []
+        for v in self.experiment.variants:
+            hits, cost = self.hits(v.id), self.cost(v.id)
+            lo, hi = wilson(hits.sum(axis=0), hits.shape[0])
+            for j, tid in enumerate(self.target_ids()):
+                delta, d_lo, d_hi = newcombe_difference(hits[:, j], base_hits[:, j], paired=True)
+                out.append({"variant": v.id, "target_id": tid, "p_hit": float(hits[:, j].mean()),
+                            "p_hit_low": float(lo[j]), "p_hit_high": float(hi[j]), "delta": delta,
+                            "delta_low": d_lo, "delta_high": d_hi, "cost_mean": float(cost.mean()),
+                            "cost_p05": float(np.percentile(cost, 5)), "cost_p95": float(np.percentile(cost, 95))})
+        return out
+
+    def effect_rows(self) -> list[dict]:
+        """Cost-effectiveness against the base: extra cost per +1 point of P(hit) and per additional unit of
+        the experiment's indicator (e.g. per additional HTE), from paired means."""
+        base_id = self.experiment.base_id
+        base_hits, base_cost = self.hits(base_id), self.cost(base_id)
+        base_ind = self.indicator_at_end(base_id)
+        out = []
+        for v in self.experiment.variants:
+            if v.id == base_id:
+                continue
+            d_cost = float((self.cost(v.id) - base_cost).mean())
+            d_ind = float(np.nanmean(self.indicator_at_end(v.id) - base_ind))
+            hits = self.hits(v.id)
+            for j, tid in enumerate(self.target_ids()):
+                points = float((hits[:, j].mean() - base_hits[:, j].mean()) * 100.0)
+                out.append({"variant": v.id, "target_id": tid, "delta_points": points, "delta_cost_mean": d_cost,
+                            "cost_per_point": _ratio(d_cost, points), "indicator": self.experiment.indicator,
+                            "delta_indicator": d_ind, "cost_per_unit": _ratio(d_cost, d_ind)})
+        return out
+
+    def best_per_yuan(self) -> dict[str, tuple[str, float]]:
+        """For each target, the variant that buys the most P(hit) per yuan over the base (points per million
+        RMB of extra cost), among variants that raise P(hit) with an interval above zero and cost more; a
+        variant that raises P(hit) at no extra cost wins outright (infinite)."""
+        best: dict[str, tuple[str, float]] = {}
+        rows = {(r["variant"], r["target_id"]): r for r in self.rows()}
+        for e in self.effect_rows():
+            r = rows[(e["variant"], e["target_id"])]
+            if r["delta_low"] <= 0:
+                continue
+            value = np.inf if e["delta_cost_mean"] <= 0 else e["delta_points"] / (e["delta_cost_mean"] / 1e6)
+            if e["target_id"] not in best or value > best[e["target_id"]][1]:
+                best[e["target_id"]] = (e["variant"], float(value))
+        return best
+
+    def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = [_write_csv(out / "compare.csv", COMPARE_COLUMNS, self.rows()),
+                 _write_csv(out / "cost_effectiveness.csv", EFFECT_COLUMNS, self.effect_rows())]
+        if plots:
+            from sim.compare_plots import comparison_plots
+
+            files += comparison_plots(self, out)
+        return files
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if abs(den) > 1e-12 else float("nan")
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: _cell(r[k]) for k in columns})
+    return path
+
+
+def _cell(value: object) -> object:
+    return repr(value) if isinstance(value, float) else value
+
+
+def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,
+                   workers: int | None = None, batch_size: int | None = None, progress: bool = False,
+                   variants: list[Variant] | None = None) -> Comparison:
+    """Run every variant (the base first) with the same seed and the same runs; nothing else differs."""
+    import time
+
+    t0 = time.perf_counter()
+    comparison = Comparison(experiment)
+    n = runs or experiment.runs
+    s = experiment.seed if seed is None else seed
+    todo = variants or sorted(experiment.variants, key=lambda v: v.id != experiment.base_id)
+    for v in todo:
+        res = run_scenario(v.scenario, runs=n, seed=s, workers=workers, batch_size=batch_size, progress=progress)
+        for part in res.parts:  # per-zone values are not needed here: keep memory flat over many variants
+            part.zone_values = part.zone_values[:, :0]
+        comparison.results[v.id] = res
+    comparison.wall_seconds = time.perf_counter() - t0
+    return comparison
+
+
+def independent_difference(experiment: Experiment, variant_id: str, runs: int, seed_a: int, seed_b: int,
+                           workers: int | None = None) -> dict[str, tuple[float, float, float]]:
+    """The same difference estimated without common random numbers: the variant and the base run with
+    different seeds, unpaired Newcombe interval. For measuring the variance reduction of pairing."""
+    a = run_scenario(experiment.variant(variant_id).scenario, runs=runs, seed=seed_a, workers=workers)
+    b = run_scenario(experiment.base.scenario, runs=runs, seed=seed_b, workers=workers)
+    modelled = [j for j, t in enumerate(a.scenario.targets) if t.modelled]
+    ha = np.column_stack([a.target_hits[:, modelled], a.all_hit()])
+    hb = np.column_stack([b.target_hits[:, modelled], b.all_hit()])
+    ids = [t.id for t in a.scenario.targets if t.modelled] + ["ALL"]
+    return {tid: newcombe_difference(ha[:, j], hb[:, j], paired=False) for j, tid in enumerate(ids)}
+
+
+def format_comparison(c: Comparison) -> str:
+    """The terminal table: per target, each variant's P(hit), its paired difference from the base, and the
+    mean cost; then the variant that buys the most probability per yuan, per target."""
+    from sim.outputs import display_width, pad
+
+    names = {v.id: v.name for v in c.experiment.variants}
+    costs = {v.id: c.cost(v.id).mean() for v in c.experiment.variants}
+    lines = [f"{c.experiment.name} — {c.runs} runs per variant, seed {c.results[c.experiment.base_id].seed}, "
+             f"base '{c.experiment.base_id}'; Δ = P(hit) − P(base) with a paired 95% interval (Newcombe)", ""]
+    head = ["target", "variant", "P(hit) [95% CI]", "Δ points [95% CI]", "cost, 万元 (mean)"]
+    widths = [24, max(24, *(display_width(n) for n in names.values())), 24, 24, 16]
+    lines.append("  ".join(pad(h, w) for h, w in zip(head, widths, strict=True)))
+    lines.append("  ".join("-" * w for w in widths))
+    rows = c.rows()
+    moved = {r["target_id"] for r in rows if r["variant"] != c.experiment.base_id
+             and (r["delta_low"] > 0 or r["delta_high"] < 0)}
+    quiet = [t for t in c.target_ids() if t not in moved and t != "ALL"]
+    rows = [r for r in rows if r["target_id"] in moved or r["target_id"] == "ALL"]
+    for r in rows:
+        first = r["variant"] == c.experiment.variants[0].id
+        delta = "—" if r["variant"] == c.experiment.base_id else (
+            f"{r['delta'] * 100:+.1f} [{r['delta_low'] * 100:+.1f}, {r['delta_high'] * 100:+.1f}]")
+        cells = [r["target_id"] if first else "", names[r["variant"]],
+                 f"{r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]", delta,
+                 f"{costs[r['variant']] / 1e4:,.0f}"]
+        lines.append("  ".join(pad(x, w) for x, w in zip(cells, widths, strict=True)))
+    if quiet:
+        lines += ["", "No variant moves these targets (every Δ interval includes 0; see compare.csv): "
+                  + ", ".join(quiet)]
+    best = c.best_per_yuan()
+    lines += ["", "Most probability per yuan (points of P(hit) per million RMB of extra cost over the base; only "
+              "variants whose Δ interval lies above 0):"]
+    for tid in c.target_ids():
+        if tid in best:
+            vid, value = best[tid]
+            per = "at no extra cost" if np.isinf(value) else f"{value:.2f} points per 1M RMB"
+            lines.append(f"  {tid}: {names[vid]} ({vid}), {per}")
+    if not best:
+        lines.append("  none: no variant raises any P(hit) with an interval above 0")
+    return "\n".join(lines)

@@ -1,0 +1,269 @@
+"""Experiment files: a base scenario and variants of its policy levers, compared with common random numbers.
+
+An experiment is data, like a scenario. Each variant changes the base scenario's levers by *path*
+(`policies.<lever id>.<field>`), removes levers, or adds new ones (checked with the scenario's own lever
+schema); a `grid` over one or two paths generates the variants. Every variant runs with the same seed, so run k
+of each variant meets the same random numbers (`sim.rng`): differences between variants are paired.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import Problem, ScenarioError, closest
+from sim.indicators import ALL_INDICATORS
+from sim.scenario import (
+    POLICY,
+    POLICY_FIELDS,
+    POLICY_OPTIONAL,
+    SLUG,
+    Policy,
+    Scenario,
+    load_scenario,
+    policy_from_raw,
+    policy_rules,
+)
+from sim.spec import Enum, Field, ListOf, Num, Obj, Spec, Str, parse_year_month
+from sim.yamlio import YamlDoc, load_yaml
+
+#: Lever fields a path may set, whatever the kind (a kind's own fields are added per lever).
+COMMON_LEVER_FIELDS = ("start", "end", "scope", "budget_per_year", "when_exhausted")
+BASE_ID = "base"
+
+
+def _settable(policy: Policy) -> tuple[str, ...]:
+    return (*COMMON_LEVER_FIELDS, *POLICY_FIELDS[policy.kind], *POLICY_OPTIONAL.get(policy.kind, ()))
+
+
+class Settings(Spec):
+    """`set:` a mapping from lever paths to values; paths and values are checked against the base scenario."""
+
+    doc = "policies.<lever id>.<field>: value"
+
+    def check(self, doc: YamlDoc, value: Any, path: tuple, out: list[Problem]) -> None:
+        if not isinstance(value, Mapping):
+            self._bad(doc, path, value, out)
+            return
+        for key, item in value.items():
+            if not isinstance(key, str):
+                self._bad(doc, (*path, key), key, out, "a path policies.<lever id>.<field>")
+            elif isinstance(item, (Mapping, list)):
+                self._bad(doc, (*path, key), item, out, "a single value (number, text or YYYY-MM)")
+
+    def expected(self) -> str:
+        return "a mapping of policies.<lever id>.<field> to a value"
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "object", "description": self.doc,
+                "additionalProperties": {"type": ["number", "string", "boolean"]}}
+
+
+VARIANT = Obj({
+    "id": Field(Str(SLUG, "in lower_snake_case")),
+    "name": Field(Str(), zh="名称", doc="a short label for tables and plots (Chinese or English)"),
+    "set": Field(Settings(), required=False, doc="lever fields to change: `policies.<lever id>.<field>: value`"),
+    "remove": Field(ListOf(Str(SLUG, "a lever id")), required=False, doc="levers of the base scenario to drop"),
+    "add": Field(ListOf(POLICY), required=False, doc="new levers, written as in a scenario's `policies:`"),
+    "note": Field(Str(), required=False),
+})
+
+GRID_AXIS = Obj({
+    "path": Field(Str(doc="policies.<lever id>.<field>"), doc="the lever field this axis varies"),
+    "values": Field(ListOf(Num(-1e15, 1e15), min_items=1, max_items=50), doc="its values, one variant each"),
+    "label": Field(Str(), required=False, doc="axis label for plots (default: the path)"),
+})
+
+EXPERIMENT_SPEC = Obj({
+    "experiment": Field(Obj({
+        "id": Field(Str(SLUG, "in lower_snake_case")),
+        "name": Field(Str(), zh="名称"),
+        "name_en": Field(Str(), required=False),
+        "scenario": Field(Str(doc="a path"), doc="the base scenario file, relative to this file"),
+        "base": Field(Str(SLUG, "a variant id"), required=False,
+                      doc="the variant differences are taken against (default: `base`, the scenario as it is)"),
+        "runs": Field(Num(1, 1_000_000, integer=True), required=False, default=1000,
+                      doc="runs per variant (the same runs, with the same seed, for every variant)"),
+        "seed": Field(Num(0, 2**63 - 1, integer=True), required=False, default=0),
+        "indicator": Field(Enum(tuple(ALL_INDICATORS)), required=False, default="hte",
+                           doc="the indicator of the overlaid fan chart and of the cost per additional unit"),
+        "note": Field(Str(), required=False),
+    }), zh="实验"),
+    "variants": Field(ListOf(VARIANT, max_items=200), required=False, zh="方案"),
+    "grid": Field(ListOf(GRID_AXIS, min_items=1, max_items=2), required=False, zh="网格",
+                  doc="one or two lever fields; every combination of their values is a variant"),
+}, doc="A zonesim experiment: variants of a scenario's levers, run with the same seeds.")
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    name: str
+    scenario: Scenario
+    grid: tuple[float, ...] = ()       # the variant's values on the grid axes, if it comes from the grid
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: str
+    name: str
+    name_en: str
+    path: str
+    base_id: str
+    runs: int
+    seed: int
+    indicator: str
+    variants: tuple[Variant, ...]
+    grid_axes: tuple[tuple[str, str], ...] = ()   # (path, label) of each grid axis
+
+    def variant(self, variant_id: str) -> Variant:
+        return next(v for v in self.variants if v.id == variant_id)
+
+    @property
+    def base(self) -> Variant:
+        return self.variant(self.base_id)
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and build an experiment; every problem of the file at once, as a ScenarioError."""
+    doc = load_yaml(path)
+    problems: list[Problem] = []
+    EXPERIMENT_SPEC.check(doc, doc.data, (), problems)
+    if problems:
+        raise ScenarioError(problems)
+    head = doc.data["experiment"]
+    scenario_path = (Path(path).parent / head["scenario"]).resolve()
+    if not scenario_path.is_file():
+        raise ScenarioError([doc.problem(("experiment", "scenario"), head["scenario"],
+                                         f"a scenario file (looked for {scenario_path})")])
+    base = load_scenario(scenario_path)
+    variants: list[Variant] = [Variant(BASE_ID, "基准 · base scenario", base)]
+    for i, raw in enumerate(doc.data.get("variants") or []):
+        scenario = _apply(doc, ("variants", i), base, raw.get("set") or {}, raw.get("remove") or [],
+                          raw.get("add") or [], problems)
+        variants.append(Variant(raw["id"], raw["name"], scenario))
+    axes = doc.data.get("grid") or []
+    for combo in itertools.product(*[list(enumerate(a["values"])) for a in axes]) if axes else []:
+        settings = {axes[k]["path"]: v for k, (_, v) in enumerate(combo)}
+        where = {axes[k]["path"]: ("grid", k, "values", j) for k, (j, _) in enumerate(combo)}
+        scenario = _apply(doc, ("grid",), base, settings, [], [], problems, where)
+        vid = "grid_" + "_".join(f"{_short(p)}_{_fmt(v)}" for p, v in settings.items())
+        label = ", ".join(f"{_short(p)}={_fmt(v)}" for p, v in settings.items())
+        variants.append(Variant(vid, label, scenario, tuple(float(v) for v in settings.values())))
+    ids = [v.id for v in variants]
+    for i, raw in enumerate(doc.data.get("variants") or []):
+        if ids.count(raw["id"]) > 1:
+            problems.append(doc.problem(("variants", i, "id"), raw["id"], "a unique variant id (not 'base')"))
+    base_id = head.get("base", BASE_ID)
+    if base_id not in ids:
+        problems.append(doc.problem(("experiment", "base"), base_id, "the id of a variant, or 'base'",
+                                    _did_you_mean(base_id, ids)))
+    if len(variants) < 2:
+        problems.append(doc.problem((), "no variants", "`variants:` or `grid:` with at least one variant"))
+    if problems:
+        raise ScenarioError(problems)
+    return Experiment(head["id"], head["name"], head.get("name_en", head["id"]), str(path), base_id,
+                      head.get("runs", 1000), head.get("seed", 0), head.get("indicator", "hte"), tuple(variants),
+                      tuple((a["path"], a.get("label", a["path"])) for a in axes))
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    guess = closest(name, candidates)
+    return f"did you mean '{guess}'?" if guess else ""
+
+
+def _short(path: str) -> str:
+    return path.split(".")[-1]
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any], remove: list[str],
+           add: list[Mapping], problems: list[Problem], where: Mapping[str, tuple] | None = None) -> Scenario:
+    """The base scenario with `settings` applied to its levers, `remove`d levers dropped and `add`ed ones
+    appended. A bad path or value is reported at its line in the experiment file."""
+    levers = {p.id: p for p in base.policies}
+    raw = {p.id: _raw(p) for p in base.policies}
+    for key, value in settings.items():
+        loc = where[key] if where else (*at, "set", key)
+        parts = key.split(".")
+        if len(parts) != 3 or parts[0] != "policies":
+            problems.append(doc.problem(loc, key, "a path policies.<lever id>.<field>",
+                                        _path_hint(key, levers)))
+            continue
+        _, lever_id, name = parts
+        if lever_id not in levers:
+            known = ", ".join(f"policies.{i}" for i in levers) or "none: add one with `add`"
+            problems.append(doc.problem(loc, key, f"a lever of the base scenario ({known})",
+                                        _path_hint(key, levers)))
+            continue
+        allowed = _settable(levers[lever_id])
+        if name not in allowed:
+            problems.append(doc.problem(loc, key, f"a field of the {levers[lever_id].kind} lever '{lever_id}'",
+                                        _did_you_mean(f"policies.{lever_id}.{name}",
+                                                      [f"policies.{lever_id}.{f}" for f in allowed])))
+            continue
+        before = len(problems)
+        field = POLICY.fields[name]
+        field.spec.check(_Located(doc, loc), value, (), problems)
+        if len(problems) == before:
+            raw[lever_id][name] = value
+    for k, lever_id in enumerate(remove):
+        if lever_id not in raw:
+            problems.append(doc.problem((*at, "remove", k), lever_id, "a lever of the base scenario",
+                                        _did_you_mean(lever_id, list(raw))))
+        raw.pop(lever_id, None)
+    for k, item in enumerate(add):
+        if item["id"] in raw:
+            problems.append(doc.problem((*at, "add", k, "id"), item["id"], "an id no other lever has"))
+        policy_rules(doc, dict(item), (*at, "add", k), base.end_year, problems)
+        raw[item["id"]] = dict(item)
+    for lever_id, item in raw.items():
+        start, stop = parse_year_month(item["start"]), parse_year_month(item["end"])
+        if lever_id in levers and start and stop and start > stop:
+            problems.append(doc.problem(at, f"{lever_id}: start {item['start']} after end {item['end']}",
+                                        "a lever window whose start is not after its end"))
+    try:
+        return base.with_policies(tuple(policy_from_raw(item) for item in raw.values()))
+    except (KeyError, TypeError, ValueError):  # only after a reported problem: never returned then
+        return base
+
+
+def _path_hint(key: str, levers: Mapping[str, Policy]) -> str:
+    valid = [f"policies.{i}.{f}" for i, p in levers.items() for f in _settable(p)]
+    return _did_you_mean(key, valid)
+
+
+def _raw(policy: Policy) -> dict[str, Any]:
+    """A frozen lever back as the mapping a scenario file would hold."""
+    raw: dict[str, Any] = {"id": policy.id, "kind": policy.kind, "name": policy.name, "name_en": policy.name_en,
+                           "start": "{:04d}-{:02d}".format(*policy.start),
+                           "end": "{:04d}-{:02d}".format(*policy.end),
+                           "scope": policy.scope, "when_exhausted": policy.when_exhausted}
+    if policy.budget_per_year is not None:
+        raw["budget_per_year"] = policy.budget_per_year
+    if policy.source is not None:
+        raw["source"] = {"document": policy.source.document, "quote": policy.source.quote}
+    for k, v in policy.params:
+        raw[k] = list(v) if isinstance(v, tuple) else v
+    return raw
+
+
+class _Located:
+    """A YamlDoc view that reports every problem at one fixed location (a value set by path)."""
+
+    def __init__(self, doc: YamlDoc, loc: tuple) -> None:
+        self.doc, self.loc = doc, loc
+        self.file = doc.file
+
+    def problem(self, path: tuple, found: str, expected: str, hint: str = "") -> Problem:
+        return self.doc.problem(self.loc, found, expected, hint)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.doc, name)
+
