@@ -153,16 +153,18 @@ def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | 
     return comparison
 
 
-def independent_difference(experiment: Experiment, variant_id: str, runs: int, seed_a: int, seed_b: int,
+def independent_difference(experiment: Experiment, variant_id: str, runs: int, seed: int, base: Results,
                            workers: int | None = None) -> dict[str, tuple[float, float, float]]:
-    """The same difference estimated without common random numbers: the variant and the base run with
-    different seeds, unpaired Newcombe interval. For measuring the variance reduction of pairing."""
-    a = run_scenario(experiment.variant(variant_id).scenario, runs=runs, seed=seed_a, workers=workers)
-    b = run_scenario(experiment.base.scenario, runs=runs, seed=seed_b, workers=workers)
-    modelled = [j for j, t in enumerate(a.scenario.targets) if t.modelled]
-    ha = np.column_stack([a.target_hits[:, modelled], a.all_hit()])
-    hb = np.column_stack([b.target_hits[:, modelled], b.all_hit()])
+    """The same difference estimated without common random numbers: the variant run on another seed than the
+    base's `Results`, unpaired Newcombe interval. For measuring the variance reduction of pairing."""
+    a = run_scenario(experiment.variant(variant_id).scenario, runs=runs, seed=seed, workers=workers)
     ids = [t.id for t in a.scenario.targets if t.modelled] + ["ALL"]
+
+    def hits(res: Results) -> np.ndarray:
+        modelled = [j for j, t in enumerate(res.scenario.targets) if t.modelled]
+        return np.column_stack([res.target_hits[:, modelled], res.all_hit()])
+
+    ha, hb = hits(a), hits(base)
     return {tid: newcombe_difference(ha[:, j], hb[:, j], paired=False) for j, tid in enumerate(ids)}
 
 

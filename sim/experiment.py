@@ -92,6 +92,8 @@ EXPERIMENT_SPEC = Obj({
                            doc="the indicator of the overlaid fan chart and of the cost per additional unit"),
         "note": Field(Str(), required=False),
     }), zh="实验"),
+    "add": Field(ListOf(POLICY), required=False, zh="新增政策",
+                 doc="levers added to the base scenario itself (so that every variant and the grid can set them)"),
     "variants": Field(ListOf(VARIANT, max_items=200), required=False, zh="方案"),
     "grid": Field(ListOf(GRID_AXIS, min_items=1, max_items=2), required=False, zh="网格",
                   doc="one or two lever fields; every combination of their values is a variant"),
@@ -140,6 +142,8 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ScenarioError([doc.problem(("experiment", "scenario"), head["scenario"],
                                          f"a scenario file (looked for {scenario_path})")])
     base = load_scenario(scenario_path)
+    if doc.data.get("add"):
+        base = _apply(doc, (), base, {}, [], doc.data["add"], problems)
     variants: list[Variant] = [Variant(BASE_ID, "基准 · base scenario", base)]
     for i, raw in enumerate(doc.data.get("variants") or []):
         scenario = _apply(doc, ("variants", i), base, raw.get("set") or {}, raw.get("remove") or [],
