@@ -100,3 +100,19 @@ def test_added_lever_is_checked_like_a_scenario_lever(tmp_path):
                                         "      - {id: x, kind: hte_award, name: x, start: 2018-01, end: 2019-01,"
                                         " amount_new: 1}\n")
     assert any("amount_renewal" in p.format() for p in problems)
+
+
+def test_a_variant_equal_to_the_base_is_the_base_run_for_run(tmp_path):
+    path = tmp_path / "same.yaml"
+    path.write_text(f"experiment:\n  id: same\n  name: same\n  scenario: {DATA / 'tiny.yaml'}\n  runs: 24\n"
+                    "variants:\n  - id: same\n    name: 同基准\n    set: {policies.award.amount_new: 100000}\n",
+                    encoding="utf-8")
+    c = run_experiment(load_experiment(path), workers=1)
+    assert (c.hits("same") == c.hits("base")).all()
+    assert (c.cost("same") == c.cost("base")).all()
+    for r in c.rows():  # φ = 1: only the asymmetry of the Wilson intervals is left
+        if r["variant"] == "same" and r["p_hit"] not in (0.0, 1.0):
+            assert r["delta"] == 0 and r["delta_low"] <= 0 <= r["delta_high"]
+            j = c.target_ids().index(r["target_id"])
+            _, lo, hi = newcombe_difference(c.hits("same")[:, j], c.hits("base")[:, j], paired=False)
+            assert r["delta_high"] - r["delta_low"] < hi - lo
