@@ -20,6 +20,8 @@ from sim.stats import newcombe_difference, wilson
 
 COMPARE_COLUMNS = ("variant", "target_id", "p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high",
                    "cost_mean", "cost_p05", "cost_p95")
+LEVER_COST_COLUMNS = ("variant", "lever", "kind", "year", "budget_per_year", "cost_mean", "cost_p05", "cost_p95",
+                      "cost_max")
 EFFECT_COLUMNS = ("variant", "target_id", "delta_points", "delta_cost_mean", "cost_per_point",
                   "indicator", "delta_indicator", "cost_per_unit")
 
@@ -89,6 +91,22 @@ class Comparison:
                             "delta_indicator": d_ind, "cost_per_unit": _ratio(d_cost, d_ind)})
         return out
 
+    def lever_cost_rows(self) -> list[dict]:
+        """Each variant's cost per lever and calendar year (RMB over runs), with the lever's yearly cap: the
+        ledger never pays more than the cap, so `cost_max` ≤ `budget_per_year`."""
+        out = []
+        for v in self.experiment.variants:
+            res = self.results[v.id]
+            costs = res.lever_costs  # (runs, years, levers)
+            for li, lever in enumerate(v.scenario.policies):
+                for y in range(costs.shape[1]):
+                    c = costs[:, y, li]
+                    out.append({"variant": v.id, "lever": lever.id, "kind": lever.kind,
+                                "year": v.scenario.base_year + 1 + y, "budget_per_year": lever.budget_per_year,
+                                "cost_mean": float(c.mean()), "cost_p05": float(np.percentile(c, 5)),
+                                "cost_p95": float(np.percentile(c, 95)), "cost_max": float(c.max())})
+        return out
+
     def best_per_yuan(self) -> dict[str, tuple[str, float]]:
         """For each target, the variant that buys the most P(hit) per yuan over the base (points per million
         RMB of extra cost), among variants that raise P(hit) with an interval above zero and cost more; a
@@ -108,7 +126,8 @@ class Comparison:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         files = [_write_csv(out / "compare.csv", COMPARE_COLUMNS, self.rows()),
-                 _write_csv(out / "cost_effectiveness.csv", EFFECT_COLUMNS, self.effect_rows())]
+                 _write_csv(out / "cost_effectiveness.csv", EFFECT_COLUMNS, self.effect_rows()),
+                 _write_csv(out / "lever_costs.csv", LEVER_COST_COLUMNS, self.lever_cost_rows())]
         if plots:
             from sim.compare_plots import comparison_plots
 

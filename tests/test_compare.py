@@ -116,3 +116,14 @@ def test_a_variant_equal_to_the_base_is_the_base_run_for_run(tmp_path):
             j = c.target_ids().index(r["target_id"])
             _, lo, hi = newcombe_difference(c.hits("same")[:, j], c.hits("base")[:, j], paired=False)
             assert r["delta_high"] - r["delta_low"] < hi - lo
+
+
+def test_lever_costs_per_year_respect_the_caps(comparison):
+    rows = comparison.lever_cost_rows()
+    assert {r["lever"] for r in rows if r["variant"] == "no_vouchers"} == \
+        {p.id for p in comparison.experiment.variant("no_vouchers").scenario.policies}
+    for r in rows:
+        if r["budget_per_year"] is not None:
+            assert r["cost_max"] <= r["budget_per_year"] * (1 + 1e-9), r
+    total = sum(r["cost_mean"] for r in rows if r["variant"] == "base")
+    assert total == pytest.approx(comparison.cost("base").mean())
