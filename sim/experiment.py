@@ -134,14 +134,17 @@ def load_experiment(path: str | Path) -> Experiment:
     doc = load_yaml(path)
     problems: list[Problem] = []
     EXPERIMENT_SPEC.check(doc, doc.data, (), problems)
-    if problems:
+    head = doc.data.get("experiment") if isinstance(doc.data, Mapping) else None
+    if not isinstance(head, Mapping) or not isinstance(head.get("scenario"), str):
         raise ScenarioError(problems)
-    head = doc.data["experiment"]
     scenario_path = (Path(path).parent / head["scenario"]).resolve()
     if not scenario_path.is_file():
-        raise ScenarioError([doc.problem(("experiment", "scenario"), head["scenario"],
-                                         f"a scenario file (looked for {scenario_path})")])
+        raise ScenarioError([*problems, doc.problem(("experiment", "scenario"), head["scenario"],
+                                                    f"a scenario file (looked for {scenario_path})")])
     base = load_scenario(scenario_path)
+    if problems:  # the structure is wrong somewhere: still check every lever path against the scenario
+        _check_paths_only(doc, base, problems)
+        raise ScenarioError(problems)
     if doc.data.get("add"):
         base = _apply(doc, (), base, {}, [], doc.data["add"], problems)
     variants: list[Variant] = [Variant(BASE_ID, "基准 · base scenario", base)]
@@ -172,6 +175,20 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(head["id"], head["name"], head.get("name_en", head["id"]), str(path), base_id,
                       head.get("runs", 1000), head.get("seed", 0), head.get("indicator", "hte"), tuple(variants),
                       tuple((a["path"], a.get("label", a["path"])) for a in axes))
+
+
+def _check_paths_only(doc: YamlDoc, base: Scenario, problems: list[Problem]) -> None:
+    """After structural problems, the variants' `set` paths that can be checked against the scenario are, so
+    that one run of the validator reports them too."""
+    for i, raw in enumerate(doc.data.get("variants") or []):
+        if isinstance(raw, Mapping):
+            settings = raw.get("set") if isinstance(raw.get("set"), Mapping) else {}
+            remove = [r for r in raw.get("remove") or [] if isinstance(r, str)] \
+                if isinstance(raw.get("remove"), list) else []
+            try:
+                _apply(doc, ("variants", i), base, settings, remove, [], problems)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # its structure is already reported
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:

@@ -127,3 +127,11 @@ def test_lever_costs_per_year_respect_the_caps(comparison):
             assert r["cost_max"] <= r["budget_per_year"] * (1 + 1e-9), r
     total = sum(r["cost_mean"] for r in rows if r["variant"] == "base")
     assert total == pytest.approx(comparison.cost("base").mean())
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    problems = bad_experiment(tmp_path, "  runs: -5\nvariants:\n  - id: a\n    name: a\n"
+                                        "    set: {policies.award.amount_neww: 5}\n"
+                                        "  - id: b\n    name: b\n    remove: [awrd]\n")
+    text = " ".join(p.format() for p in problems)
+    assert len(problems) == 3 and "runs" in text and "amount_new'" in text and "did you mean 'award'" in text
