@@ -1,0 +1,147 @@
+"""Comparison plots: files written, the heatmap only for two-axis grids, the frontier, and Chinese glyphs."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import compare_plots
+from sim.compare import run_experiment
+from sim.compare_plots import comparison_plots, moved_targets, non_dominated
+from sim.experiment import load_experiment
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def award():
+    return run_experiment(load_experiment(DATA / "tiny_experiment.yaml"), runs=12, workers=1)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return run_experiment(load_experiment(DATA / "tiny_grid.yaml"), runs=8, workers=1)
+
+
+def _plots(comparison, out: Path, **kwargs) -> list[Path]:
+    """Every plot of a comparison, failing on any missing-glyph warning (as tests/test_plots.py does)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = comparison_plots(comparison, out, **kwargs)
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+    return files
+
+
+def _names(files: list[Path]) -> set[str]:
+    return {f.name for f in files}
+
+
+def _check_written(files: list[Path]) -> None:
+    stems = {f.stem for f in files}
+    assert {f.name for f in files} == {f"{s}.png" for s in stems} | {f"{s}.svg" for s in stems}
+    for f in files:
+        assert f.is_file()
+        if f.suffix == ".png":
+            assert f.read_bytes().startswith(b"\x89PNG") and f.stat().st_size > 10_000
+        else:
+            text = f.read_text(encoding="utf-8")
+            assert "<svg" in text and "<text" not in text  # glyphs as paths, as the fan charts
+
+
+def test_two_axis_grid_gives_heatmaps(grid, tmp_path):
+    files = _plots(grid, tmp_path, max_targets=0)
+    _check_written(files)
+    names = _names(files)
+    assert {"compare_heatmap_ALL.png", "compare_heatmap_ALL.svg"} <= names
+    heatmaps = {n for n in names if n.startswith("compare_heatmap_")}
+    frontiers = {n for n in names if n.startswith("compare_frontier_")}
+    assert {n.replace("heatmap", "frontier") for n in heatmaps} == frontiers
+    assert not any(n.startswith("compare_grid_") for n in names)
+
+
+def test_one_axis_grid_gives_a_line_plot_not_a_heatmap(tmp_path):
+    path = tmp_path / "one_axis.yaml"
+    path.write_text(f"experiment:\n  id: one_axis\n  name: 测试：单轴网格\n  scenario: {DATA / 'tiny.yaml'}\n"
+                    "grid:\n  - {path: policies.award.amount_new, values: [0, 300000], label: 首次认定奖励（元）}\n",
+                    encoding="utf-8")
+    comparison = run_experiment(load_experiment(path), runs=6, workers=1)
+    files = _plots(comparison, tmp_path / "out", max_targets=0)
+    _check_written(files)
+    assert _names(files) == {f"compare_{k}.{s}" for k in ("fan_hte", "frontier_ALL", "grid_ALL")
+                             for s in ("png", "svg")}
+
+
+def test_variants_without_grid_give_fan_and_frontiers_but_no_heatmap(award, tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = award.write(tmp_path, plots=True)  # the way `zonesim compare` draws them
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+    plots = [f for f in files if f.name.startswith("compare_") and f.suffix in (".png", ".svg")]
+    _check_written(plots)
+    names = _names(files)
+    assert {"compare.csv", "cost_effectiveness.csv", "compare_fan_hte.png", "compare_fan_hte.svg",
+            "compare_frontier_ALL.png", "compare_frontier_ALL.svg"} <= names
+    assert not any(n.startswith(("compare_heatmap_", "compare_grid_")) for n in names)
+    moved = moved_targets(award)
+    assert len(moved) <= compare_plots.MAX_TARGET_PLOTS and "ALL" not in moved
+    assert {n for n in names if n.startswith("compare_frontier_")} == {
+        f"compare_frontier_{t}.{s}" for t in ["ALL", *moved] for s in ("png", "svg")}
+    capped = moved_targets(award, limit=1)
+    assert len(capped) == min(1, len(moved)) and set(capped) <= set(moved)
+    rows = [r for r in award.rows() if r["variant"] != "base"]
+    for t in moved:  # every plotted target is moved by some variant: its paired interval excludes 0
+        assert any(r["target_id"] == t and (r["delta_low"] > 0 or r["delta_high"] < 0) for r in rows)
+
+
+def test_names_without_glyphs_never_warn(award, tmp_path):
+    """A variant name with characters no font has is drawn with '?' instead of an empty box and a warning;
+    '$' is not read as mathtext."""
+    exp = award.experiment
+    renamed = tuple(dataclasses.replace(v, name=f"{v.name} \ue000 $5k") for v in exp.variants)
+    odd = dataclasses.replace(award, experiment=dataclasses.replace(exp, variants=renamed))
+    _check_written(_plots(odd, tmp_path, max_targets=0))
+    assert compare_plots._drawable("奖励\ue000 $5k ≥ Δ") == r"奖励? \$5k ≥ Δ"
+
+
+def test_tick_labels_have_the_decimals_the_ticks_need():
+    fmt = compare_plots._TickFormatter()
+    fmt.set_locs([0.75, 1.0, 1.25])
+    assert [fmt(v) for v in (0.75, 1.0, 1.25)] == ["0.75", "1.00", "1.25"]
+    fmt.set_locs([0, 5000, 10000])
+    assert fmt(10000) == "10,000"
+
+
+def test_frontier_on_a_hand_made_case():
+    #            cheap   same P, dearer   dominated   best   tie with 1   free and useless
+    cost = [1.0, 2.0, 3.0, 4.0, 2.0, 0.0]
+    p = [0.2, 0.3, 0.25, 0.6, 0.3, 0.0]
+    assert non_dominated(cost, p).tolist() == [True, True, False, True, True, True]
+    # The same P at a higher cost is dominated; so is a lower P at the same cost.
+    assert non_dominated([1.0, 2.0], [0.5, 0.5]).tolist() == [True, False]
+    assert non_dominated([1.0, 1.0], [0.4, 0.5]).tolist() == [False, True]
+    assert non_dominated([], []).tolist() == []
+    with pytest.raises(ValueError):
+        non_dominated([1.0, 2.0], [0.5])
+
+
+def _dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] <= b[0] and a[1] >= b[1] and (a[0] < b[0] or a[1] > b[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6).map(float), st.integers(0, 6).map(lambda k: k / 6)),
+                min_size=1, max_size=30))
+def test_frontier_points_are_not_dominated_and_the_others_are(points):
+    front = non_dominated([c for c, _ in points], [p for _, p in points])
+    for i, a in enumerate(points):
+        dominated = any(_dominates(b, a) for j, b in enumerate(points) if j != i)
+        assert front[i] == (not dominated)
+    assert front.any()  # the cheapest of the most likely is always on the frontier
+    best = max(p for _, p in points)
+    assert front[int(np.argmin([c if p == best else np.inf for c, p in points]))]
