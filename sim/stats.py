@@ -38,6 +38,10 @@ def newcombe_difference(x: np.ndarray, y: np.ndarray, paired: bool, z: float = Z
         c, d = float(np.sum(~x & y)), float(np.sum(~x & ~y))
         denom = np.sqrt((a + b) * (c + d) * (a + c) * (b + d))
         phi = (a * d - b * c) / denom if denom > 0 else 0.0  # no correction for continuity
+        if b + c == 0:  # no discordant run: φ = 1 would leave only the Wilson asymmetry, overconfident; the
+            # difference is bounded by the discordance rate, of which 0 in n allows up to Wilson's upper bound
+            bound = float(wilson(0, n_x, z)[1])
+            return float(p_x - p_y), -bound, bound
     delta = float(p_x - p_y)
     lower = delta - np.sqrt(max((p_x - lx) ** 2 - 2 * phi * (p_x - lx) * (uy - p_y) + (uy - p_y) ** 2, 0.0))
     upper = delta + np.sqrt(max((ux - p_x) ** 2 - 2 * phi * (ux - p_x) * (p_y - ly) + (p_y - ly) ** 2, 0.0))
