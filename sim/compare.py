@@ -197,7 +197,7 @@ def format_comparison(c: Comparison) -> str:
     lines = [f"{c.experiment.name} — {c.runs} runs per variant, seed {c.results[c.experiment.base_id].seed}, "
              f"base '{c.experiment.base_id}'; Δ = P(hit) − P(base) with a paired 95% interval (Newcombe)", ""]
     head = ["target", "variant", "P(hit) [95% CI]", "Δ points [95% CI]", "cost, 万元 (mean)"]
-    widths = [24, max(24, *(display_width(n) for n in names.values())), 24, 24, 16]
+    widths = [24, max(24, *(display_width(n) for n in names.values())), 24, 24, 18]
     lines.append("  ".join(pad(h, w) for h, w in zip(head, widths, strict=True)))
     lines.append("  ".join("-" * w for w in widths))
     rows = c.rows()

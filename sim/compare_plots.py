@@ -141,17 +141,6 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
-class _TickFormatter(_ThousandsFormatter):
-    """`sim.plots`' thousands/percent tick labels, with as many decimals as the ticks need to differ (ticks
-    0.75, 1.0, 1.25 read 0.75, 1.00, 1.25, not 0.8, 1.0, 1.2)."""
-
-    def set_locs(self, locs: Sequence[float]) -> None:
-        arr = np.asarray(locs, dtype=float) * self._scale
-        arr = arr[np.isfinite(arr)]
-        tol = 1e-9 * max(1.0, float(np.abs(arr).max())) if arr.size else 0.0
-        self._decimals = next((d for d in range(7) if np.allclose(np.round(arr, d), arr, rtol=0, atol=tol)), 6)
-
-
 def _save(fig: Figure, out_base: Path) -> list[Path]:
     out_base.parent.mkdir(parents=True, exist_ok=True)
     png, svg = out_base.with_suffix(".png"), out_base.with_suffix(".svg")
@@ -309,8 +298,8 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
         _style_axes(ax, ylabel=_drawable(f"{ind.unit}（高新区合计 · zones）"), percent=percent,
                     integer_years=integer_years)
         _style_axes(dax, ylabel="与基准之差\nvs base (paired)", percent=percent, integer_years=integer_years)
-        ax.yaxis.set_major_formatter(_TickFormatter(percent=percent))
-        dax.yaxis.set_major_formatter(_TickFormatter(percent=percent))
+        ax.yaxis.set_major_formatter(_ThousandsFormatter(percent=percent))
+        dax.yaxis.set_major_formatter(_ThousandsFormatter(percent=percent))
         ax.tick_params(labelbottom=False)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
                   handlelength=1.8, borderaxespad=0.0)
@@ -387,7 +376,7 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
             ax.spines[side].set_visible(False)
         ax.grid(color="#ececec", linewidth=0.8)
         ax.set_axisbelow(True)
-        ax.xaxis.set_major_formatter(_TickFormatter())
+        ax.xaxis.set_major_formatter(_ThousandsFormatter())
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
         _pad_limits(ax, np.concatenate([c05, c95, cost]), np.concatenate([lo, hi]))
         _title(ax, _bilingual(zh, en), "达标概率与财政成本 · P(hit) against fiscal cost",

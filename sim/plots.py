@@ -189,13 +189,12 @@ class _ThousandsFormatter(ticker.Formatter):
         self._decimals = 0
 
     def set_locs(self, locs: Sequence[float]) -> None:
-        """Derive the decimals from the tick spacing (called by the axis before labelling)."""
+        """As many decimals as the ticks need to be told apart exactly (called by the axis before labelling):
+        ticks 0.75, 1.0, 1.25 read 0.75, 1.00, 1.25, not 0.8, 1.0, 1.2."""
         arr = np.asarray(locs, dtype=float) * self._scale
-        self._decimals = 0
-        if arr.size >= 2:
-            step = float(np.min(np.abs(np.diff(arr))))
-            if 0 < step < 1:
-                self._decimals = min(6, -math.floor(math.log10(step)))
+        arr = arr[np.isfinite(arr)]
+        tol = 1e-9 * max(1.0, float(np.abs(arr).max())) if arr.size else 0.0
+        self._decimals = next((d for d in range(7) if np.allclose(np.round(arr, d), arr, rtol=0, atol=tol)), 6)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         text = f"{x * self._scale:,.{self._decimals}f}"
