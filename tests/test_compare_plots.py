@@ -110,7 +110,9 @@ def test_names_without_glyphs_never_warn(award, tmp_path):
 
 
 def test_tick_labels_have_the_decimals_the_ticks_need():
-    fmt = compare_plots._TickFormatter()
+    from sim.plots import _ThousandsFormatter
+
+    fmt = _ThousandsFormatter()
     fmt.set_locs([0.75, 1.0, 1.25])
     assert [fmt(v) for v in (0.75, 1.0, 1.25)] == ["0.75", "1.00", "1.25"]
     fmt.set_locs([0, 5000, 10000])
