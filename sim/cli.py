@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", default=None, help="output folder (default results/<experiment>-<seed>/)")
     cmp_.add_argument("--no-plots", action="store_true", help="skip the plots")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
+    sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
+    sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
     val.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR", help="scenario YAML file(s) and/or folder(s)")
     return p
@@ -192,6 +194,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.schema import dumps
+
+    sys.stdout.write(dumps(args.kind))
+    return 0
+
+
 def _report(err: ZonesimError, path: str) -> None:
     n = len(err.problems)
     print(f"error: {path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
@@ -202,7 +211,8 @@ def _report(err: ZonesimError, path: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}[args.command](args)
+        return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
+                "schema": cmd_schema}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")
         return 2

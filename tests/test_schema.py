@@ -1,0 +1,71 @@
+"""The JSON Schemas are generated from the validator's specification, and the two agree."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from sim.errors import ScenarioError
+from sim.scenario import build_scenario
+from sim.schema import FILES, dumps
+from sim.yamlio import loads_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("kind", list(FILES))
+def test_schema_files_are_generated_from_the_spec(kind):
+    on_disk = (ROOT / "docs" / FILES[kind]).read_text(encoding="utf-8")
+    assert on_disk == dumps(kind), "docs/ schema is stale: run `python -m sim.schema`"
+
+
+def validator(kind):
+    import json
+
+    return jsonschema.Draft202012Validator(json.loads(dumps(kind)))
+
+
+@pytest.mark.parametrize("path", SCENARIOS + EXPERIMENTS, ids=lambda p: p.name)
+def test_bundled_files_satisfy_the_schema(path):
+    kind = "scenario" if path.parent.name == "scenarios" else "experiment"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    errors = sorted(validator(kind).iter_errors(_jsonable(data)), key=str)
+    assert not errors, errors[0].message
+
+
+def _jsonable(value):
+    """YAML dates and the like as the strings the loader keeps them as (YAML 1.2 numbers and strings)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:7]
+    return value
+
+
+MUTATIONS = [
+    ("unknown key", lambda d: d["scenario"].update(colour="red")),
+    ("missing section", lambda d: d.pop("firms")),
+    ("negative count", lambda d: d["firms"].update(count_in_zones={"value": -5, "assumed": True})),
+    ("bad level", lambda d: d["zones"][0].update(level="galactic")),
+    ("bad comparison", lambda d: d["targets"][0].update(comparison="~=")),
+    ("bare number", lambda d: d["firms"].update(hte_in_zones=535)),
+    ("unknown document", lambda d: d["targets"][0]["source"].update(document="nowhere.txt")),
+]
+
+
+@pytest.mark.parametrize("name,mutate", MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_schema_and_validator_agree_on_broken_scenarios(name, mutate):
+    data = yaml.safe_load((ROOT / "scenarios" / "guangxi_2020.yaml").read_text(encoding="utf-8"))
+    bad = copy.deepcopy(data)
+    mutate(bad)
+    assert list(validator("scenario").iter_errors(_jsonable(bad))), f"the schema accepts: {name}"
+    with pytest.raises(ScenarioError):
+        build_scenario(loads_yaml(yaml.safe_dump(bad, allow_unicode=True), file="mutated.yaml"))
