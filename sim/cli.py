@@ -11,7 +11,9 @@ each one's folder as for one, then the combined table `<out>/combined-<seed>.csv
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -38,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--only-run", type=int, action="append", default=None, metavar="K",
                      help="simulate only run K (repeatable), e.g. to replay a run that failed")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--resume", action="store_true",
+                     help="finish an interrupted run in the same output folder (same scenario, seed and runs)")
+    run.add_argument("--force", action="store_true",
+                     help="overwrite an output folder holding another scenario's results or an interrupted run")
     cmp_ = sub.add_parser("compare", help="compare policy variants of a scenario with common random numbers: "
                           "compare.csv, cost-effectiveness, plots")
     cmp_.add_argument("experiment", metavar="FILE", help="experiment YAML file (see docs/experiments.md)")
@@ -48,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", default=None, help="output folder (default results/<experiment>-<seed>/)")
     cmp_.add_argument("--no-plots", action="store_true", help="skip the plots")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmp_.add_argument("--resume", action="store_true", help="finish an interrupted comparison in the same folder")
+    cmp_.add_argument("--force", action="store_true", help="overwrite another experiment's or an interrupted one")
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
@@ -125,6 +133,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if problems else 0
 
 
+def guard_output(out: Path, owner: dict[str, str], resume: bool, force: bool) -> None:
+    """Never overwrite another scenario's (or experiment's) results, nor an interrupted run's finished batches,
+    unless told to (`--force`); `--resume` needs the interrupted run's folder."""
+    if force or resume:
+        return
+    manifest = out / "manifest.json"
+    if manifest.is_file():
+        try:
+            before = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            before = {}
+        changed = [f"{k} {before.get(k)!r} (now {v!r})" for k, v in owner.items() if before.get(k) != v]
+        if changed:
+            raise ScenarioError.single(str(out), "the folder holds other results: " + ", ".join(changed),
+                                       key="--out", expected="a new folder, or --force to overwrite it")
+    if any((out / "chunks").rglob("runs_*.pkl")):
+        raise ScenarioError.single(str(out), "an interrupted run left finished batches here",
+                                   key="--out", expected="--resume to finish it, or --force to start again")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import sim
     from sim import outputs
@@ -146,13 +174,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         for sc in scenarios:
             out = Path(args.out) if args.out and single else Path(args.out or "results") / f"{sc.id}-{args.seed}"
+            guard_output(out, {"scenario_id": sc.id, "scenario_sha256": sc.sha256}, args.resume, args.force)
             out.mkdir(parents=True, exist_ok=True)
             sink = outputs.ZoneParquetSink(snapshot_times(sc), [z.id for z in sc.zones], out / "zones.parquet")
             print(f"zonesim {sim.__version__}: {sc.name} ({sc.path}), seed {args.seed}", file=sys.stderr)
             results = run_scenario(sc, runs=args.runs, seed=args.seed, workers=args.workers,
                                    batch_size=args.batch_size, progress=not args.quiet and args.only_run is None,
-                                   sink=sink, only_runs=args.only_run)
+                                   sink=sink, only_runs=args.only_run,
+                                   checkpoint=None if args.only_run else out / "chunks", resume=args.resume)
             files = outputs.write_results(results, out, plots=not args.no_plots, zone_sink=sink)
+            shutil.rmtree(out / "chunks", ignore_errors=True)  # finished: the results are written
             print(outputs.format_table(results))
             n_plots = sum(1 for k in files if k.startswith("plot_"))
             print(f"\nWritten to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
@@ -184,10 +215,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seed = exp.seed if args.seed is None else args.seed
     runs = args.runs or exp.runs
     out = Path(args.out or Path("results") / f"{exp.id}-{seed}")
+    guard_output(out, {"experiment_id": exp.id}, args.resume, args.force)
     print(f"{exp.name} ({exp.path}): {len(exp.variants)} variants × {runs} runs, seed {seed}", file=sys.stderr)
     comparison = run_experiment(exp, runs=runs, seed=seed, workers=args.workers, batch_size=args.batch_size,
-                                progress=not args.quiet)
+                                progress=not args.quiet, checkpoint=out / "chunks", resume=args.resume)
     files = comparison.write(out, plots=not args.no_plots)
+    shutil.rmtree(out / "chunks", ignore_errors=True)
     print(format_comparison(comparison))
     print(f"\n{len(exp.variants)} variants × {runs} runs in {comparison.wall_seconds:.0f} s. Written to {out}/: "
           + ", ".join(f.name for f in files))

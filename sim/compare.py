@@ -9,6 +9,7 @@ cost is the sum of every lever's payments over the plan period, per run.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +133,14 @@ class Comparison:
             from sim.compare_plots import comparison_plots
 
             files += comparison_plots(self, out)
-        return files
+        import sim
+
+        info = {"experiment_id": self.experiment.id, "experiment": self.experiment.path, "runs": self.runs,
+                "seed": self.results[self.experiment.base_id].seed, "base": self.experiment.base_id,
+                "variants": [v.id for v in self.experiment.variants], "version": sim.__version__,
+                "wall_seconds": round(self.wall_seconds, 1), "files": sorted(f.name for f in files)}
+        (out / "manifest.json").write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+        return files + [out / "manifest.json"]
 
 
 def _ratio(num: float, den: float) -> float:
@@ -154,8 +162,11 @@ def _cell(value: object) -> object:
 
 def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,
                    workers: int | None = None, batch_size: int | None = None, progress: bool = False,
-                   variants: list[Variant] | None = None) -> Comparison:
-    """Run every variant (the base first) with the same seed and the same runs; nothing else differs."""
+                   variants: list[Variant] | None = None, checkpoint: str | Path | None = None,
+                   resume: bool = False) -> Comparison:
+    """Run every variant (the base first) with the same seed and the same runs; nothing else differs.
+    checkpoint: a folder where each variant's finished batches are kept (`<folder>/<variant id>/`), so that an
+    interrupted comparison can be resumed (variants already finished are then only loaded)."""
     import time
 
     t0 = time.perf_counter()
@@ -164,7 +175,10 @@ def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | 
     s = experiment.seed if seed is None else seed
     todo = variants or sorted(experiment.variants, key=lambda v: v.id != experiment.base_id)
     for v in todo:
-        res = run_scenario(v.scenario, runs=n, seed=s, workers=workers, batch_size=batch_size, progress=progress)
+        folder = None if checkpoint is None else Path(checkpoint) / v.id
+        again = resume and folder is not None and (folder / "state.json").is_file()
+        res = run_scenario(v.scenario, runs=n, seed=s, workers=workers, batch_size=batch_size, progress=progress,
+                           checkpoint=folder, resume=again)
         for part in res.parts:  # per-zone values are not needed here: keep memory flat over many variants
             part.zone_values = part.zone_values[:, :0]
         comparison.results[v.id] = res

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -186,7 +187,8 @@ def _context() -> mp.context.BaseContext:
 def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, workers: int | None = None,
                  batch_size: int | None = None, progress: bool = False, half_width: float = DEFAULT_HALF_WIDTH,
                  max_runs: int = DEFAULT_MAX_RUNS, sink: Callable[[Reduced], None] | None = None,
-                 only_runs: list[int] | None = None) -> Results:
+                 only_runs: list[int] | None = None, checkpoint: str | Path | None = None,
+                 resume: bool = False) -> Results:
     """Monte Carlo of a scenario.
 
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
@@ -194,6 +196,8 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     batch_size: runs simulated together in one process (default: up to 50, so that agent arrays stay
     within a few hundred MB). sink: called with each batch's reduced results in run order (e.g. to stream
     per-zone values to disk). only_runs: simulate just these run indices (to replay one run).
+    checkpoint: a folder where every finished batch is written at once (`sim.checkpoint`); with `resume`,
+    the batches already there are loaded instead of simulated.
     """
     workers = workers or default_workers()
     t0 = time.perf_counter()
@@ -206,6 +210,12 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
         plan = [list(range(s, min(s + MILESTONE, max_runs))) for s in range(0, max_runs, MILESTONE)]
     batch = batch_size or max(1, min(50, -(-len(plan[0]) // workers)))
     results.batch_size = batch
+    ckpt = None
+    if checkpoint is not None and only_runs is None:
+        from sim.checkpoint import Checkpoint, identity
+
+        ckpt = Checkpoint(checkpoint, identity(scenario, seed, runs, max_runs, half_width), resume)
+    finished = ckpt.finished_runs() if ckpt else set()
     bar = _progress(len(plan[0]), scenario.id) if progress else None
     executor = ProcessPoolExecutor(workers, mp_context=_context()) if workers > 1 else None
     try:
@@ -213,13 +223,17 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
             if bar is not None and n_chunk > 0:
                 bar.total += len(chunk)
                 bar.refresh()
-            ranges = _contiguous(chunk, batch)
+            members = set(chunk)
+            ranges = _contiguous([r for r in chunk if r not in finished], batch)
+            loaded = [(start, part) for start, part in ckpt.done.items() if start in members] if ckpt else []
             if executor is None:
-                parts = (simulate_runs(scenario, seed, a, b) for a, b in ranges)
+                lazy = [(a, (lambda a=a, b=b: simulate_runs(scenario, seed, a, b))) for a, b in ranges]
             else:
-                futures = [executor.submit(simulate_runs, scenario, seed, a, b) for a, b in ranges]
-                parts = (f.result() for f in futures)
-            for part in parts:  # in run order, whatever order the workers finish in
+                lazy = [(a, executor.submit(simulate_runs, scenario, seed, a, b).result) for a, b in ranges]
+            for _first, item in sorted(loaded + lazy, key=lambda x: x[0]):  # in run order, as workers finish
+                part = item() if callable(item) else item
+                if ckpt is not None and callable(item):
+                    ckpt.save(part)  # on disk before anything else happens to it
                 results.parts.append(part)
                 if sink is not None:
                     sink(part)

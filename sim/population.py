@@ -172,14 +172,18 @@ def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix:
     return {name: prior.sample(named_uniforms(seed, runs, f"{prefix}.{name}")) for name, prior in priors.items()}
 
 
-def firm_capacity(n0: np.ndarray, params: dict[str, np.ndarray], maker_spaces: np.ndarray, years: int) -> np.ndarray:
+def firm_capacity(n0: np.ndarray, params: dict[str, np.ndarray], maker_spaces: np.ndarray, years: int,
+                  zones: int = 1) -> np.ndarray:
     """Slots of each run: its base firms plus a bound on all its entrants over the horizon (slots of exited
     firms are not reused, so that entrant k always takes the same slot). Entry on the stock is bounded with
-    the run's own rate as if every zone were national and nobody exited; maker-space teams as if the spaces
-    doubled. Depends only on the run's own draws, never on levers or batch; overflow is reported, not hidden."""
+    the run's own rate as if every zone were national and nobody exited; maker-space teams as if the base
+    spaces doubled and every zone that could be official (`zones`) formed spaces at the run's rate, each
+    counted for the whole horizon (twice their expected team-years). Depends only on the run's own draws,
+    never on levers or batch; overflow is reported, not hidden."""
     e = params["entry_rate"] * (1.0 + params["national_zone_attraction"])
     stock_entries = n0 * e * years * (1.0 + e * years / 2.0)
-    team_entries = 2.0 * maker_spaces * params["teams_per_maker_space"] * params["team_incorporation"] * years
+    spaces = 2.0 * maker_spaces + zones * params["maker_space_formation"] * years  # new ones: twice their mean
+    team_entries = spaces * params["teams_per_maker_space"] * params["team_incorporation"] * years
     cap = (n0 + stock_entries + team_entries) * 1.1 + 64
     return (np.ceil(cap / 16.0) * 16).astype(np.int64)
 
@@ -323,7 +327,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     if (levels0 == 1).any():
         counts[:, levels0 == 1] = np.round(q["count_per_candidate"]).astype(np.int64)[:, None]
     n0 = counts.sum(axis=1)
-    caps = firm_capacity(n0, params, q["maker_spaces_in_zones"], scenario.end_year - scenario.base_year)
+    caps = firm_capacity(n0, params, q["maker_spaces_in_zones"], scenario.end_year - scenario.base_year,
+                         int((levels0 >= LEVEL_CODE["candidate"]).sum()))
     streams.caps = caps
     C = int(np.ceil(n0.max() / 64.0) * 64)  # arrays start at the widest base population and grow with entry
     slot = np.arange(C)[None, :]

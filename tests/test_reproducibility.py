@@ -39,3 +39,20 @@ def test_adaptive_run_count_is_batch_independent(tiny):
     b = run_scenario(tiny, seed=0, workers=2, batch_size=17, max_runs=1000, half_width=0.2)
     assert a.runs == b.runs and summary_table(a) == summary_table(b)
     assert a.runs % 500 == 0
+
+
+def test_summary_csv_is_byte_identical_at_1_2_and_4_workers(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tiny = Path(__file__).parent / "data" / "tiny.yaml"
+    outputs = []
+    for workers, batch in ((1, 24), (2, 5), (4, 3)):
+        out = tmp_path / f"w{workers}"
+        done = subprocess.run([sys.executable, "-m", "sim", "run", str(tiny), "--runs", "24", "--seed", "9",
+                               "--workers", str(workers), "--batch-size", str(batch), "--no-plots", "--quiet",
+                               "--out", str(out)], capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, done.stderr
+        outputs.append((out / "summary.csv").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
