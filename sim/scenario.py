@@ -424,7 +424,7 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
         if key in tgt and kind not in kinds:
             out.append(doc.problem((*p, key), f"'{key}' on a {kind} target", f"only on {', '.join(kinds)} targets"))
     from_year = tgt.get("from_year", base)
-    if not base <= from_year < year:
+    if "from_year" in tgt and not base <= from_year < year:  # an implicit base_year is covered by `year`
         out.append(doc.problem((*p, "from_year"), str(from_year), f"a year from {base} up to before {year}"))
     if tgt["indicator"] in ZONE_COUNT_INDICATORS and (kind not in ("level", "multiple", "growth", "added",
                                                                    "districts_covered") or tgt.get("each_zone")):
