@@ -135,3 +135,14 @@ def test_every_problem_is_reported_at_once(tmp_path):
                                         "  - id: b\n    name: b\n    remove: [awrd]\n")
     text = " ".join(p.format() for p in problems)
     assert len(problems) == 3 and "runs" in text and "amount_new'" in text and "did you mean 'award'" in text
+
+
+def test_an_interrupted_comparison_resumes_to_the_same_table(tmp_path, comparison):
+    exp = load_experiment(DATA / "tiny_experiment.yaml")
+    run_experiment(exp, workers=1, batch_size=4, checkpoint=tmp_path)
+    for variant in ("award_300k", "no_vouchers"):  # as if killed during award_300k, before no_vouchers
+        chunks = sorted((tmp_path / variant).glob("runs_*.pkl"))
+        for path in chunks[len(chunks) // 2:] if variant == "award_300k" else chunks:
+            path.unlink()
+    resumed = run_experiment(exp, workers=1, batch_size=4, checkpoint=tmp_path, resume=True)
+    assert resumed.rows() == comparison.rows()
