@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp_.add_argument("--resume", action="store_true", help="finish an interrupted comparison in the same folder")
     cmp_.add_argument("--force", action="store_true", help="overwrite another experiment's or an interrupted one")
+    rep = sub.add_parser("replay", help="re-run one run of a scenario (e.g. one that broke an invariant)")
+    rep.add_argument("scenario", metavar="FILE")
+    rep.add_argument("--seed", type=int, required=True, help="the seed of the failed Monte Carlo")
+    rep.add_argument("--run", type=int, required=True, action="append", metavar="K", help="run index (repeatable)")
+    rep.add_argument("--out", default=None, help="output folder (default results/<scenario>-<seed>-replay/)")
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
@@ -227,6 +232,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    """`zonesim replay FILE --seed S --run K`: the same as `zonesim run FILE --seed S --only-run K`."""
+    sc_id = Path(args.scenario).stem
+    out = args.out or str(Path("results") / f"{sc_id}-{args.seed}-replay")
+    ns = argparse.Namespace(scenarios=[args.scenario], runs=None, seed=args.seed, workers=1, batch_size=None,
+                            out=out, no_plots=True, only_run=args.run, quiet=True, resume=False, force=False)
+    return cmd_run(ns)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.schema import dumps
 
@@ -245,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
-                "schema": cmd_schema}[args.command](args)
+                "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")
         return 2

@@ -175,3 +175,15 @@ def test_combined_table_from_the_library(tmp_path, tiny):
     assert path.read_bytes() == again.read_bytes()  # deterministic bytes
     text = format_combined(combined_table([a]))
     assert "tiny" in text and "P(all)" in text
+
+
+def test_replay_reproduces_one_run_of_a_monte_carlo(tmp_path):
+    from sim.cli import main
+
+    tiny = str(TINY)
+    assert main(["run", tiny, "--runs", "6", "--seed", "4", "--workers", "1", "--no-plots", "--quiet",
+                 "--out", str(tmp_path / "all")]) == 0
+    assert main(["replay", tiny, "--seed", "4", "--run", "3", "--out", str(tmp_path / "one")]) == 0
+    full = pd.read_parquet(tmp_path / "all" / "indicators.parquet")
+    one = pd.read_parquet(tmp_path / "one" / "indicators.parquet")
+    pd.testing.assert_frame_equal(full[full.run == 3].reset_index(drop=True), one.reset_index(drop=True))
