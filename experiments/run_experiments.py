@@ -45,10 +45,14 @@ def money(rmb: float) -> str:
     return f"{rmb / 1e4:,.0f}"
 
 
-def per(value: float, unit: str) -> str:
-    if not np.isfinite(value):
+def per(extra_cost: float, gain: float, unit: str, least: float) -> str:
+    """Extra cost per unit of gain, when there is a gain worth pricing (at least `least`); a variant that
+    gains while costing no more than the base is "cheaper than the base"."""
+    if not np.isfinite(gain) or gain < least:
         return "—"
-    return f"{value / 1e4:,.1f} 万元 {unit}"
+    if extra_cost <= 0:
+        return "cheaper than the base"
+    return f"{extra_cost / gain / 1e4:,.1f} 万元 {unit}"
 
 
 def targets_shown(c: Comparison) -> list[str]:
@@ -75,13 +79,13 @@ def section(c: Comparison, out_dir: Path) -> list[str]:
     ind = exp.indicator
     lines += ["Cost is every lever's payments over the plan period (mean, 5–95% over runs). "
               f"Δ{ind}: the paired mean change of `{ind}` (zones, at the end) against the base; "
-              "cost per unit: extra cost over the base per additional unit of it.", "",
+              "cost per unit: extra cost over the base per additional unit of it (when it gains at least one).", "",
               f"| variant | cost, 万元 mean [5%, 95%] | Δ{ind} | cost per unit |", "|---|---|---|---|"]
     base_ind = c.indicator_at_end(base_id)
     for v in exp.variants:
         r = rows[(v.id, "ALL")]
         d_ind = float(np.nanmean(c.indicator_at_end(v.id) - base_ind))
-        unit = "—" if v.id == base_id or d_ind <= 0 else per(effects[(v.id, "ALL")]["cost_per_unit"], f"per {ind}")
+        unit = "—" if v.id == base_id else per(effects[(v.id, "ALL")]["delta_cost_mean"], d_ind, f"per {ind}", 1.0)
         lines.append(f"| {names[v.id]} (`{v.id}`) | {money(r['cost_mean'])} [{money(r['cost_p05'])}, "
                      f"{money(r['cost_p95'])}] | {d_ind:+.1f} | {unit} |")
     lines += ["", "P(hit) [95% Wilson] and Δ = P(hit) − P(base) in points [paired 95% Newcombe interval]; cost "
@@ -101,7 +105,8 @@ def section(c: Comparison, out_dir: Path) -> list[str]:
                 lines.append(f"| {names[v.id]} | {p} | (base) | — |")
                 continue
             d = f"{points(r['delta'])} [{points(r['delta_low'])}, {points(r['delta_high'])}]"
-            cpp = per(effects[(v.id, tid)]["cost_per_point"], "per point") if r["delta_low"] > 0 else "—"
+            e = effects[(v.id, tid)]
+            cpp = per(e["delta_cost_mean"], e["delta_points"], "per point", 0.0) if r["delta_low"] > 0 else "—"
             lines.append(f"| {names[v.id]} | {p} | {d} | {cpp} |")
         lines.append("")
     best = c.best_per_yuan()
