@@ -38,6 +38,9 @@ def newcombe_difference(x: np.ndarray, y: np.ndarray, paired: bool, z: float = Z
         c, d = float(np.sum(~x & y)), float(np.sum(~x & ~y))
         denom = np.sqrt((a + b) * (c + d) * (a + c) * (b + d))
         phi = (a * d - b * c) / denom if denom > 0 else 0.0  # no correction for continuity
+        # common random numbers couple the variants positively by design; a negative φ comes from chance among
+        # rare discordant runs, and is read as 0 (the independent-samples interval), never as wider than it
+        phi = max(phi, 0.0)
         if b + c == 0:  # no discordant run: φ = 1 would leave only the Wilson asymmetry, overconfident; the
             # difference is bounded by the discordance rate, of which 0 in n allows up to Wilson's upper bound
             bound = float(wilson(0, n_x, z)[1])
