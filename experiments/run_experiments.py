@@ -109,15 +109,11 @@ def section(c: Comparison, out_dir: Path) -> list[str]:
             cpp = per(e["delta_cost_mean"], e["delta_points"], "per point", 0.0) if r["delta_low"] > 0 else "—"
             lines.append(f"| {names[v.id]} | {p} | {d} | {cpp} |")
         lines.append("")
-    best = c.best_per_yuan()
+    best = c.best_per_yuan_text(digits=3)
     lines.append("Most probability per yuan (points per 1M RMB of extra cost; only variants with Δ's interval "
                  "above 0):")
     lines.append("")
-    for tid in c.target_ids():
-        if tid in best:
-            vid, value = best[tid]
-            what = "at no extra cost" if np.isinf(value) else f"{value:.3f} points per 1M RMB"
-            lines.append(f"- `{tid}`: {names[vid]} (`{vid}`), {what}")
+    lines += [f"- `{tid}`: {name} (`{vid}`), {what}" for tid, vid, name, what in best]
     if not best:
         lines.append("- none: no variant raises any target's P(hit) with an interval above 0")
     lines.append("")

@@ -123,6 +123,13 @@ class Comparison:
                 best[e["target_id"]] = (e["variant"], float(value))
         return best
 
+    def best_per_yuan_text(self, digits: int = 2) -> list[tuple[str, str, str, str]]:
+        """(target, variant id, variant name, how much) of `best_per_yuan`, in target order, for reports."""
+        names = {v.id: v.name for v in self.experiment.variants}
+        best = self.best_per_yuan()
+        return [(tid, best[tid][0], names[best[tid][0]], "at no extra cost" if np.isinf(best[tid][1])
+                 else f"{best[tid][1]:.{digits}f} points per 1M RMB") for tid in self.target_ids() if tid in best]
+
     def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -230,14 +237,10 @@ def format_comparison(c: Comparison) -> str:
     if quiet:
         lines += ["", "No variant moves these targets (every Δ interval includes 0; see compare.csv): "
                   + ", ".join(quiet)]
-    best = c.best_per_yuan()
+    best = c.best_per_yuan_text()
     lines += ["", "Most probability per yuan (points of P(hit) per million RMB of extra cost over the base; only "
               "variants whose Δ interval lies above 0):"]
-    for tid in c.target_ids():
-        if tid in best:
-            vid, value = best[tid]
-            per = "at no extra cost" if np.isinf(value) else f"{value:.2f} points per 1M RMB"
-            lines.append(f"  {tid}: {names[vid]} ({vid}), {per}")
+    lines += [f"  {tid}: {name} ({vid}), {what}" for tid, vid, name, what in best]
     if not best:
         lines.append("  none: no variant raises any P(hit) with an interval above 0")
     return "\n".join(lines)
