@@ -440,11 +440,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from sim import cli
+    from sim.runner import load_all, scenario_files
 
-    files, problems = cli.scenario_files([args.scenarios])
-    scenarios, load_problems = cli.load_all(files)
+    files, problems = scenario_files([args.scenarios])
+    scenarios, load_problems = load_all(files)
     for err, path in problems + load_problems:
-        cli._report(err, path)
+        print(f"error: {path}:\n{err}", file=sys.stderr)
     if problems or load_problems:
         return 2
     folder = Path(args.from_results or args.out)

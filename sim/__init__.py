@@ -11,8 +11,7 @@ Library API (the `zonesim` command only wraps it)::
 
 from sim.errors import RunError, ScenarioError, ZonesimError
 from sim.scenario import Scenario, load_scenario
-
-__version__ = "0.1.0"
+from sim.version import __version__
 
 __all__ = ["RunError", "Scenario", "ScenarioError", "ZonesimError", "__version__", "load_scenario", "run"]
 

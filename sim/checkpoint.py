@@ -1,74 +1,193 @@
-"""Runs that survive being killed: every finished batch is written to disk before the next is awaited.
+"""Runs that survive being killed: every finished batch is on disk before the next is awaited.
 
-A checkpoint folder holds `state.json` (what the runs are: scenario id and SHA-256, seed, run plan, version)
-and one pickle per finished batch, `runs_<first>_<last>.pkl`, written to a temporary name and renamed, so a
-kill (even `kill -9`) leaves only whole batches. `--resume` loads the batches whose runs are wanted and
-simulates the rest; run k's numbers depend only on (scenario, seed, k), so the summary is identical to an
-uninterrupted run. Resuming with a changed scenario, seed or run plan is refused, naming what changed.
+A checkpoint folder holds `state.json` (what the runs are: scenario id and SHA-256, seed, run plan, version,
+and the SHA-256 of every batch file written so far) and one NumPy archive per finished batch,
+`runs_<first>_<last>.npz`. Batches are plain arrays loaded with `allow_pickle=False`: nothing read back from
+disk can execute code. Each file is written to a temporary name, flushed and renamed, and only then recorded
+in `state.json`, so a kill (even `kill -9`) leaves whole, listed batches and at worst one unlisted file.
+
+`--resume` loads the listed batches whose checksum, name and shapes match and simulates the rest; a batch that
+is unlisted, damaged, truncated or planted is named in a note and simulated again, never trusted. Run k's
+numbers depend only on (scenario, seed, k), so the summary is identical to an uninterrupted run's. Resuming
+with a changed scenario, seed or run plan is refused, naming what changed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import json
 import os
-import pickle
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ScenarioError
+import numpy as np
+
+from sim.errors import OutputError, Problem, ScenarioError
 
 STATE = "state.json"
+BATCH = re.compile(r"runs_(\d{7})_(\d{7})\.npz")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a reader (or a kill) sees either the old file or the whole new one.
+
+    Raises OutputError naming the file and the system's reason (disk full, read-only, ...)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError.single(str(path), f"cannot write: {exc.strerror or exc}", key="output",
+                                 expected="a writable folder with free space") from None
+
+
+def batch_bytes(part: Any) -> bytes:
+    """A reduced batch (`sim.montecarlo.Reduced`) as an `.npz` archive of plain arrays."""
+    arrays: dict[str, np.ndarray] = {}
+    for name, value in vars(part).items():
+        if isinstance(value, dict):
+            for key, arr in value.items():
+                arrays[f"{name}/{key}"] = np.asarray(arr)
+        elif value is not None:
+            arrays[name] = np.asarray(value)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def batch_from_bytes(data: bytes, make: Callable[..., Any]) -> Any:
+    """Rebuild a batch from `batch_bytes` output; raises ValueError for anything that is not one."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            fields: dict[str, Any] = {}
+            for key in npz.files:
+                arr = npz[key]
+                if arr.dtype == object:
+                    raise ValueError("object arrays")
+                if "/" in key:
+                    name, sub = key.split("/", 1)
+                    fields.setdefault(name, {})[sub] = arr
+                else:
+                    fields[key] = arr.item() if arr.ndim == 0 else arr
+    except (OSError, EOFError, KeyError, ValueError) as exc:
+        raise ValueError(f"not a batch archive ({type(exc).__name__})") from None
+    fields.setdefault("zone_values", None)
+    try:
+        return make(**fields)
+    except TypeError as exc:
+        raise ValueError(f"not a batch archive ({exc})") from None
 
 
 class Checkpoint:
-    """The batches of one Monte Carlo (one scenario, one seed) on disk."""
+    """The batches of one Monte Carlo (one scenario, one seed) on disk.
 
-    def __init__(self, folder: str | Path, identity: dict[str, Any], resume: bool) -> None:
+    folder: where batches go (created). identity: what a resumed run must share with the interrupted one.
+    make: builds a batch object from its fields (`sim.montecarlo.Reduced`). check: raises ValueError when a
+    loaded batch does not fit the scenario (wrong shapes). notes: receives one line per batch not trusted.
+    """
+
+    def __init__(self, folder: str | Path, identity: dict[str, Any], resume: bool,
+                 make: Callable[..., Any], check: Callable[[Any], None] | None = None,
+                 notes: Callable[[str], None] | None = None) -> None:
         self.folder = Path(folder)
         self.identity = identity
         self.done: dict[int, Any] = {}  # first run of a batch -> its reduced results
+        self.sums: dict[str, str] = {}
         state = self.folder / STATE
         if resume:
             if not state.is_file():
-                raise ScenarioError.single(str(self.folder), "nothing to resume: no earlier run was written here",
+                raise ScenarioError.single(str(self.folder), "nothing to resume: no interrupted run was found here",
                                            key="--resume", expected="the output folder of an interrupted run")
-            before = json.loads(state.read_text(encoding="utf-8"))
+            before = _read_state(state)
             changed = [f"{k}: {before.get(k)!r} then, {v!r} now" for k, v in identity.items() if before.get(k) != v]
             if changed:
                 raise ScenarioError.single(str(self.folder), "the interrupted run was of something else: "
                                            + "; ".join(changed), key="--resume",
                                            expected="the same scenario file, seed and number of runs (or run "
                                                     "without --resume, with --force, to start again)")
-            for path in sorted(self.folder.glob("runs_*.pkl")):
-                with path.open("rb") as fh:
-                    part = pickle.load(fh)
-                self.done[int(part.runs[0])] = part
+            listed = before.get("batches", {})
+            for path in sorted(self.folder.glob("runs_*.npz")):
+                why = self._load(path, listed.get(path.name), make, check)
+                if why and notes is not None:
+                    notes(f"{path}: {why}; its runs are simulated again")
         else:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for path in self.folder.glob("runs_*.pkl"):
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError.single(str(self.folder), f"cannot create: {exc.strerror or exc}", key="output",
+                                         expected="a writable folder") from None
+            for path in self.folder.glob("runs_*.npz"):
                 path.unlink()
-            _atomic_write(state, json.dumps(identity, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._write_state()
+
+    def _load(self, path: Path, expected_sum: str | None, make: Callable[..., Any],
+              check: Callable[[Any], None] | None) -> str:
+        """Load one batch file if it can be trusted; else say why not (and never keep it)."""
+        m = BATCH.fullmatch(path.name)
+        if expected_sum is None:
+            return "not recorded as written by this run (unfinished or foreign)"
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or exc})"
+        if hashlib.sha256(data).hexdigest() != expected_sum:
+            return "its checksum differs from the one recorded when it was written (damaged, truncated or replaced)"
+        try:
+            part = batch_from_bytes(data, make)
+            runs = np.asarray(part.runs)
+            first, last = (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+            if runs.ndim != 1 or runs.size == 0 or int(runs[0]) != first or int(runs[-1]) != last:
+                raise ValueError("its runs differ from its name")
+            if check is not None:
+                check(part)
+        except ValueError as exc:
+            return str(exc)
+        self.done[first] = part
+        self.sums[path.name] = expected_sum
+        return ""
 
     def finished_runs(self) -> set[int]:
         return {int(r) for part in self.done.values() for r in part.runs}
 
     def save(self, part: Any) -> None:
-        name = f"runs_{int(part.runs[0]):07d}_{int(part.runs[-1]):07d}.pkl"
-        _atomic_write(self.folder / name, pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+        """Write a finished batch, then record its checksum (the order that makes a kill harmless)."""
+        name = f"runs_{int(part.runs[0]):07d}_{int(part.runs[-1]):07d}.npz"
+        data = batch_bytes(part)
+        atomic_write(self.folder / name, data)
+        self.sums[name] = hashlib.sha256(data).hexdigest()
+        self._write_state()
+
+    def _write_state(self) -> None:
+        state = {**self.identity, "batches": dict(sorted(self.sums.items()))}
+        atomic_write(self.folder / STATE, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([Problem(str(path), None, None, "--resume", f"an unreadable state file "
+                                     f"({type(exc).__name__})", "the state.json an interrupted run wrote",
+                                     "run again with --force to start afresh")]) from None
+    if not isinstance(state, dict) or not isinstance(state.get("batches", {}), dict):
+        raise ScenarioError([Problem(str(path), None, None, "--resume", "a state file of another shape",
+                                     "the state.json an interrupted run wrote",
+                                     "run again with --force to start afresh")])
+    return state
 
 
 def identity(scenario: Any, seed: int, runs: int | None, max_runs: int, half_width: float) -> dict[str, Any]:
     """What a resumed run must share with the interrupted one."""
-    import sim
+    from sim.version import __version__
 
     return {"scenario_id": scenario.id, "scenario_sha256": scenario.sha256, "policies": repr(scenario.policies),
-            "seed": seed, "runs": runs, "max_runs": max_runs, "half_width": half_width, "version": sim.__version__}
+            "seed": seed, "runs": runs, "max_runs": max_runs, "half_width": half_width, "version": __version__}

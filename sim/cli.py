@@ -1,7 +1,9 @@
-"""The `zonesim` command: a thin shell over the library (`sim.load_scenario`, `sim.run`, `Results.write`).
+"""The `zonesim` command: arguments in, library calls (`sim.runner`, `sim.compare`, `sim.scenario`) out.
 
-Exit codes: 0 success, 2 bad input (every problem listed with file, line, key and what was expected),
-3 a run broke an invariant (named, with how to replay it), 130 interrupted, 1 an internal error.
+Exit codes: 0 success; 2 bad input (every problem listed with file, line, key, what was found and expected;
+nothing simulated); 3 a run broke an invariant (named, with how to replay it); 4 the run could not finish or be
+written (disk, memory, a worker died; finished batches kept for `--resume`); 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM), finished batches kept; 1 an internal error, i.e. a bug in zonesim.
 
 `run` and `validate` take scenario files and folders (a folder stands for every `*.yaml` in it, sorted by name,
 hidden files ignored). `run` validates every file before it simulates any; with several scenarios it writes
@@ -11,28 +13,44 @@ each one's folder as for one, then the combined table `<out>/combined-<seed>.csv
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import os
-import shutil
+import signal
 import sys
 import traceback
 from pathlib import Path
 
-from sim.errors import Problem, RunError, ScenarioError, ZonesimError
+from sim.errors import OutputError, Problem, RunAborted, RunError, ScenarioError, ZonesimError
+
+#: Problems printed per file; the rest are counted ("… and N more"), so a broken file never floods a terminal.
+MAX_PROBLEMS_SHOWN = 50
+SEED_MAX = 2**63 - 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that the same clean-up runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _parser() -> argparse.ArgumentParser:
+    from sim.version import __version__
+
     p = argparse.ArgumentParser(prog="zonesim", description="Will the high-tech zones hit their plan's targets? "
                                 "Monte Carlo of an agent-based model of high-tech zones.")
+    p.add_argument("--version", action="version", version=f"zonesim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario's Monte Carlo: table, summary.csv, Parquet, fan charts")
     run.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR",
                      help="scenario YAML file(s) and/or folder(s) (every *.yaml in a folder, sorted)")
     run.add_argument("--runs", type=int, default=None,
                      help="number of runs (default: enough for every 95%% interval within ±2 points, ≤ 2500)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--seed", type=int, default=0, help="random seed, 0 … 2^63−1 (default 0)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    run.add_argument("--batch-size", type=int, default=None, help="runs simulated together per process")
+    run.add_argument("--batch-size", type=int, default=None,
+                     help="runs simulated together per process (default: up to 50, fewer if memory is short)")
     run.add_argument("--out", default=None,
                      help="output folder (default results/<scenario>-<seed>/; with several scenarios, the folder "
                      "that receives <scenario>-<seed>/ and combined-<seed>.csv, default results/)")
@@ -43,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true",
                      help="finish an interrupted run in the same output folder (same scenario, seed and runs)")
     run.add_argument("--force", action="store_true",
-                     help="overwrite an output folder holding another scenario's results or an interrupted run")
+                     help="replace finished results of another run, or discard an interrupted run's batches")
     cmp_ = sub.add_parser("compare", help="compare policy variants of a scenario with common random numbers: "
                           "compare.csv, cost-effectiveness, plots")
     cmp_.add_argument("experiment", metavar="FILE", help="experiment YAML file (see docs/experiments.md)")
@@ -55,12 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--no-plots", action="store_true", help="skip the plots")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp_.add_argument("--resume", action="store_true", help="finish an interrupted comparison in the same folder")
-    cmp_.add_argument("--force", action="store_true", help="overwrite another experiment's or an interrupted one")
+    cmp_.add_argument("--force", action="store_true", help="replace finished results of another comparison")
     rep = sub.add_parser("replay", help="re-run one run of a scenario (e.g. one that broke an invariant)")
     rep.add_argument("scenario", metavar="FILE")
     rep.add_argument("--seed", type=int, required=True, help="the seed of the failed Monte Carlo")
     rep.add_argument("--run", type=int, required=True, action="append", metavar="K", help="run index (repeatable)")
-    rep.add_argument("--out", default=None, help="output folder (default results/<scenario>-<seed>-replay/)")
+    rep.add_argument("--out", default=None, help="output folder (default results/<scenario>-<seed>-replay-<K>/)")
+    rep.add_argument("--force", action="store_true", help="replace finished results in --out")
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
@@ -68,64 +87,40 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _positive(name: str, value: int | None) -> None:
-    if value is not None and value < 1:
-        raise ScenarioError.single("<command line>", f"--{name} {value}", key=f"--{name}", found=str(value),
-                                   expected="a positive integer")
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
-def scenario_files(paths: list[str]) -> tuple[list[str], list[tuple[ScenarioError, str]]]:
-    """The scenario files named on the command line: a folder stands for every `*.yaml` in it (sorted by name,
-    hidden files ignored); a file named twice is kept once. A folder without any is a problem."""
-    files: list[str] = []
-    problems: list[tuple[ScenarioError, str]] = []
-    seen: set[Path] = set()
-    for arg in paths:
-        path = Path(arg)
-        if path.is_dir():
-            names = sorted(str(f) for f in path.iterdir()
-                           if f.suffix == ".yaml" and not f.name.startswith(".") and f.is_file())
-            if not names:
-                problems.append((ScenarioError([Problem(arg, None, None, "", "a folder with no *.yaml file",
-                                                        "a scenario file, or a folder holding scenario files "
-                                                        "(*.yaml)")]), arg))
-        else:
-            names = [arg]
-        for name in names:
-            key = Path(name).resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append(name)
-    return files, problems
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Command-line numbers in range; --workers beyond the cores is capped with a note."""
+    from sim.montecarlo import default_workers
 
-
-def load_all(paths: list[str]) -> tuple[list, list[tuple[ScenarioError, str]]]:
-    """Load every scenario file (folders expanded). Returns the valid scenarios, in command-line order, and every
-    problem of every file with the file it belongs to: a folder without scenarios, any problem of a file
-    (`sim.load_scenario`), and a scenario id that an earlier file already has."""
-    from sim.scenario import load_scenario
-    from sim.yamlio import load_yaml
-
-    files, problems = scenario_files(paths)
-    scenarios = []
-    for path in files:
-        try:
-            scenarios.append(load_scenario(path))
-        except ScenarioError as err:
-            problems.append((err, path))
-    first: dict[str, str] = {}
-    for sc in scenarios:
-        if sc.id in first:
-            line, col = load_yaml(sc.path).where(("scenario", "id"))
-            problems.append((ScenarioError([Problem(
-                sc.path, line, col, "scenario.id", f"'{sc.id}', the id of {first[sc.id]} too",
-                "an id no other scenario of the same run has (each writes results/<id>-<seed>/)")]), sc.path))
-        else:
-            first[sc.id] = sc.path
-    return scenarios, problems
+    problems = []
+    for name in ("runs", "workers", "batch_size"):
+        value = getattr(args, name, None)
+        if value is not None and not 1 <= value <= 10**9:
+            problems.append(Problem("<command line>", None, None, f"--{name.replace('_', '-')}",
+                                    str(value)[:40], "a whole number from 1 to 1,000,000,000"))
+    for name in ("seed",):
+        value = getattr(args, name, None)
+        if value is not None and not 0 <= value <= SEED_MAX:
+            problems.append(Problem("<command line>", None, None, "--seed", str(value)[:40],
+                                    f"a whole number from 0 to 2^63−1 ({SEED_MAX:,})"))
+    for k in getattr(args, "only_run", None) or getattr(args, "run", None) or []:
+        if not 0 <= k < 10**9:
+            problems.append(Problem("<command line>", None, None, "--run", str(k)[:40],
+                                    "a run index from 0 (the first run) up"))
+    if problems:
+        raise ScenarioError(problems)
+    cores = default_workers()
+    if getattr(args, "workers", None) and args.workers > cores:
+        _say(f"note: --workers {args.workers} capped at {cores}, the cores this machine gives zonesim")
+        args.workers = cores
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.runner import load_all
+
     scenarios, problems = load_all(args.scenarios)
     bad = {path for _, path in problems}
     for sc in scenarios:
@@ -138,106 +133,93 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if problems else 0
 
 
-def guard_output(out: Path, owner: dict[str, str], resume: bool, force: bool) -> None:
-    """Never overwrite another scenario's (or experiment's) results, nor an interrupted run's finished batches,
-    unless told to (`--force`); `--resume` needs the interrupted run's folder."""
-    if force or resume:
-        return
-    manifest = out / "manifest.json"
-    if manifest.is_file():
-        try:
-            before = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            before = {}
-        changed = [f"{k} {before.get(k)!r} (now {v!r})" for k, v in owner.items() if before.get(k) != v]
-        if changed:
-            raise ScenarioError.single(str(out), "the folder holds other results: " + ", ".join(changed),
-                                       key="--out", expected="a new folder, or --force to overwrite it")
-    if any((out / "chunks").rglob("runs_*.pkl")):
-        raise ScenarioError.single(str(out), "an interrupted run left finished batches here",
-                                   key="--out", expected="--resume to finish it, or --force to start again")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    import sim
     from sim import outputs
-    from sim.engine import snapshot_times
-    from sim.montecarlo import run_scenario
+    from sim.runner import load_all, run_to_folder
+    from sim.version import __version__
 
-    for name in ("runs", "workers", "batch_size"):
-        _positive(name.replace("_", "-"), getattr(args, name))
+    _check_numbers(args)
     scenarios, problems = load_all(args.scenarios)  # validate everything before simulating anything
     for err, path in problems:
         _report(err, path)
     if problems:
-        print("nothing was simulated: every file is checked before any run; fix the problems above",
-              file=sys.stderr)
+        _say("nothing was simulated: every file is checked before any run; fix the problems above")
         return 2
     single = len(scenarios) == 1
     rows: list[dict] = []
     done: list[str] = []
+    failed_plots = False
     try:
         for sc in scenarios:
             out = Path(args.out) if args.out and single else Path(args.out or "results") / f"{sc.id}-{args.seed}"
-            guard_output(out, {"scenario_id": sc.id, "scenario_sha256": sc.sha256}, args.resume, args.force)
-            out.mkdir(parents=True, exist_ok=True)
-            sink = outputs.ZoneParquetSink(snapshot_times(sc), [z.id for z in sc.zones], out / "zones.parquet")
-            print(f"zonesim {sim.__version__}: {sc.name} ({sc.path}), seed {args.seed}", file=sys.stderr)
-            results = run_scenario(sc, runs=args.runs, seed=args.seed, workers=args.workers,
-                                   batch_size=args.batch_size, progress=not args.quiet and args.only_run is None,
-                                   sink=sink, only_runs=args.only_run,
-                                   checkpoint=None if args.only_run else out / "chunks", resume=args.resume)
-            files = outputs.write_results(results, out, plots=not args.no_plots, zone_sink=sink)
-            shutil.rmtree(out / "chunks", ignore_errors=True)  # finished: the results are written
+            if args.only_run and not args.out:
+                out = Path("results") / f"{sc.id}-{args.seed}-replay-{'-'.join(map(str, sorted(args.only_run)))}"
+            _CURRENT_OUT[:] = [out]
+            _say(f"zonesim {__version__}: {sc.name} ({sc.path}), seed {args.seed}")
+            outcome = run_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
+                                    batch_size=args.batch_size, plots=not args.no_plots, only_runs=args.only_run,
+                                    resume=args.resume, force=args.force,
+                                    progress=not args.quiet and args.only_run is None,
+                                    on_note=lambda t: _say(f"note: {t}"))
+            results = outcome.results
             print(outputs.format_table(results))
-            n_plots = sum(1 for k in files if k.startswith("plot_"))
+            n_plots = sum(1 for f in outcome.files if f.endswith(".png"))
             print(f"\nWritten to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
-                  + (f", {n_plots // 2} fan charts (PNG + SVG)" if n_plots else ""))
+                  + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else ""))
+            failed_plots |= _plot_failures(outcome)
             rows += outputs.combined_table([results])
             done.append(f"{sc.path} → {out}/")
     except BaseException:
         if done and not single:
-            print(f"{len(done)} of {len(scenarios)} scenarios finished before the failure; their results stay on "
-                  "disk (no combined table is written):", file=sys.stderr)
+            _say(f"{len(done)} of {len(scenarios)} scenarios finished before the failure; their results stay on "
+                 "disk (no combined table is written):")
             for line in done:
-                print(f"  {line}", file=sys.stderr)
+                _say(f"  {line}")
         raise
     if not single:
         path = outputs.write_combined_csv(rows, outputs.combined_path(args.out or "results", args.seed))
         print(f"\n{len(scenarios)} scenarios, seed {args.seed}\n")
         print(outputs.format_combined(rows))
         print(f"\nCombined table (one row per scenario and target, ALL rows included): {path}")
-    return 0
+    return 1 if failed_plots else 0
+
+
+def _plot_failures(outcome: object) -> bool:
+    failures = getattr(outcome, "plot_failures", [])
+    for text in failures:
+        _say(f"internal error while drawing: {text}\n(a bug in zonesim; every table and the manifest are written "
+             f"in {getattr(outcome, 'out', '')}/, only these charts are missing; set ZONESIM_DEBUG=1 and please "
+             "report it)")
+    return bool(failures)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import format_comparison, run_experiment
+    from sim.compare import format_comparison
     from sim.experiment import load_experiment
+    from sim.runner import compare_to_folder
 
-    for name in ("runs", "workers", "batch_size"):
-        _positive(name.replace("_", "-"), getattr(args, name))
+    _check_numbers(args)
     exp = load_experiment(args.experiment)
     seed = exp.seed if args.seed is None else args.seed
     runs = args.runs or exp.runs
     out = Path(args.out or Path("results") / f"{exp.id}-{seed}")
-    guard_output(out, {"experiment_id": exp.id}, args.resume, args.force)
-    print(f"{exp.name} ({exp.path}): {len(exp.variants)} variants × {runs} runs, seed {seed}", file=sys.stderr)
-    comparison = run_experiment(exp, runs=runs, seed=seed, workers=args.workers, batch_size=args.batch_size,
-                                progress=not args.quiet, checkpoint=out / "chunks", resume=args.resume)
-    files = comparison.write(out, plots=not args.no_plots)
-    shutil.rmtree(out / "chunks", ignore_errors=True)
+    _CURRENT_OUT[:] = [out]
+    _say(f"{exp.name} ({exp.path}): {len(exp.variants)} variants × {runs} runs, seed {seed}")
+    outcome = compare_to_folder(exp, out, runs=runs, seed=seed, workers=args.workers, batch_size=args.batch_size,
+                                plots=not args.no_plots, resume=args.resume, force=args.force,
+                                progress=not args.quiet, on_note=lambda t: _say(f"note: {t}"))
+    comparison = outcome.results
     print(format_comparison(comparison))
     print(f"\n{len(exp.variants)} variants × {runs} runs in {comparison.wall_seconds:.0f} s. Written to {out}/: "
-          + ", ".join(f.name for f in files))
-    return 0
+          + ", ".join(Path(f).name for f in outcome.files))
+    return 1 if _plot_failures(outcome) else 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """`zonesim replay FILE --seed S --run K`: the same as `zonesim run FILE --seed S --only-run K`."""
-    sc_id = Path(args.scenario).stem
-    out = args.out or str(Path("results") / f"{sc_id}-{args.seed}-replay")
+    """`zonesim replay FILE --seed S --run K`: `zonesim run FILE --seed S --only-run K` into its own folder."""
     ns = argparse.Namespace(scenarios=[args.scenario], runs=None, seed=args.seed, workers=1, batch_size=None,
-                            out=out, no_plots=True, only_run=args.run, quiet=True, resume=False, force=False)
+                            out=args.out, no_plots=True, only_run=args.run, quiet=True, resume=False,
+                            force=args.force)
     return cmd_run(ns)
 
 
@@ -250,13 +232,45 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def _report(err: ZonesimError, path: str) -> None:
     n = len(err.problems)
-    print(f"error: {path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
-    for p in err.problems:
-        print(f"  {p.format()}", file=sys.stderr)
+    _say(f"error: {path}: {n} problem{'s' if n != 1 else ''}")
+    for p in err.problems[:MAX_PROBLEMS_SHOWN]:
+        _say(f"  {p.format()}")
+    if n > MAX_PROBLEMS_SHOWN:
+        _say(f"  … and {n - MAX_PROBLEMS_SHOWN} more problem(s): fix these first, then validate again")
+
+
+#: The output folder of the run in progress (for the message after an interruption).
+_CURRENT_OUT: list[Path] = []
+
+
+def _kept_batches() -> str:
+    from sim.resultdir import staging_of
+
+    if not _CURRENT_OUT:
+        return ""
+    staging = staging_of(_CURRENT_OUT[0])
+    n = len(list(staging.rglob("runs_*.npz"))) if staging.exists() else 0
+    if not n:
+        return ""
+    return (f"{n} finished batch(es) are kept in {staging}; run the same command with --resume to finish "
+            f"(results/{_CURRENT_OUT[0].name} is untouched until then)")
+
+
+def _console_safe() -> None:
+    """Never crash on a console that cannot show a character (cp1252, gbk, LANG=C): replace it instead. Files
+    are always written as UTF-8 whatever the console."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
 def main(argv: list[str] | None = None) -> int:
+    _console_safe()
+    if argv is None:  # the real command: SIGTERM stops it as cleanly as Ctrl-C
+        with contextlib.suppress(ValueError):  # not the main thread (an embedding program): leave signals alone
+            signal.signal(signal.SIGTERM, _on_sigterm)
     args = _parser().parse_args(argv)
+    _CURRENT_OUT.clear()
     try:
         return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
                 "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
@@ -264,18 +278,32 @@ def main(argv: list[str] | None = None) -> int:
         _report(err, err.problems[0].file if err.problems else "input")
         return 2
     except RunError as err:
-        print("error: a run broke the model's invariants:", file=sys.stderr)
+        _say("error: a run broke the model's invariants:")
         for p in err.problems:
-            print(f"  {p.format()}", file=sys.stderr)
+            _say(f"  {p.format()}")
         return 3
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except (OutputError, RunAborted) as err:
+        _say("error: the run could not finish:")
+        for p in err.problems:
+            _say(f"  {p.format()}")
+        kept = _kept_batches()
+        if kept:
+            _say(kept)
+        return 4
+    except KeyboardInterrupt as exc:
+        code, what = (143, "terminated (SIGTERM)") if isinstance(exc, Terminated) else (130, "interrupted")
+        kept = _kept_batches()
+        _say(f"{what}" + (f": {kept}" if kept else ": nothing was lost (no batch had finished)"
+                          if _CURRENT_OUT else ""))
+        return code
+    except MemoryError:
+        _say("error: out of memory. Finished batches are kept; try --batch-size 5 --workers 1 with --resume")
+        return 4
     except Exception as exc:  # an internal bug: say so plainly; the traceback only on request
         if os.environ.get("ZONESIM_DEBUG"):
             traceback.print_exc()
-        print(f"internal error: {type(exc).__name__}: {exc}\n(a bug in zonesim, not in your input; set "
-              "ZONESIM_DEBUG=1 to see the traceback and please report it)", file=sys.stderr)
+        _say(f"internal error: {type(exc).__name__}: {exc}\n(a bug in zonesim, not in your input; set "
+             "ZONESIM_DEBUG=1 to see the traceback and please report it)")
         return 1
 
 

@@ -9,7 +9,7 @@ cost is the sum of every lever's payments over the plan period, per run.
 from __future__ import annotations
 
 import csv
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,24 +130,39 @@ class Comparison:
         return [(tid, best[tid][0], names[best[tid][0]], "at no extra cost" if np.isinf(best[tid][1])
                  else f"{best[tid][1]:.{digits}f} points per 1M RMB") for tid in self.target_ids() if tid in best]
 
-    def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    def write(self, out_dir: str | Path, plots: bool = True, identity: dict | None = None,
+              plot_failures: list[str] | None = None) -> list[Path]:
+        """compare.csv, cost_effectiveness.csv, lever_costs.csv and the manifest first, then the plots, so that
+        a plot that cannot be drawn loses no computed result (its failure goes to `plot_failures`, or is raised
+        when that list is not given)."""
+        from sim.outputs import write_manifest
+        from sim.version import __version__
+
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         files = [_write_csv(out / "compare.csv", COMPARE_COLUMNS, self.rows()),
                  _write_csv(out / "cost_effectiveness.csv", EFFECT_COLUMNS, self.effect_rows()),
                  _write_csv(out / "lever_costs.csv", LEVER_COST_COLUMNS, self.lever_cost_rows())]
+
+        def info() -> dict:
+            return {"kind": "compare", "identity": identity or {}, "experiment_id": self.experiment.id,
+                    "experiment": self.experiment.path, "runs": self.runs,
+                    "seed": self.results[self.experiment.base_id].seed, "base": self.experiment.base_id,
+                    "variants": [v.id for v in self.experiment.variants], "zonesim_version": __version__,
+                    "wall_seconds": round(self.wall_seconds, 1), "files": sorted(f.name for f in files)}
+
+        manifest = write_manifest(info(), out)
         if plots:
             from sim.compare_plots import comparison_plots
 
-            files += comparison_plots(self, out)
-        import sim
-
-        info = {"experiment_id": self.experiment.id, "experiment": self.experiment.path, "runs": self.runs,
-                "seed": self.results[self.experiment.base_id].seed, "base": self.experiment.base_id,
-                "variants": [v.id for v in self.experiment.variants], "version": sim.__version__,
-                "wall_seconds": round(self.wall_seconds, 1), "files": sorted(f.name for f in files)}
-        (out / "manifest.json").write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
-        return files + [out / "manifest.json"]
+            try:
+                files += comparison_plots(self, out)
+            except Exception as exc:  # a bug in drawing: the tables above are complete and kept
+                if plot_failures is None:
+                    raise
+                plot_failures.append(f"comparison plots: {type(exc).__name__}: {exc}")
+            write_manifest(info(), out)
+        return files + [manifest]
 
 
 def _ratio(num: float, den: float) -> float:
@@ -170,7 +185,7 @@ def _cell(value: object) -> object:
 def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,
                    workers: int | None = None, batch_size: int | None = None, progress: bool = False,
                    variants: list[Variant] | None = None, checkpoint: str | Path | None = None,
-                   resume: bool = False) -> Comparison:
+                   resume: bool = False, notes: Callable[[str], None] | None = None) -> Comparison:
     """Run every variant (the base first) with the same seed and the same runs; nothing else differs.
     checkpoint: a folder where each variant's finished batches are kept (`<folder>/<variant id>/`), so that an
     interrupted comparison can be resumed (variants already finished are then only loaded)."""
@@ -185,7 +200,7 @@ def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | 
         folder = None if checkpoint is None else Path(checkpoint) / v.id
         again = resume and folder is not None and (folder / "state.json").is_file()
         res = run_scenario(v.scenario, runs=n, seed=s, workers=workers, batch_size=batch_size, progress=progress,
-                           checkpoint=folder, resume=again)
+                           checkpoint=folder, resume=again, notes=notes)
         for part in res.parts:  # per-zone values are not needed here: keep memory flat over many variants
             part.zone_values = part.zone_values[:, :0]
         comparison.results[v.id] = res

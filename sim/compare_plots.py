@@ -112,11 +112,11 @@ def _fallback_charmap() -> frozenset[int]:
 
 def _drawable(text: str) -> str:
     """Text as it can be drawn: characters neither font has become '?' (never an empty box or a missing-glyph
-    warning), and '$' is escaped so a name is never read as mathtext."""
+    warning); '$' needs no escape, as the chart style draws all text literally."""
     for char in assert_glyphs_available(text):
         if ord(char) not in _fallback_charmap():
             text = text.replace(char, "?")
-    return text.replace("$", r"\$")
+    return text
 
 
 def _target_names(comparison: Comparison, target_id: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Problem", "ZonesimError", "ScenarioError", "RunError", "closest", "short"]
+__all__ = ["Problem", "ZonesimError", "ScenarioError", "RunError", "OutputError", "RunAborted", "closest", "short"]
 
 #: Longest ``found`` text kept in a Problem; longer text is cut so one problem stays one readable line.
 FOUND_LIMIT = 80
@@ -129,6 +129,19 @@ class ScenarioError(ZonesimError):
 
 class RunError(ZonesimError):
     """A simulation run broke (NaN, violated invariant): the model or its parameters are at fault."""
+
+
+class OutputError(ZonesimError):
+    """Results could not be written (disk full, read-only, not a folder): the machine, not the input, is at
+    fault; every batch already computed stays on disk for `--resume`."""
+
+
+class RunAborted(ZonesimError):
+    """The run could not go on (a worker process died, a signal arrived); finished batches are kept."""
+
+    def __init__(self, problems: Iterable[Problem], exit_code: int = 4) -> None:
+        super().__init__(problems)
+        self.exit_code = exit_code
 
 
 def _normalise(name: str) -> str:

@@ -120,6 +120,7 @@ class Experiment:
     indicator: str
     variants: tuple[Variant, ...]
     grid_axes: tuple[tuple[str, str], ...] = ()   # (path, label) of each grid axis
+    sha256: str = ""                               # of the experiment file
 
     def variant(self, variant_id: str) -> Variant:
         return next(v for v in self.variants if v.id == variant_id)
@@ -174,7 +175,7 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ScenarioError(problems)
     return Experiment(head["id"], head["name"], head.get("name_en", head["id"]), str(path), base_id,
                       head.get("runs", 1000), head.get("seed", 0), head.get("indicator", "hte"), tuple(variants),
-                      tuple((a["path"], a.get("label", a["path"])) for a in axes))
+                      tuple((a["path"], a.get("label", a["path"])) for a in axes), doc.sha256)
 
 
 def _check_paths_only(doc: YamlDoc, base: Scenario, problems: list[Problem]) -> None:

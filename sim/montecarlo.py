@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,21 +187,60 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
 
 
+def _worker_init(parent: int) -> None:
+    """Workers leave signals to the main process (which stops them) and end soon after it, however it ends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:  # the kernel kills this worker when the main process dies, even by kill -9
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Portable fallback: a worker whose main process is gone exits within a second."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _stop_pool(executor: ProcessPoolExecutor, kill: bool) -> None:
+    """Shut the pool down; on an interruption or failure, stop its workers at once instead of letting them
+    finish batches nobody will collect."""
+    if kill:
+        for proc in list((getattr(executor, "_processes", None) or {}).values()):
+            proc.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
 def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, workers: int | None = None,
                  batch_size: int | None = None, progress: bool = False, half_width: float = DEFAULT_HALF_WIDTH,
                  max_runs: int = DEFAULT_MAX_RUNS, sink: Callable[[Reduced], None] | None = None,
                  only_runs: list[int] | None = None, checkpoint: str | Path | None = None,
-                 resume: bool = False) -> Results:
+                 resume: bool = False, notes: Callable[[str], None] | None = None) -> Results:
     """Monte Carlo of a scenario.
 
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
     95% interval is within ±`half_width` (at most `max_runs`). workers: processes (default: all cores).
-    batch_size: runs simulated together in one process (default: up to 50, so that agent arrays stay
-    within a few hundred MB). sink: called with each batch's reduced results in run order (e.g. to stream
-    per-zone values to disk). only_runs: simulate just these run indices (to replay one run).
-    checkpoint: a folder where every finished batch is written at once (`sim.checkpoint`); with `resume`,
-    the batches already there are loaded instead of simulated.
+    batch_size: runs simulated together in one process (default: up to 50, fewer when memory is short; see
+    `sim.resources.plan_memory`, which refuses settings that cannot fit). sink: called with each batch's
+    reduced results in run order (e.g. to stream per-zone values to disk). only_runs: simulate just these run
+    indices (to replay one run). checkpoint: a folder where every finished batch is written at once
+    (`sim.checkpoint`); with `resume`, the batches already there are loaded instead of simulated, and `notes`
+    receives a line for each batch that could not be trusted.
+
+    Raises ScenarioError when the run cannot fit in memory, RunError when a run breaks an invariant, RunAborted
+    when a worker process dies (finished batches stay in the checkpoint), OutputError when a batch cannot be
+    written.
     """
+    from sim.errors import Problem, RunAborted
+    from sim.resources import plan_memory
+
     workers = workers or default_workers()
     t0 = time.perf_counter()
     results = Results(scenario, seed, workers, 0, snapshot_times(scenario))
@@ -208,16 +250,22 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
         plan = [list(range(runs))]
     else:
         plan = [list(range(s, min(s + MILESTONE, max_runs))) for s in range(0, max_runs, MILESTONE)]
-    batch = batch_size or max(1, min(50, -(-len(plan[0]) // workers)))
+    total = sum(len(c) for c in plan)
+    workers = max(1, min(workers, total))
+    memory = plan_memory(scenario, total, workers, batch_size)
+    batch = batch_size or min(memory.batch, max(1, -(-len(plan[0]) // workers)))
     results.batch_size = batch
     ckpt = None
     if checkpoint is not None and only_runs is None:
         from sim.checkpoint import Checkpoint, identity
 
-        ckpt = Checkpoint(checkpoint, identity(scenario, seed, runs, max_runs, half_width), resume)
+        ckpt = Checkpoint(checkpoint, identity(scenario, seed, runs, max_runs, half_width), resume,
+                          make=Reduced, check=lambda part: _check_part(scenario, part), notes=notes)
     finished = ckpt.finished_runs() if ckpt else set()
     bar = _progress(len(plan[0]), scenario.id) if progress else None
-    executor = ProcessPoolExecutor(workers, mp_context=_context()) if workers > 1 else None
+    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init,
+                                   initargs=(os.getpid(),)) if workers > 1 else None
+    failed = True
     try:
         for n_chunk, chunk in enumerate(plan):
             if bar is not None and n_chunk > 0:
@@ -231,7 +279,18 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
             else:
                 lazy = [(a, executor.submit(simulate_runs, scenario, seed, a, b).result) for a, b in ranges]
             for _first, item in sorted(loaded + lazy, key=lambda x: x[0]):  # in run order, as workers finish
-                part = item() if callable(item) else item
+                try:
+                    part = item() if callable(item) else item
+                except BrokenProcessPool:
+                    raise RunAborted([Problem(
+                        scenario.path or scenario.id, None, None, "worker",
+                        f"a worker process died while simulating runs from {_first} (most likely the system "
+                        f"stopped it for lack of memory: each worker was planned at "
+                        f"{memory.worker_bytes / 1e9:.1f} GB, with {memory.available / 0.8 / 1e9:.1f} GB "
+                        "available at the start)",
+                        "workers that finish their batches",
+                        f"fewer runs held at once: --batch-size {max(1, batch // 2)}"
+                        + (f" or --workers {max(1, workers // 2)}" if workers > 1 else ""))]) from None
                 if ckpt is not None and callable(item):
                     ckpt.save(part)  # on disk before anything else happens to it
                 results.parts.append(part)
@@ -245,13 +304,28 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
         else:
             if runs is None and only_runs is None:
                 results.stopped_at = f"reached the cap of {max_runs} runs"
+        failed = False
     finally:
         if executor is not None:
-            executor.shutdown(cancel_futures=True)
+            _stop_pool(executor, kill=failed)
         if bar is not None:
             bar.close()
     results.wall_seconds = time.perf_counter() - t0
     return results
+
+
+def _check_part(scenario: Scenario, part: Reduced) -> None:
+    """A loaded batch must have this scenario's shapes (a batch of another scenario is not trusted)."""
+    n_snap, n_targets = len(snapshot_times(scenario)), len(scenario.targets)
+    B = len(part.runs)
+    want = {"target_values": (B, n_targets), "target_hits": (B, n_targets), "zone_levels": (B, n_snap,
+                                                                                         len(scenario.zones))}
+    for name, shape in want.items():
+        if np.shape(getattr(part, name)) != shape:
+            raise ValueError(f"its {name} have shape {np.shape(getattr(part, name))}, not {shape}")
+    missing = [k for k in ALL_INDICATORS if k not in part.indicators]
+    if missing:
+        raise ValueError(f"it lacks indicators ({', '.join(missing[:3])})")
 
 
 def _contiguous(runs: list[int], batch: int) -> list[tuple[int, int]]:

@@ -132,8 +132,8 @@ def target_unit(t: Target) -> str:
             "districts_covered": "个市（区）"}[t.kind]
 
 
-def manifest(results: Results, files: list[str]) -> dict:
-    import sim
+def manifest(results: Results, files: list[str], identity: dict | None = None) -> dict:
+    from sim.version import __version__
 
     sc = results.scenario
     diag = {}
@@ -143,38 +143,69 @@ def manifest(results: Results, files: list[str]) -> dict:
         diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
                       "p95": float(np.percentile(v, 95))}
     return {
+        "kind": "run", "identity": identity or {},
         "scenario": sc.path, "scenario_id": sc.id, "scenario_sha256": sc.sha256, "seed": results.seed,
         "runs": results.runs, "workers": results.workers, "batch_size": results.batch_size,
         "stopping_rule": results.stopped_at or "fixed number of runs",
-        "zonesim_version": sim.__version__, "python": platform.python_version(), "numpy": np.__version__,
+        "zonesim_version": __version__, "python": platform.python_version(), "numpy": np.__version__,
         "wall_seconds": round(results.wall_seconds, 3), "firm_months": results.firm_months,
         "firm_months_per_second": round(results.firm_months / max(results.wall_seconds, 1e-9)),
         "diagnostics": diag, "files": files,
     }
 
 
+def write_manifest(data: dict, out: Path) -> Path:
+    """manifest.json, written whole or not at all (it is what marks a folder as zonesim's)."""
+    from sim.checkpoint import atomic_write
+
+    path = out / "manifest.json"
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+    return path
+
+
 def write_results(results: Results, out_dir: str | Path, plots: bool = True,
-                  zone_sink: ZoneParquetSink | None = None) -> dict[str, str]:
+                  zone_sink: ZoneParquetSink | None = None, identity: dict | None = None,
+                  plot_failures: list[str] | None = None) -> dict[str, str]:
+    """Write a run's files into `out_dir`: the tables and the manifest first, then the fan charts, so that a
+    chart that cannot be drawn loses no computed result (its failure is appended to `plot_failures`, or
+    raised when that list is not given). Returns {label: path}. Raises OutputError when a file cannot be
+    written."""
+    from sim.errors import OutputError
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"summary": str(out / "summary.csv"), "indicators": str(out / "indicators.parquet")}
-    write_summary_csv(results.summary(), out / "summary.csv")
-    pq.write_table(indicators_table(results), out / "indicators.parquet")
-    if zone_sink is not None:
-        zone_sink.close()
-        files["zones"] = str(zone_sink.path)
-    elif results.parts and results.parts[0].zone_values is not None:
-        sink = ZoneParquetSink(results.times, [z.id for z in results.scenario.zones], out / "zones.parquet")
-        for part in results.parts:
-            sink(part)
-        sink.close()
-        files["zones"] = str(sink.path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        files = {"summary": str(out / "summary.csv"), "indicators": str(out / "indicators.parquet")}
+        write_summary_csv(results.summary(), out / "summary.csv")
+        pq.write_table(indicators_table(results), out / "indicators.parquet")
+        if zone_sink is not None:
+            zone_sink.close()
+            files["zones"] = str(zone_sink.path)
+        elif results.parts and results.parts[0].zone_values is not None:
+            sink = ZoneParquetSink(results.times, [z.id for z in results.scenario.zones], out / "zones.parquet")
+            for part in results.parts:
+                sink(part)
+            sink.close()
+            files["zones"] = str(sink.path)
+    except OSError as exc:
+        raise OutputError.single(str(out), f"cannot write the results ({exc.strerror or exc})", key="output",
+                                 expected="a writable folder with free space") from None
+
+    def names() -> list[str]:
+        return sorted(Path(v).name for v in files.values() if Path(v).name != "manifest.json")
+
+    files["manifest"] = str(write_manifest(manifest(results, names(), identity), out))
     if plots:
-        for i, f in enumerate(fan_charts(results, out)):
+        try:
+            charts = fan_charts(results, out)
+        except Exception as exc:  # a bug in drawing: the tables above are complete and kept
+            if plot_failures is None:
+                raise
+            plot_failures.append(f"fan charts: {type(exc).__name__}: {exc}")
+            charts = []
+        for i, f in enumerate(charts):
             files[f"plot_{i}"] = str(f)
-    m = manifest(results, sorted(Path(v).name for v in files.values()))
-    (out / "manifest.json").write_text(json.dumps(m, ensure_ascii=False, indent=2), encoding="utf-8")
-    files["manifest"] = str(out / "manifest.json")
+        write_manifest(manifest(results, names(), identity), out)
     return files
 
 

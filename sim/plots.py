@@ -103,13 +103,16 @@ def assert_glyphs_available(text: str) -> list[str]:
 
 @contextmanager
 def _chart_style() -> Iterator[None]:
-    """Scoped rcParams (no global change): CJK fonts, ASCII minus as specified, path-only SVG text."""
+    """Scoped rcParams (no global change): CJK fonts, ASCII minus as specified, path-only SVG text,
+    every text drawn literally."""
     params: dict[str, Any] = {
         "font.family": "sans-serif",
         "font.sans-serif": cjk_font_family(),
         "axes.unicode_minus": False,
         "svg.fonttype": "path",
         "svg.hashsalt": "zonesim",
+        "text.parse_math": False,  # names come from users' files: '$x$' is drawn as typed, never as TeX
+        "text.usetex": False,
         "font.size": 10,
         "axes.titlesize": 13,
         "axes.labelsize": 10,

@@ -6,7 +6,6 @@ behavioural priors, policy levers and the plan's targets, each quoting the claus
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -655,8 +654,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read, validate and freeze a scenario file. Every problem is reported at once as a ScenarioError."""
     doc = load_yaml(path)
     scenario = build_scenario(doc)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return replace(scenario, path=str(path), sha256=digest)
+    return replace(scenario, path=str(path), sha256=doc.sha256)
 
 
 def validate_file(path: str | Path) -> list[Problem]:

@@ -10,10 +10,12 @@ record the line/column of every key and value, and report every problem as a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +102,7 @@ class YamlDoc:
     file: str
     value_pos: dict[PathT, Pos] = field(default_factory=dict)
     key_pos: dict[PathT, Pos] = field(default_factory=dict)
+    sha256: str = ""  # of the file's bytes, when read from a file
 
     def where(self, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
         """1-based (line, column) for *path*: its key if known, else its value, else the nearest ancestor.
@@ -125,35 +128,61 @@ class YamlDoc:
 # Public entry points
 
 
+#: Largest input file read, bytes: the biggest bundled scenario is ≈ 40 kB; a file 25 times larger is a mistake
+#: (or an attack), and refusing it up front keeps validation within a second.
+MAX_FILE_BYTES = 1_000_000
+
+
 def load_yaml(path: str | os.PathLike[str]) -> YamlDoc:
-    """Read and parse a YAML file; any problem at all is raised as one :class:`ScenarioError`."""
+    """Read and parse a YAML file; any problem at all is raised as one :class:`ScenarioError`.
+
+    Only a regular file of at most MAX_FILE_BYTES is read: a folder, device (`/dev/zero`), named pipe (which
+    would block forever), symlink loop or larger file is refused before reading."""
     name = os.fspath(path)
     try:
         p = Path(name)
-        if not p.exists():
+        try:
+            info = p.stat()
+        except FileNotFoundError:
             hint = ""
             guess = _closest_file(p)
             if guess is not None:
                 hint = f"did you mean '{guess}'?"
             raise ScenarioError(
                 [Problem(name, None, None, "", "file not found", "an existing YAML file", hint)]
-            )
-        if p.is_dir():
-            raise ScenarioError([Problem(name, None, None, "", "a directory", "a YAML file")])
+            ) from None
+        except OSError as exc:  # ELOOP, EACCES on a parent, a name too long ...
+            raise ScenarioError([Problem(name, None, None, "", f"a path that cannot be opened "
+                                         f"({exc.strerror or type(exc).__name__})", "a readable YAML file")]) from None
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a named pipe" if stat.S_ISFIFO(info.st_mode)
+                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                    else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise ScenarioError([Problem(name, None, None, "", kind, "a YAML file")])
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(name, None, None, "", f"a file of {info.st_size:,} bytes",
+                                         f"a YAML file of at most {MAX_FILE_BYTES:,} bytes",
+                                         "scenario files are a few tens of kB; is this the right file?")])
         try:
-            raw = p.read_bytes()
+            with p.open("rb") as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise ScenarioError(
                 [Problem(name, None, None, "", f"file cannot be read: {reason}", "a readable YAML file")]
             ) from exc
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(name, None, None, "", f"a file of more than {MAX_FILE_BYTES:,} bytes",
+                                         f"a YAML file of at most {MAX_FILE_BYTES:,} bytes")])
     except ScenarioError:
         raise
     except Exception as exc:  # e.g. an invalid path string; never show planners a traceback
         raise ScenarioError(
             [Problem(name, None, None, "", "could not read YAML", "", f"{type(exc).__name__}: {exc}")]
         ) from exc
-    return loads_yaml(raw, file=name)
+    doc = loads_yaml(raw, file=name)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc
 
 
 def _closest_file(path: Path) -> str | None:

@@ -259,7 +259,10 @@ def test_deep_nesting(flow: bool) -> None:
 
 
 def test_very_deep_flow_nesting_does_not_crash() -> None:
-    assert "50" in only_problem("[" * 200_000).found
+    # Whether our depth limit or the parser's own limit speaks first depends on the PyYAML release, so only
+    # the outcome is ours to assert: one located problem, never an exception.
+    p = only_problem("[" * 200_000)
+    assert p.line == 1 and p.column is not None and p.found
 
 
 def test_merge_keys_are_refused() -> None:

@@ -1,0 +1,166 @@
+"""Running scenario and experiment files into results folders: the library behind `zonesim run` and `compare`.
+
+Every run goes through a `sim.resultdir.ResultFolder`: locked while it writes, staged beside the final folder,
+checkpointed batch by batch, and put in place only when complete. A notebook gets the same guarantees:
+
+    from sim.runner import run_to_folder
+    outcome = run_to_folder(sim.load_scenario("scenarios/guangxi_2020.yaml"), "results/g", runs=500)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import Problem, ScenarioError
+from sim.resultdir import ResultFolder
+from sim.scenario import Scenario, load_scenario
+
+
+def scenario_files(paths: list[str]) -> tuple[list[str], list[tuple[ScenarioError, str]]]:
+    """The scenario files named on a command line: a folder stands for every `*.yaml` in it (sorted by name,
+    hidden files ignored); a file named twice is kept once. A folder without any is a problem."""
+    files: list[str] = []
+    problems: list[tuple[ScenarioError, str]] = []
+    seen: set[Path] = set()
+    for arg in paths:
+        path = Path(arg)
+        try:
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            names = sorted(str(f) for f in path.iterdir()
+                           if f.suffix == ".yaml" and not f.name.startswith(".") and f.is_file())
+            if not names:
+                problems.append((ScenarioError([Problem(arg, None, None, "", "a folder with no *.yaml file",
+                                                        "a scenario file, or a folder holding scenario files "
+                                                        "(*.yaml)")]), arg))
+        else:
+            names = [arg]
+        for name in names:
+            try:
+                key = Path(name).resolve()
+            except (OSError, RuntimeError):  # a symlink loop: reported when the file is read
+                key = Path(name).absolute()
+            if key not in seen:
+                seen.add(key)
+                files.append(name)
+    return files, problems
+
+
+def load_all(paths: list[str]) -> tuple[list[Scenario], list[tuple[ScenarioError, str]]]:
+    """Load every scenario file (folders expanded). Returns the valid scenarios, in command-line order, and every
+    problem of every file with the file it belongs to: a folder without scenarios, any problem of a file
+    (`sim.load_scenario`), and a scenario id that an earlier file already has."""
+    from sim.yamlio import load_yaml
+
+    files, problems = scenario_files(paths)
+    scenarios = []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as err:
+            problems.append((err, path))
+    first: dict[str, str] = {}
+    for sc in scenarios:
+        if sc.id in first:
+            line, col = load_yaml(sc.path).where(("scenario", "id"))
+            problems.append((ScenarioError([Problem(
+                sc.path, line, col, "scenario.id", f"'{sc.id}', the id of {first[sc.id]} too",
+                "an id no other scenario of the same run has (each writes results/<id>-<seed>/)")]), sc.path))
+        else:
+            first[sc.id] = sc.path
+    return scenarios, problems
+
+
+def run_identity(scenario: Scenario, seed: int, runs: int | None, only_runs: list[int] | None) -> dict[str, Any]:
+    """What a results folder holds: finished results of another identity are replaced only with --force."""
+    return {"kind": "replay" if only_runs else "run", "scenario_id": scenario.id,
+            "scenario_sha256": scenario.sha256, "seed": seed,
+            "runs": sorted(set(only_runs)) if only_runs else (runs if runs is not None else "adaptive")}
+
+
+@dataclass
+class Outcome:
+    """What a run into a folder produced: its results (a `Results` or a `Comparison`), the files written (as
+    they are after the commit), notes for the user, and the charts that failed to draw (a bug, reported)."""
+
+    results: Any
+    out: Path
+    files: list[str]
+    notes: list[str] = field(default_factory=list)
+    plot_failures: list[str] = field(default_factory=list)
+
+
+def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = None, seed: int = 0,
+                  workers: int | None = None, batch_size: int | None = None, plots: bool = True,
+                  only_runs: list[int] | None = None, resume: bool = False, force: bool = False,
+                  progress: bool = False, on_note: Callable[[str], None] | None = None) -> Outcome:
+    """Run a scenario's Monte Carlo into `out` (see `sim.resultdir`): summary.csv, Parquet tables, manifest,
+    fan charts. Raises ScenarioError (bad input or an output folder that cannot be used: nothing simulated),
+    OutputError (a write failed: finished batches kept for `resume`), RunError, RunAborted."""
+    from sim import outputs
+    from sim.engine import snapshot_times
+    from sim.montecarlo import run_scenario
+    from sim.resources import disk_bytes
+
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+        if on_note is not None:
+            on_note(text)
+
+    identity = run_identity(scenario, seed, runs, only_runs)
+    with ResultFolder(Path(out), identity, resume=resume, force=force) as folder:
+        folder.check_space(disk_bytes(scenario, runs or 2500 if not only_runs else len(only_runs)))
+        sink = outputs.ZoneParquetSink(snapshot_times(scenario), [z.id for z in scenario.zones],
+                                       folder.staging / "zones.parquet")
+        results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                               progress=progress, sink=sink, only_runs=only_runs,
+                               checkpoint=folder.checkpoint, resume=resume, notes=note)
+        failures: list[str] = []
+        written = outputs.write_results(results, folder.staging, plots=plots, zone_sink=sink, identity=identity,
+                                        plot_failures=failures)
+        folder.commit()
+        for text in folder.notes:
+            note(text)
+    files = [str(folder.out / Path(p).name) for p in written.values()]
+    return Outcome(results, folder.out, files, notes, failures)
+
+
+def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = None, seed: int | None = None,
+                      workers: int | None = None, batch_size: int | None = None, plots: bool = True,
+                      resume: bool = False, force: bool = False, progress: bool = False,
+                      on_note: Callable[[str], None] | None = None) -> Outcome:
+    """Run every variant of an experiment into `out` with common random numbers (`sim.compare`), safely as
+    `run_to_folder` does. Raises as `run_to_folder`."""
+    from sim.compare import run_experiment
+    from sim.resources import disk_bytes
+
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+        if on_note is not None:
+            on_note(text)
+
+    n = runs or experiment.runs
+    s = experiment.seed if seed is None else seed
+    base = experiment.base.scenario
+    identity = {"kind": "compare", "experiment_id": experiment.id, "experiment_sha256": experiment.sha256,
+                "scenario_sha256": base.sha256, "seed": s, "runs": n}
+    with ResultFolder(Path(out), identity, resume=resume, force=force) as folder:
+        folder.check_space(disk_bytes(base, n) * 0.2 * len(experiment.variants))
+        comparison = run_experiment(experiment, runs=n, seed=s, workers=workers, batch_size=batch_size,
+                                    progress=progress, checkpoint=folder.checkpoint, resume=resume, notes=note)
+        failures: list[str] = []
+        written = comparison.write(folder.staging, plots=plots, identity=identity, plot_failures=failures)
+        folder.commit()
+        for text in folder.notes:
+            note(text)
+    files = [str(folder.out / p.name) for p in written]
+    return Outcome(comparison, folder.out, files, notes, failures)
