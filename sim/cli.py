@@ -128,6 +128,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             modelled = sum(t.modelled for t in sc.targets)
             print(f"{sc.path}: valid — {len(sc.targets)} targets ({modelled} modelled), {len(sc.zones)} zones, "
                   f"{len(sc.policies)} levers, {sc.base_year}→{sc.end_year}")
+            _warn(sc.warnings)
     for err, path in problems:
         _report(err, path)
     return 2 if problems else 0
@@ -156,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 out = Path("results") / f"{sc.id}-{args.seed}-replay-{'-'.join(map(str, sorted(args.only_run)))}"
             _CURRENT_OUT[:] = [out]
             _say(f"zonesim {__version__}: {sc.name} ({sc.path}), seed {args.seed}")
+            _warn(sc.warnings)
             outcome = run_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
                                     batch_size=args.batch_size, plots=not args.no_plots, only_runs=args.only_run,
                                     resume=args.resume, force=args.force,
@@ -182,6 +184,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(outputs.format_combined(rows))
         print(f"\nCombined table (one row per scenario and target, ALL rows included): {path}")
     return 1 if failed_plots else 0
+
+
+def _warn(warnings: tuple[Problem, ...] | list[Problem]) -> None:
+    for w in warnings[:MAX_PROBLEMS_SHOWN]:
+        _say(f"  warning: {w.format()}")
 
 
 def _plot_failures(outcome: object) -> bool:

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Problem", "ZonesimError", "ScenarioError", "RunError", "OutputError", "RunAborted", "closest", "short"]
+__all__ = ["Problem", "ZonesimError", "ScenarioError", "RunError", "OutputError", "RunAborted", "closest", "short",
+           "odd_characters", "lookalike_hint"]
 
 #: Longest ``found`` text kept in a Problem; longer text is cut so one problem stays one readable line.
 FOUND_LIMIT = 80
@@ -142,6 +143,33 @@ class RunAborted(ZonesimError):
     def __init__(self, problems: Iterable[Problem], exit_code: int = 4) -> None:
         super().__init__(problems)
         self.exit_code = exit_code
+
+
+def odd_characters(text: str) -> list[str]:
+    """Characters of a key or identifier that are not plain ASCII, named with their code point: a Cyrillic 'о'
+    or a zero-width space looks identical on screen, so only its code point tells the planner what is wrong."""
+    import unicodedata
+
+    out = []
+    for i, ch in enumerate(text):
+        if not (" " <= ch <= "~"):
+            name = unicodedata.name(ch, "unnamed character")
+            out.append(f"U+{ord(ch):04X} {name} at position {i + 1}")
+    return out
+
+
+def lookalike_hint(text: str, candidates: Iterable[str] = ()) -> str:
+    """'contains U+043E CYRILLIC SMALL LETTER O at position 4 — retype it (did you mean 'provincial'?)', or ''
+    when the text is plain ASCII."""
+    odd = odd_characters(text)
+    if not odd:
+        return ""
+    hint = "contains " + ", ".join(odd[:3]) + (f" and {len(odd) - 3} more" if len(odd) > 3 else "")
+    hint += ", which may look like ASCII but is not: retype it"
+    guess = closest(text, candidates)
+    if guess is not None and guess != text:
+        hint += f" as '{guess}'"
+    return hint
 
 
 def _normalise(name: str) -> str:

@@ -27,7 +27,7 @@ from sim.scenario import (
     policy_from_raw,
     policy_rules,
 )
-from sim.spec import Enum, Field, ListOf, Num, Obj, Spec, Str, parse_year_month
+from sim.spec import Enum, Field, ListOf, Num, Obj, Spec, Str
 from sim.yamlio import YamlDoc, load_yaml
 
 #: Lever fields a path may set, whatever the kind (a kind's own fields are added per lever).
@@ -138,11 +138,8 @@ def load_experiment(path: str | Path) -> Experiment:
     head = doc.data.get("experiment") if isinstance(doc.data, Mapping) else None
     if not isinstance(head, Mapping) or not isinstance(head.get("scenario"), str):
         raise ScenarioError(problems)
-    scenario_path = (Path(path).parent / head["scenario"]).resolve()
-    if not scenario_path.is_file():
-        raise ScenarioError([*problems, doc.problem(("experiment", "scenario"), head["scenario"],
-                                                    f"a scenario file (looked for {scenario_path})")])
-    base = load_scenario(scenario_path)
+    scenario_path = Path(path).parent / head["scenario"]
+    base = _load_base(doc, scenario_path, head["scenario"], problems)
     if problems:  # the structure is wrong somewhere: still check every lever path against the scenario
         _check_paths_only(doc, base, problems)
         raise ScenarioError(problems)
@@ -162,9 +159,19 @@ def load_experiment(path: str | Path) -> Experiment:
         label = ", ".join(f"{_short(p)}={_fmt(v)}" for p, v in settings.items())
         variants.append(Variant(vid, label, scenario, tuple(float(v) for v in settings.values())))
     ids = [v.id for v in variants]
+    names = [v.name for v in variants]
     for i, raw in enumerate(doc.data.get("variants") or []):
         if ids.count(raw["id"]) > 1:
             problems.append(doc.problem(("variants", i, "id"), raw["id"], "a unique variant id (not 'base')"))
+        if names.count(raw["name"]) > 1:
+            problems.append(doc.problem(("variants", i, "name"), raw["name"],
+                                        "a name no other variant has (tables and plots label variants by name)"))
+    paths = [a["path"] for a in axes]
+    for k, axis in enumerate(axes):
+        if paths.index(axis["path"]) != k:
+            problems.append(doc.problem(("grid", k, "path"), axis["path"],
+                                        "a path no other grid axis varies (two axes on one field would contradict "
+                                        "each other in every variant)"))
     base_id = head.get("base", BASE_ID)
     if base_id not in ids:
         problems.append(doc.problem(("experiment", "base"), base_id, "the id of a variant, or 'base'",
@@ -176,6 +183,28 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(head["id"], head["name"], head.get("name_en", head["id"]), str(path), base_id,
                       head.get("runs", 1000), head.get("seed", 0), head.get("indicator", "hte"), tuple(variants),
                       tuple((a["path"], a.get("label", a["path"])) for a in axes), doc.sha256)
+
+
+def _load_base(doc: YamlDoc, scenario_path: Path, written: str, problems: list[Problem]) -> Scenario:
+    """The experiment's base scenario. A file that is not a zonesim scenario is refused at the experiment's
+    `scenario:` line without quoting it (it may be any file on the machine); a scenario's own problems are
+    reported in the scenario file."""
+    loc = ("experiment", "scenario")
+    if scenario_path.suffix not in (".yaml", ".yml"):
+        raise ScenarioError([*problems, doc.problem(loc, written, "a scenario file (*.yaml)")])
+    try:
+        raw = load_yaml(scenario_path)
+    except ScenarioError as err:
+        if any(p.found == "file not found" for p in err.problems):
+            raise ScenarioError([*problems, doc.problem(loc, written, f"a scenario file (looked for "
+                                                                       f"{scenario_path.resolve()})")]) from None
+        raise ScenarioError([*problems, doc.problem(loc, written, "a readable zonesim scenario file (this one "
+                                                                   "cannot be read as YAML: run zonesim validate "
+                                                                   "on it)")]) from None
+    if not isinstance(raw.data, Mapping) or not {"scenario", "targets"} <= set(raw.data):
+        raise ScenarioError([*problems, doc.problem(loc, written, "a zonesim scenario file (with 'scenario:' and "
+                                                                   "'targets:' sections)")])
+    return load_scenario(scenario_path)
 
 
 def _check_paths_only(doc: YamlDoc, base: Scenario, problems: list[Problem]) -> None:
@@ -211,6 +240,7 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
     appended. A bad path or value is reported at its line in the experiment file."""
     levers = {p.id: p for p in base.policies}
     raw = {p.id: _raw(p) for p in base.policies}
+    set_at: dict[str, tuple] = {}  # lever id -> where its first setting is written
     for key, value in settings.items():
         loc = where[key] if where else (*at, "set", key)
         parts = key.split(".")
@@ -235,6 +265,7 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
         field.spec.check(_Located(doc, loc), value, (), problems)
         if len(problems) == before:
             raw[lever_id][name] = value
+            set_at.setdefault(lever_id, loc)
     for k, lever_id in enumerate(remove):
         if lever_id not in raw:
             problems.append(doc.problem((*at, "remove", k), lever_id, "a lever of the base scenario",
@@ -243,13 +274,11 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
     for k, item in enumerate(add):
         if item["id"] in raw:
             problems.append(doc.problem((*at, "add", k, "id"), item["id"], "an id no other lever has"))
-        policy_rules(doc, dict(item), (*at, "add", k), base.end_year, problems)
+        policy_rules(doc, dict(item), (*at, "add", k), base.end_year, problems, base.base_year)
         raw[item["id"]] = dict(item)
-    for lever_id, item in raw.items():
-        start, stop = parse_year_month(item["start"]), parse_year_month(item["end"])
-        if lever_id in levers and start and stop and start > stop:
-            problems.append(doc.problem(at, f"{lever_id}: start {item['start']} after end {item['end']}",
-                                        "a lever window whose start is not after its end"))
+    for lever_id, loc in set_at.items():  # the changed lever as a whole, by the scenario's own rules
+        if lever_id in raw:
+            policy_rules(_Located(doc, loc), raw[lever_id], (), base.end_year, problems, base.base_year)
     try:
         return base.with_policies(tuple(policy_from_raw(item) for item in raw.values()))
     except (KeyError, TypeError, ValueError):  # only after a reported problem: never returned then

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.errors import Problem, ScenarioError, closest
 from sim.indicators import ALL_INDICATORS, INST_TYPES, ZONE_COUNT_INDICATORS
 from sim.spec import (
@@ -256,7 +258,9 @@ POLICY = Obj({
                              doc="gazelle_grant: projects approved each January (事前立项)"),
     "paid_after_months": Field(Num(0, 60, integer=True), required=False,
                                doc="gazelle_grant: months from approval to the ex-post payment (事后补助)"),
-    "budget_per_year": Field(MONEY, required=False, doc="yearly cap, RMB (none = uncapped)", zh="年度预算"),
+    "budget_per_year": Field(Num(0, 1e12, exclusive_minimum=True), required=False,
+                             doc="yearly cap, RMB, above 0 (none = uncapped; a cap of 0 would pay nothing: remove "
+                                 "the lever instead)", zh="年度预算"),
     "when_exhausted": Field(Enum(("pro_rata", "first_come")), required=False, default="pro_rata",
                             doc="how a capped budget is shared when claims exceed it"),
     "source": Field(SOURCE_SPEC, required=False),
@@ -351,7 +355,8 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
     if len(set(months)) != len(months):
         out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
     for i, pol in enumerate(data.get("policies", [])):
-        policy_rules(doc, pol, ("policies", i), end, out)
+        policy_rules(doc, pol, ("policies", i), end, out, base)
+    _base_fact_rules(doc, data, out)
     zone_ids = [z["id"] for z in zones]
     for i, tgt in enumerate(targets):
         if tgt.get("status", "modelled") == "modelled" and tgt["indicator"] in OPTIONAL_BASE:
@@ -371,13 +376,64 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
                                        hint=_did_you_mean(zid, zone_ids)))
 
 
+def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
+    """Base-year facts that contradict each other: parts larger than their whole (more HTEs than firms, more
+    national and provincial incubators than incubators, more certificates issued than held). Parts and whole are
+    drawn independently, so: refused when the parts' lowest values exceed the whole's highest (a contradiction in
+    every run); a warning with the share of runs when only some draws contradict (the engine then caps the
+    part at the whole, `sim.population`)."""
+
+    def prior(section: str, key: str) -> Prior | None:
+        raw = (data.get(section) or {}).get(key)
+        return None if raw is None else Prior.from_yaml(raw)
+
+    candidates = any(z.get("level") == "candidate" for z in data["zones"])
+    rules = (
+        ([("firms", "hte_in_zones")], [("firms", "count_in_zones")], "firms in the zones"),
+        ([("firms", "over_100m_in_zones")], [("firms", "count_in_zones")], "firms in the zones"),
+        ([("firms", "hte_certified_base_year")], [("firms", "hte_in_zones"), ("firms", "hte_outside")],
+         "HTEs held at the base year's end"),
+        ([("incubators", "national_incubators_in_zones"), ("incubators", "provincial_incubators_in_zones")],
+         [("incubators", "incubators_in_zones")], "incubators"),
+        ([("incubators", "national_maker_spaces_in_zones"), ("incubators", "provincial_maker_spaces_in_zones")],
+         [("incubators", "maker_spaces_in_zones")], "maker spaces"),
+    ) + (() if candidates else (([("firms", "hte_outside")], [("firms", "count_outside")], "firms outside"),))
+    u = (np.arange(4000) + 0.5) / 4000
+    for parts, whole, label in rules:
+        ps = [prior(*k) for k in parts]
+        ws = [prior(*k) for k in whole]
+        if any(w is None for w in ws) or all(p is None for p in ps):
+            continue
+        known = [(k, p) for k, p in zip(parts, ps, strict=True) if p is not None]
+        part_lo = sum(p.bounds()[0] for _, p in known)
+        whole_hi = sum(w.bounds()[1] for w in ws)  # type: ignore[union-attr]
+        names = " + ".join(".".join(k) for k, _ in known)
+        wnames = " + ".join(".".join(k) for k in whole)
+        where = known[0][0]
+        if part_lo > whole_hi:
+            out.append(doc.problem(where, f"at least {part_lo:,.0f}",
+                                   f"at most {whole_hi:,.0f}, the highest number of {label} ({wnames})",
+                                   f"{names} is a part of {wnames} and cannot exceed it: one of them is wrong"))
+            continue
+        # independent draws, as the engine makes them (each prior's own quantiles, shuffled apart)
+        rng = np.random.default_rng(0)
+        part_draws = sum(p.sample(rng.permutation(u)) for _, p in known)
+        whole_draws = sum(w.sample(rng.permutation(u)) for w in ws)  # type: ignore[union-attr]
+        share = float(np.mean(np.round(part_draws) > np.round(whole_draws)))
+        if share > 0.005:
+            doc.warnings.append(doc.problem(where, f"more than the {label} in {share:.1%} of runs",
+                                            f"ranges where {names} never exceeds {wnames}",
+                                            "those runs cap the part at the whole: narrow one of the ranges"))
+
+
 def _did_you_mean(name: str, candidates: list[str]) -> str:
     guess = closest(name, candidates)
     return f"did you mean '{guess}'?" if guess else ""
 
 
-def policy_rules(doc: YamlDoc, pol: dict, p: tuple, end: int, out: list[Problem]) -> None:
-    """A lever's cross-field rules: exactly its kind's keys, and a window that makes sense."""
+def policy_rules(doc: YamlDoc, pol: dict, p: tuple, end: int, out: list[Problem], base: int | None = None) -> None:
+    """A lever's cross-field rules: exactly its kind's keys, and a window that makes sense: start not after
+    end, and active in at least one simulated month (January of base_year + 1 to December of the end year)."""
     need = POLICY_FIELDS[pol["kind"]]
     for name in need:
         if name not in pol:
@@ -390,6 +446,9 @@ def policy_rules(doc: YamlDoc, pol: dict, p: tuple, end: int, out: list[Problem]
         out.append(doc.problem((*p, "end"), pol["end"], f"a month not before start {pol['start']}"))
     if start and start[0] > end:
         out.append(doc.problem((*p, "start"), pol["start"], f"a month up to the end year {end}"))
+    if base is not None and stop and stop < (base + 1, 1):
+        out.append(doc.problem((*p, "end"), pol["end"], f"a month from {base + 1}-01 on: a lever that ends before "
+                                                      "the simulated period starts never pays"))
 
 
 def policy_from_raw(p: Mapping) -> Policy:
@@ -404,8 +463,38 @@ def policy_from_raw(p: Mapping) -> Policy:
 POLICY_FIELDS_ALL = sorted({f for fs in (*POLICY_FIELDS.values(), *POLICY_OPTIONAL.values()) for f in fs})
 
 
+def _fraction_target(tgt: dict) -> tuple[float, float] | None:
+    """The range a target's threshold must lie in when it is a fraction (a share, a growth rate, or a level of a
+    ratio indicator such as R&D / GDP), else None."""
+    kind = tgt["kind"]
+    unit = ALL_INDICATORS[tgt["indicator"]].unit
+    if kind == "share":
+        return 0.0, 1.0
+    if kind == "growth":
+        return -1.0, 1.0
+    if kind in ("level", "per_zone", "added") and unit == "比例":
+        return (-1.0, 1.0) if kind == "added" else (0.0, 1.0)
+    return None
+
+
 def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: list[Problem]) -> None:
     kind, year = tgt["kind"], tgt["year"]
+    bounds = _fraction_target(tgt)
+    if bounds is not None and not bounds[0] <= tgt["threshold"] <= bounds[1]:
+        thr = tgt["threshold"]
+        hint = f"write {thr / 100:.2f} for {thr:g}%" if 1 < abs(thr) <= 100 else ""
+        what = "a growth rate" if kind == "growth" else "a share or ratio"
+        out.append(doc.problem((*p, "threshold"), f"{thr:g}", f"{what} as a fraction, from {bounds[0]:g} to "
+                                                             f"{bounds[1]:g}", hint
+                               or ("for growth beyond 100% a year use kind: multiple" if kind == "growth" else "")))
+    if kind == "zones_meeting" and "level" in tgt and ALL_INDICATORS[tgt["indicator"]].unit == "比例" \
+            and not 0 <= tgt["level"] <= 1:
+        out.append(doc.problem((*p, "level"), f"{tgt['level']:g}", "a ratio as a fraction, from 0 to 1",
+                               f"write {tgt['level'] / 100:.2f} for {tgt['level']:g}%"
+                               if 1 < tgt["level"] <= 100 else ""))
+    if tgt.get("mode") == "each_year" and tgt.get("month", 12) != 12:
+        out.append(doc.problem((*p, "month"), str(tgt["month"]), "12: a target that must hold every year is checked "
+                                                                "at year ends"))
     if not base < year <= end:
         out.append(doc.problem((*p, "year"), str(year), f"a year after base_year {base} and up to {end}"))
     if tgt.get("status") == "not_modelled" and "reason" not in tgt:
@@ -456,13 +545,21 @@ SCENARIO_SPEC = Obj(
 )
 
 
+#: How far an override may stray from its default prior's central 99.8% range: beyond ten times it, a value
+#: is a typo or a unit slip (1e7 teams per maker space), not a belief [assumption].
+OVERRIDE_SPAN = 10.0
+
+
 def _parameter_bounds(prior: Prior) -> tuple[float | None, float | None]:
-    """An override must stay in the kind of range its default lives in: a share or probability in [0, 1],
-    a rate or count at or above 0; a parameter whose default can be negative is unbounded."""
+    """An override must stay in the kind of range its default lives in: a share or probability in [0, 1]; a
+    rate or count from 0 to ten times its default's 99.9% quantile; a parameter whose default can be negative
+    within ten times its default's quantiles on either side."""
     lo, hi = prior.bounds()
     if lo >= 0 and hi <= 1:
         return 0.0, 1.0
-    return (0.0, None) if lo >= 0 else (None, None)
+    q_lo, q_hi = prior.quantiles(0.001, 0.999)
+    top = OVERRIDE_SPAN * max(abs(q_hi), abs(q_lo), 1e-9)
+    return (0.0, top) if lo >= 0 else (-top, top)
 
 
 def _parameters_spec() -> Obj:
@@ -577,6 +674,7 @@ class Scenario:
     path: str = ""
     sha256: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)  # doubts that do not stop a run
 
     @property
     def months(self) -> int:
@@ -647,6 +745,7 @@ def build_scenario(doc: YamlDoc) -> Scenario:
         incubators=_priors(d["incubators"]), institutions=_priors(d["institutions"]),
         parameters=tuple(sorted(params.items())), policies=policies, targets=targets,
         region_facts=_priors(d.get("region") or {}), zone_creation=creation, path=doc.file, sha256="", raw=d,
+        warnings=tuple(doc.warnings),
     )
 
 

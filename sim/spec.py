@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from sim.errors import Problem, closest
+from sim.errors import Problem, closest, lookalike_hint
 from sim.yamlio import YamlDoc
 
 Path_ = tuple[Any, ...]
@@ -26,6 +26,8 @@ ABSURD = 1e10
 
 
 def _found(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"an integer of {len(str(abs(value)))} digits"
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -73,7 +75,10 @@ class Num(Spec):
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
-        if not math.isfinite(value):
+        try:
+            if not math.isfinite(value):
+                return False
+        except OverflowError:  # an integer of hundreds of digits
             return False
         if self.integer and not float(value).is_integer():
             return False
@@ -83,7 +88,15 @@ class Num(Spec):
 
     def check(self, doc: YamlDoc, value: Any, path: Path_, out: list[Problem]) -> None:
         if not self.accepts(value):
-            self._bad(doc, path, value, out)
+            hint = ""
+            if self.fraction and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and 1 < value <= 100:
+                hint = f"a share or rate is a fraction: write {value / 100:.2f} for {value:g}%"
+            self._bad(doc, path, value, out, hint=hint)
+
+    @property
+    def fraction(self) -> bool:
+        return self.maximum is not None and self.maximum <= 1 and not self.integer
 
     def json_schema(self) -> dict[str, Any]:
         s: dict[str, Any] = {"type": "integer" if self.integer else "number"}
@@ -94,22 +107,35 @@ class Num(Spec):
         return s
 
 
+#: Longest identifier (an id becomes part of folder and file names, which file systems limit to 255 bytes).
+MAX_ID = 64
+#: Longest free text (names, notes, quotes, reasons): a paragraph, not a document.
+MAX_TEXT = 2000
+
+
 @dataclass
 class Str(Spec):
     pattern: str | None = None
     pattern_doc: str = ""
     doc: str = ""
     zh: str = ""
+    max_length: int | None = None
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or (MAX_ID if self.pattern else MAX_TEXT)
 
     def expected(self) -> str:
-        return f"a text{' ' + self.pattern_doc if self.pattern_doc else ''}"
+        return f"a text{' ' + self.pattern_doc if self.pattern_doc else ''} of at most {self.limit} characters"
 
     def check(self, doc: YamlDoc, value: Any, path: Path_, out: list[Problem]) -> None:
         if not isinstance(value, str) or not value.strip() or self.pattern and not re.fullmatch(self.pattern, value):
-            self._bad(doc, path, value, out)
+            self._bad(doc, path, value, out, hint=lookalike_hint(value) if isinstance(value, str) else "")
+        elif len(value) > self.limit:
+            self._bad(doc, path, f"a text of {len(value):,} characters", out)
 
     def json_schema(self) -> dict[str, Any]:
-        s: dict[str, Any] = {"type": "string", "minLength": 1}
+        s: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.limit}
         if self.pattern:
             s["pattern"] = f"^{self.pattern}$"
         return s
@@ -144,7 +170,8 @@ class Enum(Spec):
     def check(self, doc: YamlDoc, value: Any, path: Path_, out: list[Problem]) -> None:
         if not isinstance(value, str) or value not in self.choices:
             near = closest(str(value), self.choices) if isinstance(value, str) else None
-            self._bad(doc, path, value, out, hint=f"did you mean '{near}'?" if near else "")
+            hint = lookalike_hint(value, self.choices) if isinstance(value, str) else ""
+            self._bad(doc, path, value, out, hint=hint or (f"did you mean '{near}'?" if near else ""))
 
     def json_schema(self) -> dict[str, Any]:
         return {"enum": list(self.choices)}
@@ -199,6 +226,8 @@ class ListOf(Spec):
         if not self.min_items <= len(value) <= self.max_items:
             self._bad(doc, path, f"{len(value)} items", out,
                       f"between {self.min_items} and {self.max_items} items")
+            if len(value) > self.max_items:
+                return  # its items are not checked one by one: a million of them would take minutes
         for i, item in enumerate(value):
             self.item.check(doc, item, (*path, i), out)
 
@@ -235,9 +264,10 @@ class Obj(Spec):
         for key in value:
             if key not in self.fields:
                 near = closest(str(key), self.fields)
+                odd = lookalike_hint(str(key), self.fields)
                 out.append(doc.problem((*path, key), f"unknown key '{key}'",
                                        "one of: " + ", ".join(self.fields),
-                                       f"did you mean '{near}'?" if near else ""))
+                                       odd or (f"did you mean '{near}'?" if near else "")))
         for name, fld in self.fields.items():
             if name in value:
                 fld.spec.check(doc, value[name], (*path, name), out)
@@ -285,6 +315,13 @@ def frozen_dist(spec: Mapping[str, Any]) -> Any:
 
 
 _PROVENANCE = ("source", "assumed", "note")
+
+
+#: What scipy requires of each distribution's arguments, for messages.
+_ARG_RULES = {"uniform": "scale > 0", "triang": "0 <= c <= 1, scale > 0", "beta": "a > 0, b > 0, scale > 0",
+              "truncnorm": "a < b, scale > 0", "norm": "scale > 0", "lognorm": "s > 0, scale > 0",
+              "gamma": "a > 0, scale > 0", "loguniform": "0 < a < b, scale > 0", "laplace": "scale > 0",
+              "expon": "scale > 0"}
 
 
 @dataclass
@@ -369,13 +406,21 @@ class Quantity(Spec):
             out.append(doc.problem(path, "no provenance", "a 'source' or 'assumed: true' (with a note)"))
 
     def _check_support(self, doc: YamlDoc, value: Mapping[str, Any], path: Path_, out: list[Problem]) -> None:
+        # scipy's own argument check: invalid arguments (scale <= 0, loguniform a >= b or a <= 0, ...) make the
+        # frozen distribution's support and quantiles NaN rather than raise, so those are what is tested.
+        args = ", ".join(f"{k}={value[k]}" for k in dist_arg_names(value["dist"]) if k in value)
         try:
-            dist = frozen_dist(value)
-            lo, hi = (float(x) for x in dist.support())
-            if not (np.isfinite(dist.mean()) or value["dist"] in ("loguniform",)):
-                raise ValueError
-        except Exception:  # scipy rejects the arguments (e.g. scale <= 0): say so plainly
-            out.append(doc.problem(path, _found(dict(value)), f"valid arguments for scipy.stats.{value['dist']}"))
+            with np.errstate(all="ignore"):
+                dist = frozen_dist(value)
+                lo, hi = (float(x) for x in dist.support())
+                mid = np.asarray(dist.ppf([0.001, 0.5, 0.999]), dtype=float)
+            valid = not (np.isnan(lo) or np.isnan(hi) or np.isnan(mid).any())
+        except Exception:  # noqa: BLE001 - scipy raises several types for bad arguments
+            valid = False
+        if not valid:
+            rule = _ARG_RULES.get(value["dist"], "scale > 0")
+            out.append(doc.problem(path, f"{value['dist']}({args})",
+                                   f"arguments scipy.stats.{value['dist']} accepts ({rule})"))
             return
         if (self.minimum is not None and lo < self.minimum) or (self.maximum is not None and hi > self.maximum):
             out.append(doc.problem(path, f"support [{lo:g}, {hi:g}]",
@@ -423,6 +468,12 @@ class Prior:
             return float(self.value), float(self.value)  # type: ignore[arg-type]
         lo, hi = frozen_dist(dict(self.dist)).ppf([0.0, 1.0])
         return float(lo), float(hi)
+
+    def quantiles(self, *q: float) -> tuple[float, ...]:
+        """Quantiles of the prior (its value at every q when fixed)."""
+        if self.dist is None:
+            return tuple(float(self.value) for _ in q)  # type: ignore[arg-type]
+        return tuple(float(x) for x in frozen_dist(dict(self.dist)).ppf(list(q)))
 
     def describe(self) -> str:
         if self.dist is None:

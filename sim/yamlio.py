@@ -103,6 +103,7 @@ class YamlDoc:
     value_pos: dict[PathT, Pos] = field(default_factory=dict)
     key_pos: dict[PathT, Pos] = field(default_factory=dict)
     sha256: str = ""  # of the file's bytes, when read from a file
+    warnings: list[Problem] = field(default_factory=list)  # located doubts that do not stop a run
 
     def where(self, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
         """1-based (line, column) for *path*: its key if known, else its value, else the nearest ancestor.
@@ -511,6 +512,32 @@ def _explain_syntax(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, str, str
     return found or "invalid YAML", "valid YAML", "", None
 
 
+#: A key typed with a Chinese input method: an ASCII key followed by a full-width colon, or indentation with an
+#: ideographic space. YAML sees neither as punctuation, so the parser's own error lands a line later.
+_FULL_WIDTH_KEY = re.compile(r"^(?P<lead>[ \u3000]*(?:- )?)(?P<key>[A-Za-z_][\w.-]*)\s*(?P<ch>[\uff1a\ufe55])")
+_IDEOGRAPHIC_INDENT = re.compile(r"^ *\u3000")
+
+
+def _full_width_punctuation(text: str, upto: int | None) -> tuple[Pos, str, str, str] | None:
+    """The first line up to the syntax error's (or just after it) with a full-width colon after a key, or an
+    ideographic space in its indentation: (position, found, expected, hint), or None."""
+    lines = text.split("\n")
+    last = len(lines) if upto is None else min(len(lines), upto + 1)
+    for i in range(last):
+        line = lines[i]
+        m = _FULL_WIDTH_KEY.match(line)
+        if m is not None:
+            ch = m.group("ch")
+            return ((i + 1, m.start("ch") + 1), f"a full-width colon '{ch}' (U+{ord(ch):04X}) after "
+                    f"'{m.group('key')}'", "an ASCII ':' followed by a space",
+                    "switch the input method to half-width (半角) when typing YAML keys")
+        m = _IDEOGRAPHIC_INDENT.match(line)
+        if m is not None:
+            return ((i + 1, m.end()), "an ideographic space (U+3000) in the indentation", "ASCII spaces",
+                    "switch the input method to half-width (半角) when indenting")
+    return None
+
+
 def _mark_pos(mark: Any) -> Pos | None:
     """0-based parser mark -> 1-based (line, column)."""
     return None if mark is None else (mark.line + 1, mark.column + 1)
@@ -584,8 +611,13 @@ class _Composer:
         except _Stop:
             pass
         except yaml.MarkedYAMLError as exc:
-            found, expected, hint, better = _explain_syntax(exc, self.text)
             mark = exc.problem_mark or exc.context_mark
+            culprit = _full_width_punctuation(self.text, (mark.line + 1) if mark is not None else None)
+            if culprit is not None:
+                pos, found, expected, hint = culprit
+                self.add(pos, (), found, expected, hint)
+                return data
+            found, expected, hint, better = _explain_syntax(exc, self.text)
             pos = better or (_mark_pos(mark) if mark is not None else None)
             self.add(pos, self.error_path(pos), found, expected, hint)
         except yaml.YAMLError as exc:
