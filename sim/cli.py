@@ -260,7 +260,7 @@ def _kept_batches() -> str:
     if not n:
         return ""
     return (f"{n} finished batch(es) are kept in {staging}; run the same command with --resume to finish "
-            f"(results/{_CURRENT_OUT[0].name} is untouched until then)")
+            f"({_CURRENT_OUT[0]} is untouched until then)")
 
 
 def _console_safe() -> None:

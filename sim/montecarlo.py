@@ -284,12 +284,11 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                 except BrokenProcessPool:
                     raise RunAborted([Problem(
                         scenario.path or scenario.id, None, None, "worker",
-                        f"a worker process died while simulating runs from {_first} (most likely the system "
-                        f"stopped it for lack of memory: each worker was planned at "
-                        f"{memory.worker_bytes / 1e9:.1f} GB, with {memory.available / 0.8 / 1e9:.1f} GB "
-                        "available at the start)",
+                        f"a worker process died while simulating runs from {_first}",
                         "workers that finish their batches",
-                        f"fewer runs held at once: --batch-size {max(1, batch // 2)}"
+                        f"most likely the system stopped it for lack of memory: each worker was planned at "
+                        f"{memory.worker_bytes / 1e9:.1f} GB, with {memory.available / 0.8 / 1e9:.1f} GB available "
+                        f"at the start; hold fewer runs at once: --batch-size {max(1, batch // 2)}"
                         + (f" or --workers {max(1, workers // 2)}" if workers > 1 else ""))]) from None
                 if ckpt is not None and callable(item):
                     ckpt.save(part)  # on disk before anything else happens to it

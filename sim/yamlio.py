@@ -38,10 +38,14 @@ from yaml.scanner import Scanner
 
 from sim.errors import Problem, ScenarioError, closest, short
 
-__all__ = ["YamlDoc", "load_yaml", "loads_yaml", "format_path", "MAX_ALIAS_NODES", "MAX_DEPTH"]
+__all__ = ["YamlDoc", "load_yaml", "loads_yaml", "format_path", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_NODES",
+           "MAX_FILE_BYTES"]
 
 #: Alias expansion budget: more nodes than this produced via ``*alias`` is treated as an alias bomb.
 MAX_ALIAS_NODES = 10_000
+#: Most values (scalars, lists, mappings) a file may hold: the largest bundled scenario has ≈ 2,500; a file with
+#: twenty times as many is not a scenario, and stopping early keeps validation within a second.
+MAX_NODES = 50_000
 #: Deepest allowed nesting of mappings/lists; scenario files are shallow, deeper is a mistake or attack.
 MAX_DEPTH = 50
 
@@ -682,6 +686,10 @@ class _Composer:
             return self.alias(event, path, depth)
         mark = event.start_mark
         pos = (mark.line + 1, mark.column + 1)
+        if self.nodes >= MAX_NODES:
+            self.add(pos, path, f"more than {MAX_NODES:,} values", "a scenario-sized file (the bundled ones hold "
+                     "≈ 2,500)", "is this the right file?")
+            raise _Stop
         self.value_list.append((path, pos))
         anchor = event.anchor
         if kind is ScalarEvent and anchor is None:  # fast path: most nodes are plain scalars
