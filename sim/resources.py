@@ -2,9 +2,10 @@
 
 A run's agents are arrays of firm slots (`sim.population.firm_capacity`): base firms plus a bound on all
 entrants. Memory per worker is the batch's slots times the bytes each slot costs at peak, plus the worker's
-fixed cost (Python, NumPy, SciPy). The two constants were measured with `benchmarks/bench_memory.py`
-(Guangxi 2020, batches of 10 and 40 runs: 218 bytes per slot at the margin, ≈ 100 MB for the imports) and
-rounded up, so the estimate errs on the safe side.
+fixed cost (Python, NumPy, SciPy). The two constants were measured with `benchmarks/bench_memory.py` (the five
+bundled plans, batches of 10 and 40 runs: 256–346 bytes per slot at the margin, ≈ 106 MB for the imports) and
+rounded up; slots are planned at the 99th percentile of every prior, so the estimate lies above every measured
+peak (e.g. Guangxi, 40 runs: 368 MB measured, 740 MB planned).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sim.population import firm_capacity
 from sim.scenario import LEVEL_CODE, Scenario
 
 #: Peak bytes per firm slot in a worker (agent arrays, the month's random block, temporaries) [measured, rounded up].
-BYTES_PER_SLOT = 300
+BYTES_PER_SLOT = 350
 #: A worker's memory before any agent (interpreter and libraries), bytes [measured, rounded up].
 WORKER_BASE = 150e6
 #: Bytes the main process keeps per run and snapshot for every indicator and target (float64 arrays).
