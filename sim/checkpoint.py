@@ -189,5 +189,7 @@ def identity(scenario: Any, seed: int, runs: int | None, max_runs: int, half_wid
     """What a resumed run must share with the interrupted one."""
     from sim.version import __version__
 
+    post = getattr(scenario, "posterior", None)
     return {"scenario_id": scenario.id, "scenario_sha256": scenario.sha256, "policies": repr(scenario.policies),
+            "posterior_sha256": post.sha256 if post is not None else None,
             "seed": seed, "runs": runs, "max_runs": max_runs, "half_width": half_width, "version": __version__}

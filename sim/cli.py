@@ -80,6 +80,18 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--run", type=int, required=True, action="append", metavar="K", help="run index (repeatable)")
     rep.add_argument("--out", default=None, help="output folder (default results/<scenario>-<seed>-replay-<K>/)")
     rep.add_argument("--force", action="store_true", help="replace finished results in --out")
+    hc = sub.add_parser("hindcast", help="back-test: run a plan rebuilt at an earlier base year and score it "
+                        "against the history that followed (PIT, bands, CRPS against a naive forecaster)")
+    hc.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR", help="back-test scenario file(s) or folder(s) "
+                    "(scenarios/hindcast/)")
+    hc.add_argument("--runs", type=int, default=500, help="runs (default 500)")
+    hc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    hc.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    hc.add_argument("--batch-size", type=int, default=None, help="runs simulated together per process")
+    hc.add_argument("--out", default=None, help="output folder (default results/<id>-<seed>/)")
+    hc.add_argument("--no-plots", action="store_true", help="skip the fan charts")
+    hc.add_argument("--quiet", action="store_true", help="no progress bar")
+    hc.add_argument("--force", action="store_true", help="replace finished results of another run")
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
@@ -230,6 +242,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return cmd_run(ns)
 
 
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    from sim.backtest import format_table, gate
+    from sim.runner import hindcast_to_folder, load_all
+
+    _check_numbers(args)
+    scenarios, problems = load_all(args.scenarios)
+    for err, path in problems:
+        _report(err, path)
+    if problems:
+        return 2
+    failed = False
+    for sc in scenarios:
+        out = Path(args.out) if args.out and len(scenarios) == 1 else \
+            Path(args.out or "results") / f"{sc.id}-{args.seed}"
+        _CURRENT_OUT[:] = [out]
+        _say(f"back-test {sc.name} ({sc.path}), {sc.base_year}→{sc.end_year}, {args.runs} runs, seed {args.seed}")
+        outcome = hindcast_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
+                                     batch_size=args.batch_size, plots=not args.no_plots, force=args.force,
+                                     progress=not args.quiet)
+        print(format_table(outcome.results))
+        print(f"\nWritten to {out}/: " + ", ".join(Path(f).name for f in outcome.files[:4])
+              + (f" and {len(outcome.files) - 4} more" if len(outcome.files) > 4 else ""))
+        failed |= _plot_failures(outcome)
+        if not gate(outcome.results.scores)[0]:
+            _say(f"note: the back-test gate fails for {sc.id} (see above)")
+    return 1 if failed else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.schema import dumps
 
@@ -279,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _CURRENT_OUT.clear()
     try:
-        return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
+        return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "hindcast": cmd_hindcast,
                 "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")

@@ -50,8 +50,6 @@ from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
 
 NATIONAL, PROVINCIAL, MUNICIPAL, CANDIDATE = (LEVEL_CODE[k] for k in ("national", "provincial", "municipal",
                                                                        "candidate"))
-#: Technical income of a new-type R&D institution, 亿元 a year (DOMAIN §5: ≈ 21M RMB each).
-NEW_RD_TECH_INCOME = 0.21
 #: Gazelle (high-growth) firm: revenue up ≥ 20% a year over three years from at least 10M RMB (the OECD-Eurostat
 #: high-growth definition, with revenue for employees) [assumption for the plans' 高成长性 / 小巨人 firms].
 GAZELLE_GROWTH, GAZELLE_MIN_REVENUE = 1.2 ** 3, 10.0
@@ -61,6 +59,8 @@ CLUSTER_SIZES = (100.0, 500.0, 1000.0)
 INNOVATIVE_CLUSTER_HTE = 10
 #: A distinctive strategic-emerging industry: a strategic-emerging industry with ≥ 20% of the zone's output.
 DISTINCTIVE_SHARE = 0.2
+#: Log-sd of a major project's first-year revenue [assumption].
+MAJOR_PROJECT_SIGMA = 1.0
 
 
 def snapshot_times(scenario: Scenario) -> list[tuple[int, int, int]]:
@@ -252,6 +252,7 @@ class BatchSim:
         if january:
             self.new_year(m, u[:, 3], u[:, 4], u_macro, u[:, 6], u[:, 7])
             self.other_ip(u[:, 5])
+            self.major_projects(self.streams.monthly64(self.Z))
         self.entry(m, u_entry)
         u = self.streams.current(rows, self.W)  # entrants may have widened the arrays
         self.exit(u[:, 0])
@@ -291,6 +292,10 @@ class BatchSim:
             paid = self.ledger.pay(lever.id, got * float(lever.get("amount")), f.zone)
             f.voucher_intensity += (paid / np.maximum(f.revenue * 1e6, 1.0)).astype(np.float32)
         self.gazelle_grants(m, gazelles, u_gazelle)
+        # firms that do R&D learn: technology transfer and R&D management points rise with the years
+        learning = (f.rd_propensity > 0) & f.alive
+        f.capability = np.where(learning, np.minimum(50.0, f.capability + p["capability_growth"]),
+                                f.capability).astype(np.float32)
         self.prepare(u_prepare)
         self.decide_rd()
         self.count_institution_drivers()
@@ -334,11 +339,14 @@ class BatchSim:
         f = self.state.firms
         return f.alive & ~f.hte & mech.preparable(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
                                                  f.capability, f.growth_pts, f.rd_real, f.revenue, f.relabeller,
-                                                 self.p["relabel_max"])
+                                                 self.p["relabel_max"], self.p["prepare_score_reach"])
 
     def prepare(self, u: np.ndarray) -> None:
         """Near-eligible firms prepare for certification with the run's yearly rate, raised by the award on
-        offer as applications are; a preparing firm secures core IP and the revenue and staff shares."""
+        offer as applications are; cultivation programmes (高企培育库, `hte_cultivation` levers) enrol up to their
+        yearly number of the others in scope, who prepare for sure. A preparing firm secures core IP, the
+        revenue and staff shares, R&D within reach of its threshold and the score points it lacked (at most
+        `prepare_score_reach`)."""
         f, s = self.state.firms, self.state
         at = np.nonzero(self.preparable_now())
         if at[0].size == 0:
@@ -348,7 +356,19 @@ class BatchSim:
             award += self.firm_in_scope(lever.scope)[at] * float(lever.get("amount_new"))
         sub = {k: v[at[0], 0] for k, v in self.p.items()}
         prob = mech.apply_probability(s.prepare_year[at[0]], 1, award, f.revenue[at], sub)
-        go = u[at] < prob
+        ua = u[at]
+        go = ua < prob
+        # the uniform of a firm that did not prepare on its own, rescaled: independent of that decision
+        u_rest = np.clip((ua - prob) / np.maximum(1.0 - prob, 1e-9), 0.0, 1.0)
+        for lever in self.ledger.active_of_kind("hte_cultivation"):
+            cand = ~go & self.firm_in_scope(lever.scope)[at]
+            n_cand = np.bincount(at[0], weights=cand, minlength=self.B)
+            share = np.minimum(1.0, float(lever.get("firms_per_year")) / np.maximum(n_cand, 1.0))[at[0]]
+            enrol = cand & (u_rest < share)
+            claims = np.zeros((self.B, self.W))
+            claims[at[0][enrol], at[1][enrol]] = float(lever.get("amount"))
+            self.ledger.pay(lever.id, claims, f.zone)
+            go |= enrol
         rows, cols = at[0][go], at[1][go]
         thr = mech.rd_threshold(f.revenue[rows, cols]) * (1.0 - self.p["relabel_max"][rows, 0])
         raise_to = np.maximum(f.rd_propensity[rows, cols], thr) / np.maximum(1.0 + self.p["hte_real_rd_uplift"][rows, 0]
@@ -358,6 +378,38 @@ class BatchSim:
         f.other_ip[rows, cols] = np.maximum(f.other_ip[rows, cols], mech.PREPARED_OTHER_IP)
         f.tech_share[rows, cols] = np.maximum(f.tech_share[rows, cols], mech.HTE_TECH_STAFF_MIN)
         f.hightech_share[rows, cols] = np.maximum(f.hightech_share[rows, cols], mech.HTE_HIGHTECH_REVENUE_MIN)
+        need = mech.capability_needed(f.inventions[rows, cols], f.other_ip[rows, cols], f.growth_pts[rows, cols])
+        f.capability[rows, cols] = np.minimum(50.0, np.maximum(f.capability[rows, cols], need))
+
+    def major_projects(self, u: np.ndarray) -> None:
+        """Each January, major projects and relocated plants (招商引资重大项目) enter the official zones: Poisson in
+        number with mean `major_project_share` × the zone's output / a project's mean revenue; each an
+        established firm (five years old) with lognormal revenue around `major_project_revenue` (log-sd 1) and
+        an entrant's traits [assumptions, calibrated to zone output histories where they exist]."""
+        f, p = self.state.firms, self.state.params
+        out_z = self.zsum(f.revenue * f.alive)  # M RMB
+        mean_rev = p["major_project_revenue"] * np.exp(0.5 * MAJOR_PROJECT_SIGMA ** 2)
+        lam = p["major_project_share"][:, None] * out_z / mean_rev[:, None] * self.official_zones()
+        k = mech.poisson_exact(u, lam)
+        run_idx, zone_idx, slot = self._claim_slots(k, f.next_free, f.capacity)
+        if slot.size == 0:
+            return
+        self.ensure_width(int(slot.max()) + 1)
+        nd = self.activate_entrants(run_idx, zone_idx, slot, slot - self.n0[run_idx])
+        rev = np.exp(np.log(p["major_project_revenue"][run_idx]) + MAJOR_PROJECT_SIGMA * nd[:, 0].astype(np.float64))
+        where = (run_idx, slot)
+        f.revenue[where] = rev
+        f.revenue_year_start[where] = rev
+        f.age[where] = 60.0
+        f.employees[where] = np.maximum(3.0, rev / f.productivity[where])
+        rd = f.rd_propensity[where] * np.minimum(1.0, np.power(rev / 10.0, -self.state.rd_gamma[run_idx]))
+        f.rd_propensity[where] = rd
+        f.rd_real[where] = rd
+        f.rd_reported[where] = rd
+        self.set_rates(where)
+        placed = np.bincount(run_idx * self.Z + zone_idx, minlength=self.B * self.Z).reshape(self.B, self.Z)
+        self.flows["entries"] += placed
+        self.alive_z += placed
 
     def count_institution_drivers(self) -> None:
         """What each organisation type forms in proportion to (counted each January): engineering centres per
@@ -412,9 +464,9 @@ class BatchSim:
         self.alive_z += placed
 
     def activate_entrants(self, run_idx: np.ndarray, zone_idx: np.ndarray, slot: np.ndarray,
-                          ordinal: np.ndarray) -> None:
+                          ordinal: np.ndarray) -> np.ndarray:
         """Give new firms their traits (entrant k of a run always draws the same: common random numbers) and
-        a young firm's state: small revenue, no IP, no certificate."""
+        a young firm's state: small revenue, no IP, no certificate. Returns the entrants' trait normals."""
         f, s = self.state.firms, self.state
         nd, uu = self.streams.entrant_draws(run_idx, ordinal)
         q = {k: v[run_idx] for k, v in s.quantities.items()}
@@ -450,6 +502,7 @@ class BatchSim:
         for name in ("hte", "hte_ever", "tech_sme", "tenant", "prepared", "rd_centre"):
             getattr(f, name)[where] = False
         self.set_rates(where)
+        return nd
 
     def _claim_slots(self, k: np.ndarray, next_free: np.ndarray, capacity: np.ndarray) -> tuple:
         """Run, zone and slot of each newcomer: runs in order, zones in order, slots taken in sequence.
@@ -488,7 +541,8 @@ class BatchSim:
 
     def exit(self, u: np.ndarray) -> None:
         f = self.state.firms
-        idx = np.flatnonzero(f.alive & (u < f.exit_month))
+        hazard = np.where(f.hte, f.exit_month * self.p["hte_exit_factor"], f.exit_month)  # holders are sturdier
+        idx = np.flatnonzero(f.alive & (u < hazard))
         bins = self.flat_zone.ravel()[idx]
         exits = np.bincount(bins, minlength=self.B * self.Z).reshape(self.B, self.Z).astype(np.float64)
         self.flows["exits"] += exits
@@ -577,6 +631,9 @@ class BatchSim:
         enter = cand[u.ravel()[cand] < prob.ravel()[flat[cand]]]
         f.tenant.ravel()[enter] = True
         tenancy[enter] = 0
+        # incubation services (training, IP and certification advice) add to a tenant's capability for good
+        boost = self.state.params["incubation_capability_boost"][enter // self.W]
+        f.capability.ravel()[enter] = np.minimum(50.0, f.capability.ravel()[enter] + boost)
 
     def incubator_dynamics(self, m: int, u_inc: np.ndarray, u_ms: np.ndarray, u_close: np.ndarray) -> None:
         """Closures; new maker spaces at once; new incubators after the construction delay, faster with a
@@ -900,7 +957,8 @@ class BatchSim:
             "hightech_product_output": self.zsum(rev * above * f.hightech_share) / 100.0,
             "rd_real": rd_real, "rd_reported": self.zsum(f.rd_reported * rev) / 100.0,
             "tech_contracts": self.state.params["tech_contract_ratio"][:, None] * rd_real * self.contract_shock
-            * self.contract_trend + NEW_RD_TECH_INCOME * inst[:, :, NEW_RD],
+            * self.contract_trend + self.state.params["tech_contract_per_hte"][:, None] * self.zcount(hte)
+            * self.contract_trend + self.state.params["new_rd_tech_income"][:, None] * inst[:, :, NEW_RD],
             "high_growth_firms": self.zcount(gazelle), "firms_over_500m": self.zcount(a & (f.revenue >= 500.0)),
             "firms_over_500m_with_rd_centre": self.zcount(a & f.rd_centre & (f.revenue >= 500.0)),
             **clusters,
@@ -915,7 +973,8 @@ class BatchSim:
             "new_rd_institutions": inst[:, :, NEW_RD], "platforms": inst[:, :, PLATFORM],
             "service_orgs": inst[:, :, SERVICE], "finance_orgs": inst[:, :, FINANCE], "venture_funds": inst[:, :, FUND],
             "institutions": inst[:, :, :N_RD_TYPES].sum(axis=2),
-            **self.flows, "fiscal_cost": fiscal / 1e4, "fiscal_st": self.fiscal_path + fiscal / 1e4,
+            **self.flows, "hte_certified": self.flows["hte_new"] + self.flows["hte_renewed"],
+            "fiscal_cost": fiscal / 1e4, "fiscal_st": self.fiscal_path + fiscal / 1e4,
         }
         out = np.empty((self.B, self.Z, len(FIELDS)))
         for name, i in FIELD_INDEX.items():

@@ -210,7 +210,8 @@ def _load_base(doc: YamlDoc, scenario_path: Path, written: str, problems: list[P
 def _check_paths_only(doc: YamlDoc, base: Scenario, problems: list[Problem]) -> None:
     """After structural problems, the variants' `set` paths that can be checked against the scenario are, so
     that one run of the validator reports them too."""
-    for i, raw in enumerate(doc.data.get("variants") or []):
+    variants = doc.data.get("variants")
+    for i, raw in enumerate(variants if isinstance(variants, list) else []):
         if isinstance(raw, Mapping):
             settings = raw.get("set") if isinstance(raw.get("set"), Mapping) else {}
             remove = [r for r in raw.get("remove") or [] if isinstance(r, str)] \

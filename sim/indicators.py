@@ -64,12 +64,13 @@ FIELDS: tuple[str, ...] = (
     "hte_new",               # first certifications during the year (flow)
     "hte_renewed",           # re-certifications during the year (flow)
     "hte_lapsed",            # certificates that expired unrenewed, or whose firm exited, during the year
+    "hte_certified",         # certificates issued during the year: first certifications plus re-certifications
     "fiscal_cost",           # all levers' payments during the year, 万元 (10k RMB)
     "fiscal_st",             # fiscal S&T spending during the year: the region's own, grown, plus the levers', 万元
 )
 FIELD_INDEX = {name: i for i, name in enumerate(FIELDS)}
 #: Fields that are flows over the year rather than stocks at its end.
-FLOW_FIELDS = ("entries", "exits", "hte_new", "hte_renewed", "hte_lapsed", "invention_applications",
+FLOW_FIELDS = ("entries", "exits", "hte_new", "hte_renewed", "hte_lapsed", "hte_certified", "invention_applications",
                "invention_grants", "tech_contracts", "fiscal_cost", "fiscal_st")
 
 
@@ -160,6 +161,7 @@ INDICATORS: dict[str, Indicator] = {
         _count("hte_new", "首次认定高企数", "First HTE certifications in the year"),
         _count("hte_renewed", "重新认定高企数", "HTE re-certifications in the year"),
         _count("hte_lapsed", "失效高企数", "HTE certificates lapsed in the year"),
+        _count("hte_certified", "认定高企数", "HTE certificates issued in the year (first and renewed)"),
         Indicator("fiscal_cost", "fiscal_cost", None, 1.0, "万元", "财政支出(政策)", "Fiscal cost of levers"),
         Indicator("fiscal_st", "fiscal_st", None, 1.0, "万元", "财政科技经费投入", "Fiscal S&T spending"),
     )

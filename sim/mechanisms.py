@@ -187,21 +187,30 @@ PREPARE_RD_REACH = 0.5
 
 def preparable(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech_share: np.ndarray,
                hightech_share: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray, rd_real: np.ndarray,
-               revenue: np.ndarray, relabeller: np.ndarray, relabel_max: np.ndarray) -> np.ndarray:
+               revenue: np.ndarray, relabeller: np.ndarray, relabel_max: np.ndarray,
+               score_reach: np.ndarray | float = 0.0) -> np.ndarray:
     """Firms one step from eligibility: they meet the hard criteria (age, an innovation score above 70 once
     they hold core IP, R&D at or within relabelling reach of the threshold) but miss a soft one that a firm
     can fix within a year — core IP (filed or bought), the 60% high-tech revenue share (product lines and
     how they are booked), the 10% tech staff share (hiring), or R&D within relabelling reach once real R&D
-    is raised from at least half the threshold. These are the firms that prepare for certification, as
-    consultancies and zone programmes (高企培育库) help them do."""
+    is raised from at least half the threshold — or an innovation score up to `score_reach` points short of
+    70, which documenting R&D management and technology transfer can close within the year. These are the
+    firms that prepare for certification, as consultancies and zone programmes (高企培育库) help them do."""
     ip_after = ip_points(inventions, np.maximum(other_ip, PREPARED_OTHER_IP))
     thr = rd_threshold(revenue)
     rd_ok = (rd_real >= thr) | (relabeller & (rd_real >= thr * (1.0 - relabel_max)))
     rd_reach = relabeller & (rd_real >= thr * PREPARE_RD_REACH) & (rd_real > 0)
-    hard = (age >= HTE_MIN_AGE_MONTHS) & (ip_after + capability + growth_pts > HTE_SCORE_MIN) & (rd_ok | rd_reach)
+    score = ip_after + capability + growth_pts
+    hard = (age >= HTE_MIN_AGE_MONTHS) & (score + score_reach > HTE_SCORE_MIN) & (rd_ok | rd_reach)
     soft_missing = (((inventions < 1) & (other_ip < PREPARED_OTHER_IP)) | (tech_share < HTE_TECH_STAFF_MIN)
-                    | (hightech_share < HTE_HIGHTECH_REVENUE_MIN) | ~rd_ok)
+                    | (hightech_share < HTE_HIGHTECH_REVENUE_MIN) | ~rd_ok | (score <= HTE_SCORE_MIN))
     return hard & soft_missing
+
+
+def capability_needed(inventions: np.ndarray, other_ip: np.ndarray, growth_pts: np.ndarray) -> np.ndarray:
+    """The capability points a prepared firm (core IP secured) needs for an innovation score above 70."""
+    ip_after = ip_points(inventions, np.maximum(other_ip, PREPARED_OTHER_IP))
+    return np.float32(HTE_SCORE_MIN + 0.5) - ip_after - growth_pts
 
 
 def rd_decision(rd_propensity: np.ndarray, is_hte: np.ndarray, subsidy_rate: np.ndarray, voucher_intensity: np.ndarray,

@@ -162,11 +162,16 @@ class Results:
             rows.append(row)
         k = int(self.all_hit().sum())
         lo, hi = wilson(k, n)
+        if not any(t.modelled for t in self.scenario.targets):  # nothing to hit jointly (e.g. a back-test)
+            k, lo, hi = 0, np.nan, np.nan
         rows.append({"target_id": "ALL", "name": "全部目标同时实现", "name_en": "All modelled targets hit",
-                     "year": max(t.year for t in self.scenario.targets), "month": 12, "indicator": "",
+                     "year": max((t.year for t in self.scenario.targets), default=self.scenario.end_year),
+                     "month": 12, "indicator": "",
                      "kind": "joint", "comparison": "", "threshold": np.nan, "status": "modelled", "runs": n,
                      "median": np.nan, "p05": np.nan, "p95": np.nan, "p_hit": k / n, "p_hit_low": float(lo),
                      "p_hit_high": float(hi), "hits": k})
+        if np.isnan(lo):
+            rows[-1]["p_hit"] = np.nan
         return rows
 
     def max_half_width(self) -> float:

@@ -242,8 +242,12 @@ def fan_chart(
     target_label: str = "",
     comparison: str = ">=",
     note: str = "",
+    observed: Sequence[tuple[float, float, float, float]] = (),
 ) -> list[Path]:
     """Draw median + 25–75% + 5–95% bands per series and save PNG (150 dpi) and SVG.
+
+    ``observed``: history points (x, value, low, high) drawn over the bands, with their observation error as a
+    bar (a back-test's observed values).
 
     Fan charts show the spread of Monte Carlo outcomes rather than a misleading
     single line; an optional plan target is marked so the reader can judge the odds
@@ -285,6 +289,11 @@ def fan_chart(
             if s.label:
                 handles.append(line)
 
+        if observed:
+            ox, oy, olo, ohi = (np.asarray(v, dtype=float) for v in zip(*observed, strict=True))
+            bar = ax.errorbar(ox, oy, yerr=[oy - olo, ohi - oy], fmt="D", color="#111111", markersize=5,
+                              elinewidth=1.0, capsize=3, zorder=6, label="观测值 · observed")
+            handles.append(bar)
         band_color = _SINGLE_SERIES_COLOR if len(series) == 1 else "#7f7f7f"
         handles.append(Patch(facecolor=band_color, alpha=0.45, linewidth=0, label="25–75%"))
         handles.append(Patch(facecolor=band_color, alpha=0.16, linewidth=0, label="5–95%"))

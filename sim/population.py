@@ -173,18 +173,22 @@ def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix:
 
 
 def firm_capacity(n0: np.ndarray, params: dict[str, np.ndarray], maker_spaces: np.ndarray, years: int,
-                  zones: int = 1) -> np.ndarray:
+                  zones: int = 1, output: np.ndarray | float = 0.0) -> np.ndarray:
     """Slots of each run: its base firms plus a bound on all its entrants over the horizon (slots of exited
     firms are not reused, so that entrant k always takes the same slot). Entry on the stock is bounded with
     the run's own rate as if every zone were national and nobody exited; maker-space teams as if the base
     spaces doubled and every zone that could be official (`zones`) formed spaces at the run's rate, each
-    counted for the whole horizon (twice their expected team-years). Depends only on the run's own draws,
-    never on levers or batch; overflow is reported, not hidden."""
+    counted for the whole horizon (twice their expected team-years); major projects as if the zones' output
+    (`output`, 亿元) grew 30% a year and each year brought twice the expected number. Depends only on the run's
+    own draws, never on levers or batch; overflow is reported, not hidden."""
     e = params["entry_rate"] * (1.0 + params["national_zone_attraction"])
     stock_entries = n0 * e * years * (1.0 + e * years / 2.0)
     spaces = 2.0 * maker_spaces + zones * params["maker_space_formation"] * years  # new ones: twice their mean
     team_entries = spaces * params["teams_per_maker_space"] * params["team_incorporation"] * years
-    cap = (n0 + stock_entries + team_entries) * 1.1 + 64
+    mean_rev = params["major_project_revenue"] * np.exp(0.5)  # M RMB, lognormal with log-sd 1
+    grown = sum(1.3 ** y for y in range(1, years + 1))
+    projects = 2.0 * params["major_project_share"] * np.asarray(output) * 100.0 * grown / mean_rev
+    cap = (n0 + stock_entries + team_entries + projects) * 1.1 + 64
     return (np.ceil(cap / 16.0) * 16).astype(np.int64)
 
 
@@ -310,10 +314,14 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     B, Z = len(runs), len(scenario.zones)
     n_inc_slots = incubator_capacity(scenario)
     params = sample_priors(scenario.param_priors(), seed, runs, "param")
+    if scenario.posterior is not None:  # one posterior row per run: calibrated parameters, jointly
+        params.update(scenario.posterior.draw(named_uniforms(seed, runs, "posterior")))
     q = sample_priors(dict(scenario.firms), seed, runs, "firms")
     q.update(sample_priors(dict(scenario.incubators), seed, runs, "incubators"))
     q.update(sample_priors(dict(scenario.institutions), seed, runs, "institutions"))
     q.update(sample_priors(dict(scenario.region_facts), seed, runs, "region"))
+    if "hte_region" in q:  # only the region's total is known: the zones' share of it is what is left
+        q["hte_outside"] = np.maximum(np.round(q["hte_region"]) - np.round(q["hte_in_zones"]), 0.0)
     levels0 = np.array([LEVEL_CODE[z.level] for z in scenario.zones], dtype=np.int8)
     official = levels0 >= OFFICIAL_MIN_LEVEL
 
@@ -328,7 +336,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         counts[:, levels0 == 1] = np.round(q["count_per_candidate"]).astype(np.int64)[:, None]
     n0 = counts.sum(axis=1)
     caps = firm_capacity(n0, params, q["maker_spaces_in_zones"], scenario.end_year - scenario.base_year,
-                         int((levels0 >= LEVEL_CODE["candidate"]).sum()))
+                         int((levels0 >= LEVEL_CODE["candidate"]).sum()), q["output_in_zones"])
     streams.caps = caps
     C = int(np.ceil(n0.max() / 64.0) * 64)  # arrays start at the widest base population and grow with entry
     slot = np.arange(C)[None, :]
@@ -506,10 +514,41 @@ def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside
         chosen = mask & (rank < k[:, None])
         firms.hte |= chosen
     firms.hte_ever |= firms.hte
-    # certificates were issued at rounds, so they end at the rounds of the next three years, evenly
-    ends = np.array([m for m in range(1, mech.HTE_VALID_MONTHS + 1) if (m - 1) % 12 + 1 in rounds])
-    pick = np.minimum((u[:, 1] * len(ends)).astype(np.int64), len(ends) - 1)
-    firms.hte_expiry[:] = np.where(firms.hte, ends[pick], 0).astype(np.int16)
+    # Certificates were issued at the rounds of the last three years and end at the same rounds three years
+    # later. The share issued in each year follows the stock's history (`certificate_years`).
+    weights = certificate_years(q)  # (runs, 3): ending in the 1st, 2nd, 3rd simulated year
+    cum = np.cumsum(weights, axis=1)
+    u1 = u[:, 1].astype(np.float64)
+    year = (u1[:, :, None] >= cum[:, None, :2]).sum(axis=2)  # bucket by the uniform
+    lo = np.take_along_axis(np.concatenate([np.zeros((B, 1)), cum[:, :2]], axis=1), year, axis=1)
+    width = np.maximum(np.take_along_axis(weights, year, axis=1), 1e-12)
+    within = np.clip((u1 - lo) / width, 0.0, 1.0 - 1e-9)  # the rest of the uniform picks the round
+    per_year = [r for r in range(1, 13) if r in rounds]
+    month = np.array(per_year)[np.minimum((within * len(per_year)).astype(np.int64), len(per_year) - 1)]
+    firms.hte_expiry[:] = np.where(firms.hte, 12 * year + month, 0).astype(np.int16)
+
+
+def certificate_years(q: dict) -> np.ndarray:
+    """(runs, 3) shares of the base-year stock whose certificates end in the first, second and third simulated
+    year, i.e. were issued two years before the base year, one year before, and in the base year.
+
+    Issued in the base year: the base year's certifications F over the stock S (`hte_certified_base_year`,
+    stock in and outside the zones). The rest is split in proportion to the region's stock one and two years
+    before (`hte_stock_base_minus_1`, `hte_stock_base_minus_2`): a stock that grew fast has few old
+    certificates. Without those keys the rest is split evenly, and without F each year holds a third."""
+    stock = np.maximum(q["hte_in_zones"] + q["hte_outside"], 1.0)
+    B = len(stock)
+    if "hte_certified_base_year" in q:
+        w0 = np.clip(q["hte_certified_base_year"] / stock, 0.05, 0.95)
+    else:
+        w0 = np.full(B, 1.0 / 3.0)
+    if "hte_stock_base_minus_1" in q and "hte_stock_base_minus_2" in q:
+        s1, s2 = q["hte_stock_base_minus_1"], q["hte_stock_base_minus_2"]
+        share1 = s1 / np.maximum(s1 + s2, 1e-9)
+    else:
+        share1 = np.full(B, 0.5)
+    rest = 1.0 - w0
+    return np.stack([rest * (1.0 - share1), rest * share1, w0], axis=1)
 
 
 def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> None:

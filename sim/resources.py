@@ -48,7 +48,7 @@ def slots_per_run(scenario: Scenario) -> int:
     params = {k: np.array([_high(p)]) for k, p in scenario.param_priors().items()}
     spaces = np.array([_high(dict(scenario.incubators)["maker_spaces_in_zones"])])
     cap = firm_capacity(np.array([n0]), params, spaces, scenario.end_year - scenario.base_year,
-                        sum(lv >= LEVEL_CODE["candidate"] for lv in levels))
+                        sum(lv >= LEVEL_CODE["candidate"] for lv in levels), _high(firms["output_in_zones"]))
     return int(cap[0])
 
 

@@ -79,7 +79,8 @@ def load_all(paths: list[str]) -> tuple[list[Scenario], list[tuple[ScenarioError
 def run_identity(scenario: Scenario, seed: int, runs: int | None, only_runs: list[int] | None) -> dict[str, Any]:
     """What a results folder holds: finished results of another identity are replaced only with --force."""
     return {"kind": "replay" if only_runs else "run", "scenario_id": scenario.id,
-            "scenario_sha256": scenario.sha256, "seed": seed,
+            "scenario_sha256": scenario.sha256,
+            "posterior_sha256": scenario.posterior.sha256 if scenario.posterior is not None else None, "seed": seed,
             "runs": sorted(set(only_runs)) if only_runs else (runs if runs is not None else "adaptive")}
 
 
@@ -164,3 +165,30 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
             note(text)
     files = [str(folder.out / p.name) for p in written]
     return Outcome(comparison, folder.out, files, notes, failures)
+
+
+def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, seed: int = 0,
+                       workers: int | None = None, batch_size: int | None = None, plots: bool = True,
+                       force: bool = False, progress: bool = False) -> Outcome:
+    """Run a back-test scenario (one with a `backtest:` section) and score it against its history
+    (`sim.backtest`): scores.csv, backtest_summary.csv, a fan chart per scored series with the observed points,
+    manifest.json. Raises ScenarioError for a scenario without `backtest:`, and as `run_to_folder`."""
+    from sim import backtest
+    from sim.montecarlo import run_scenario
+
+    if scenario.raw is None or "backtest" not in scenario.raw:
+        raise ScenarioError([Problem(scenario.path, None, None, "backtest", "no section 'backtest'",
+                                     "a back-test scenario (see scenarios/hindcast/)")])
+    identity = {"kind": "backtest", **run_identity(scenario, seed, runs, None)}
+    with ResultFolder(Path(out), identity, force=force) as folder:
+        results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                               progress=progress)
+        scored = backtest.score(results, seed)
+        failures: list[str] = []
+        try:
+            written = backtest.write(scored, folder.staging, plots=plots)
+        except Exception as exc:  # a bug in drawing: write the tables without the charts
+            failures.append(f"back-test charts: {type(exc).__name__}: {exc}")
+            written = backtest.write(scored, folder.staging, plots=False)
+        folder.commit()
+    return Outcome(scored, folder.out, [str(folder.out / p.name) for p in written], [], failures)

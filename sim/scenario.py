@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.errors import Problem, ScenarioError, closest
 from sim.indicators import ALL_INDICATORS, INST_TYPES, ZONE_COUNT_INDICATORS
+from sim.posterior import Posterior
 from sim.spec import (
     Bool,
     Enum,
@@ -50,7 +51,7 @@ TARGET_KINDS = ("level", "multiple", "growth", "added", "share", "per_10k", "per
                 "districts_covered")
 COMPARISONS = (">=", ">", "<=", "<")
 POLICY_KINDS = ("hte_award", "rd_subsidy", "incubator_subsidy", "innovation_voucher", "institution_award",
-                "gazelle_grant")
+                "gazelle_grant", "hte_cultivation")
 SLUG = r"[a-z][a-z0-9_]*"
 
 
@@ -137,13 +138,22 @@ FIRMS = Obj({
                               "follow the zones' size distribution unscaled)", "区外工业总产值", unit="亿元")),
     "over_100m_in_zones": _q("zone firms with revenue > 100M RMB", "收入超亿元企业数"),
     "hte_in_zones": _q("HTEs in the zones", "园区高新技术企业数", integer=True, maximum=1e6),
-    "hte_outside": _q("HTEs in the rest of the region (candidate parks included)", "区外高新技术企业数", integer=True,
-                      maximum=1e6),
+    "hte_outside": _opt(_q("HTEs in the rest of the region (candidate parks included); or give hte_region",
+                           "区外高新技术企业数", integer=True, maximum=1e6)),
+    "hte_region": _opt(_q("HTEs in the whole region (zones included), when the split is not published: the rest "
+                          "of the region then holds hte_region − hte_in_zones", "全区高新技术企业数", integer=True,
+                          maximum=1e7)),
     "invention_applications_base_year": _opt(_q("invention patent applications filed region-wide in the base "
                                                 "year (calibrates the applications per 1M RMB of R&D, patent_k)",
                                                 "基期年发明专利申请量", maximum=1e8)),
     "hte_certified_base_year": _opt(_q("certificates issued region-wide in the base year (calibrates the firms' "
-                                       "capability level)", "基期年认定数", maximum=1e6)),
+                                       "capability level, and the share of certificates that are new)",
+                                       "基期年认定数", maximum=1e6)),
+    "hte_stock_base_minus_1": _opt(_q("the region's HTE stock at the end of the year before the base year (with "
+                                      "the next key, sets how many base-year certificates fall due in each "
+                                      "simulated year)", "上年末高企数", integer=True, maximum=1e7)),
+    "hte_stock_base_minus_2": _opt(_q("the region's HTE stock at the end of the year two years before the base "
+                                      "year", "前年末高企数", integer=True, maximum=1e7)),
     "value_added_ratio": _q("value added / output", "增加值率", maximum=1),
     "rd_zero_share": _q("share of firms doing no R&D", "无研发企业比例", maximum=1),
     "rd_median": _q("median R&D intensity of R&D-doing firms", "研发强度中位数", maximum=1),
@@ -249,13 +259,17 @@ POLICY = Obj({
     "award_national": Field(MONEY, required=False, doc="incubator_subsidy: RMB on national recognition"),
     "amount": Field(MONEY, required=False,
                     doc="innovation_voucher: RMB per voucher; institution_award: RMB per new institution; "
-                        "gazelle_grant: RMB per project"),
+                        "gazelle_grant: RMB per project; hte_cultivation: RMB per enrolled firm (services and "
+                        "subsidy)"),
     "types": Field(ListOf(Enum(INST_TYPES), min_items=1, max_items=len(INST_TYPES)), required=False,
                    doc="institution_award: which organisations it rewards (default: the four R&D kinds); a venture "
                        "guidance fund is an award per new venture_fund"),
     "vouchers_per_year": Field(Num(0, 1e7, integer=True), required=False, doc="innovation_voucher: count"),
     "grants_per_year": Field(Num(0, 1e7, integer=True), required=False,
                              doc="gazelle_grant: projects approved each January (事前立项)"),
+    "firms_per_year": Field(Num(1, 1e6, integer=True), required=False, zh="培育入库企业数",
+                            doc="hte_cultivation: near-eligible firms enrolled each January (高企培育库); they "
+                                "prepare for certification for sure"),
     "paid_after_months": Field(Num(0, 60, integer=True), required=False,
                                doc="gazelle_grant: months from approval to the ex-post payment (事后补助)"),
     "budget_per_year": Field(Num(0, 1e12, exclusive_minimum=True), required=False,
@@ -275,6 +289,7 @@ POLICY_FIELDS = {
     "innovation_voucher": ("amount", "vouchers_per_year", "eligible"),
     "institution_award": ("amount",),
     "gazelle_grant": ("amount", "grants_per_year", "paid_after_months"),
+    "hte_cultivation": ("amount", "firms_per_year"),
 }
 #: Optional fields of a lever kind (allowed, not required).
 POLICY_OPTIONAL = {"institution_award": ("types",)}
@@ -328,6 +343,11 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
     head = data["scenario"]
     base = head["base_year"]
     targets = data["targets"]
+    if not targets and "backtest" not in data:
+        out.append(doc.problem(("targets",), "no target", "at least one target (only a back-test file, with a "
+                                                          "`backtest:` section, may have none)"))
+    if "backtest" in data:
+        _backtest_rules(doc, data, base, head.get("end_year"), out)
     last = max([t["year"] for t in targets], default=base + 1)
     end = head.get("end_year", last)
     if end <= base:
@@ -356,7 +376,12 @@ def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -
         out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
     for i, pol in enumerate(data.get("policies", [])):
         policy_rules(doc, pol, ("policies", i), end, out, base)
+    if ("hte_outside" in data["firms"]) == ("hte_region" in data["firms"]):
+        out.append(doc.problem(("firms",), "both hte_outside and hte_region" if "hte_region" in data["firms"]
+                               else "neither hte_outside nor hte_region",
+                               "one of them: the HTEs outside the zones, or the region's total"))
     _base_fact_rules(doc, data, out)
+    _vintage_rules(doc, data, base, out)
     zone_ids = [z["id"] for z in zones]
     for i, tgt in enumerate(targets):
         if tgt.get("status", "modelled") == "modelled" and tgt["indicator"] in OPTIONAL_BASE:
@@ -393,6 +418,8 @@ def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
         ([("firms", "over_100m_in_zones")], [("firms", "count_in_zones")], "firms in the zones"),
         ([("firms", "hte_certified_base_year")], [("firms", "hte_in_zones"), ("firms", "hte_outside")],
          "HTEs held at the base year's end"),
+        ([("firms", "hte_certified_base_year")], [("firms", "hte_region")], "HTEs held at the base year's end"),
+        ([("firms", "hte_in_zones")], [("firms", "hte_region")], "HTEs of the region"),
         ([("incubators", "national_incubators_in_zones"), ("incubators", "provincial_incubators_in_zones")],
          [("incubators", "incubators_in_zones")], "incubators"),
         ([("incubators", "national_maker_spaces_in_zones"), ("incubators", "provincial_maker_spaces_in_zones")],
@@ -424,6 +451,61 @@ def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
             doc.warnings.append(doc.problem(where, f"more than the {label} in {share:.1%} of runs",
                                             f"ranges where {names} never exceeds {wnames}",
                                             "those runs cap the part at the whole: narrow one of the ranges"))
+
+
+def _backtest_rules(doc: YamlDoc, data: dict, base: int, end: int | None, out: list[Problem]) -> None:
+    """A back-test names a region with history, series it has there, and accounts for every series observed
+    in its window (scored, or unscored with a reason): no observation is silently left out."""
+    from sim import history
+
+    bt = data["backtest"]
+    region = bt["region"]
+    if region not in history.regions():
+        out.append(doc.problem(("backtest", "region"), region, "a region of sim/data/history.csv",
+                               _did_you_mean(region, sorted(history.regions()))))
+        return
+    if end is None:
+        out.append(doc.problem(("scenario",), "no key 'end_year'", "the last year a back-test simulates"))
+        return
+    known = {r.series for r in history.rows() if r.region == region}
+    window = {r.series for r in history.rows() if r.region == region and base < r.year <= end}
+    named: set[str] = set()
+    for i, obs in enumerate(bt["observe"]):
+        named.add(obs["series"])
+        if obs["series"] not in known:
+            out.append(doc.problem(("backtest", "observe", i, "series"), obs["series"],
+                                   f"a series with history in {region}", _did_you_mean(obs["series"], sorted(known))))
+    for i, item in enumerate(bt.get("unscored", [])):
+        named.add(item["series"])
+        if item["series"] not in known:
+            out.append(doc.problem(("backtest", "unscored", i, "series"), item["series"],
+                                   f"a series with history in {region}"))
+    for series in sorted(window - named):
+        out.append(doc.problem(("backtest",), f"series '{series}' observed in {base + 1}-{end}, neither scored "
+                                              "nor listed", "every series of the window under observe: or "
+                                                            "unscored: (with its reason)"))
+
+
+def _vintage_rules(doc: YamlDoc, data: dict, base: int, out: list[Problem]) -> None:
+    """No input may use information dated after the base year (its vintage): a plan's probabilities may rest
+    only on what was known when it was written. Checks every base-year fact, zone quantity and parameter
+    override, and the default priors the scenario does not override."""
+    quantities: list[tuple[tuple, Any]] = []
+    for section in ("firms", "incubators", "institutions", "region", "parameters"):
+        quantities += [((section, k), v) for k, v in (data.get(section) or {}).items()]
+    for i, z in enumerate(data["zones"]):
+        quantities += [(("zones", i, k), z[k]) for k in ("firm_weight", "population") if k in z]
+    for path, raw in quantities:
+        if isinstance(raw, Mapping) and isinstance(raw.get("vintage"), int) and raw["vintage"] > base:
+            out.append(doc.problem((*path, "vintage"), str(raw["vintage"]),
+                                   f"a year up to the base year {base}: a plan may use only what was known then"))
+    overridden = set(data.get("parameters") or {})
+    for name, prior in default_priors().items():
+        if name not in overridden and prior.vintage is not None and prior.vintage > base:
+            out.append(doc.problem(("scenario", "base_year"), f"{base}, but the default prior '{name}' uses "
+                                                              f"information from {prior.vintage}",
+                                   "an override under parameters: with information up to the base year",
+                                   "sim/data/priors.yaml gives the default's source"))
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:
@@ -523,6 +605,30 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
         out.append(doc.problem((*p, "zone_level"), tgt["zone_level"], "each_zone: true (or a per_zone target)"))
 
 
+BACKTEST = Obj({
+    "region": Field(Str(SLUG, "a region of sim/data/history.csv"), doc="whose history the run is scored against"),
+    "observe": Field(ListOf(Obj({
+        "series": Field(Str(SLUG, "a series of sim/data/history.csv"), doc="the history series (docs/history.md)"),
+        "indicator": Field(Enum(tuple(ALL_INDICATORS)), doc="the model indicator that measures it"),
+        "scope": Field(Enum(("zones", "region")), required=False, default="zones",
+                       doc="over the official zones (default) or the whole region"),
+        "period": Field(Str(SLUG), required=False, default="year",
+                        doc="the rows' period: year (a year-end stock or a year's flow), or q1_q3 ..."),
+        "factor": Field(Num(0, 100, exclusive_minimum=True), required=False, default=1.0,
+                        doc="the observed share of the model's yearly value (e.g. 0.75 for a first-three-quarters "
+                            "flow)"),
+        "factor_sd": Field(Num(0, 1), required=False, default=0.0,
+                           doc="relative uncertainty of the factor, added to the observation error"),
+        "note": Field(Str(), required=False),
+    }), min_items=1, max_items=200), doc="each scored series and how the model measures it"),
+    "unscored": Field(ListOf(Obj({
+        "series": Field(Str(SLUG, "a series of sim/data/history.csv")),
+        "reason": Field(Str(), doc="why the model cannot be scored on it"),
+    }), max_items=200), required=False,
+        doc="series of the region observed in the window that are not scored, each with its reason"),
+    "note": Field(Str(), required=False),
+}, doc="A back-test: the run starts at an earlier base year and is scored against the history that followed.")
+
 SCENARIO_SPEC = Obj(
     {
         "scenario": Field(SCENARIO_HEAD, zh="情景"),
@@ -537,8 +643,20 @@ SCENARIO_SPEC = Obj(
                                doc="required when there are candidate parks"),
         "parameters": Field(Obj({}), required=False, zh="行为参数",
                             doc="overrides of the default priors (sim/data/priors.yaml), by name"),
+        "calibration": Field(Obj({
+            "posterior": Field(Str(doc="a path"), zh="后验",
+                               doc="a posterior file written by `zonesim calibrate` (JSON), relative to this file: "
+                                   "each run draws its estimated parameters from it"),
+            "note": Field(Str(), required=False),
+        }), required=False, zh="校准",
+            doc="where the behavioural parameters come from: a calibration posterior (its vintage may not be after "
+                "the base year); parameters it does not estimate keep their priors or overrides"),
         "policies": Field(ListOf(POLICY, max_items=100), required=False, zh="政策"),
-        "targets": Field(ListOf(TARGET, min_items=1, max_items=500), zh="目标"),
+        "targets": Field(ListOf(TARGET, min_items=0, max_items=500), zh="目标",
+                         doc="the plan's targets (at least one, unless the file is a back-test with `backtest:`)"),
+        "backtest": Field(BACKTEST, required=False, zh="回测",
+                          doc="makes the file a back-test: the history series it is scored against (zonesim "
+                              "hindcast)"),
     },
     doc="A zonesim scenario: one region's zones, base year, priors, levers and plan targets.",
     rules=(_scenario_rules,),
@@ -675,6 +793,7 @@ class Scenario:
     sha256: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)  # doubts that do not stop a run
+    posterior: Posterior | None = None  # calibrated parameters, drawn per run (sim.posterior)
 
     @property
     def months(self) -> int:
@@ -691,6 +810,16 @@ class Scenario:
 
     def with_policies(self, policies: tuple[Policy, ...]) -> Scenario:
         return replace(self, policies=policies)
+
+    def with_parameters(self, values: dict[str, float]) -> Scenario:
+        """This scenario with the named parameters fixed (e.g. one calibration particle); a posterior that
+        estimates one of them no longer applies to it."""
+        fixed = {name: Prior(float(v), None, "fixed by the caller", False, "", None) for name, v in values.items()}
+        params = {**dict(self.parameters), **fixed}
+        post = self.posterior
+        if post is not None and set(post.names) & set(values):
+            post = None
+        return replace(self, parameters=tuple(sorted(params.items())), posterior=post)
 
 
 def _source(raw: Mapping | None) -> Source | None:
@@ -711,7 +840,7 @@ def build_scenario(doc: YamlDoc) -> Scenario:
     d = doc.data
     head = d["scenario"]
     base = head["base_year"]
-    end = head.get("end_year", max(t["year"] for t in d["targets"]))
+    end = head["end_year"] if "end_year" in head else max(t["year"] for t in d["targets"])
     params = dict(default_priors())
     params.update({k: Prior.from_yaml(v) for k, v in (d.get("parameters") or {}).items()})
     zones = tuple(Zone(z["id"], z["name"], z.get("name_en", z["id"]), z["level"], Prior.from_yaml(z["firm_weight"]),
@@ -737,6 +866,7 @@ def build_scenario(doc: YamlDoc) -> Scenario:
                zone_index=tuple(zone_pos[z] for z in t.get("zones", ())), each_zone=bool(t.get("each_zone", False)),
                district_of=district_of if t["kind"] == "districts_covered" else ())
         for t in d["targets"])
+    posterior = _load_calibration(doc, d, base, params)
     cal = {k: v for k, v in d["calendar"].items() if k not in ("assumed", "note")}
     cal["hte_rounds"] = tuple(sorted(cal["hte_rounds"]))
     return Scenario(
@@ -745,8 +875,43 @@ def build_scenario(doc: YamlDoc) -> Scenario:
         incubators=_priors(d["incubators"]), institutions=_priors(d["institutions"]),
         parameters=tuple(sorted(params.items())), policies=policies, targets=targets,
         region_facts=_priors(d.get("region") or {}), zone_creation=creation, path=doc.file, sha256="", raw=d,
-        warnings=tuple(doc.warnings),
+        warnings=tuple(doc.warnings), posterior=posterior,
     )
+
+
+def _load_calibration(doc: YamlDoc, d: dict, base: int, params: dict[str, Prior]) -> Posterior | None:
+    """The posterior a scenario names, checked: readable, of a vintage up to the base year, estimating known
+    parameters within the bounds an override may take. Raises ScenarioError at the `posterior:` line."""
+    from sim.posterior import PosteriorError, load_posterior
+
+    cal = d.get("calibration")
+    if not cal:
+        return None
+    where = ("calibration", "posterior")
+    path = Path(doc.file).parent / cal["posterior"]
+    try:
+        post = load_posterior(path)
+    except PosteriorError as exc:
+        raise ScenarioError([doc.problem(where, cal["posterior"], "a posterior file written by zonesim calibrate",
+                                         f"{path}: {exc}")]) from None
+    problems = []
+    if post.vintage > base:
+        problems.append(doc.problem(where, f"a posterior of vintage {post.vintage}",
+                                    f"one fitted to history up to the base year {base} (calibrate with --until "
+                                    f"{base})"))
+    for k, name in enumerate(post.names):
+        if name not in params:
+            problems.append(doc.problem(where, f"parameter '{name}'", "parameters of sim/data/priors.yaml",
+                                        _did_you_mean(name, list(params))))
+            continue
+        lo, hi = _parameter_bounds(params[name])
+        column = [row[k] for row in post.samples]
+        if (lo is not None and min(column) < lo) or (hi is not None and max(column) > hi):
+            problems.append(doc.problem(where, f"'{name}' from {min(column):g} to {max(column):g}",
+                                        f"values within [{lo}, {hi}]"))
+    if problems:
+        raise ScenarioError(problems)
+    return post
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -314,7 +314,9 @@ def frozen_dist(spec: Mapping[str, Any]) -> Any:
     return getattr(stats, name)(**args)
 
 
-_PROVENANCE = ("source", "assumed", "note")
+_PROVENANCE = ("source", "assumed", "note", "vintage")
+#: Years a `vintage` may name.
+VINTAGE_RANGE = (1950, 2100)
 
 
 #: What scipy requires of each distribution's arguments, for messages.
@@ -404,6 +406,15 @@ class Quantity(Spec):
                 out.append(doc.problem((*path, key), _found(value[key]), "a non-empty text"))
         if self.require_provenance and not (value.get("source") or value.get("assumed") is True):
             out.append(doc.problem(path, "no provenance", "a 'source' or 'assumed: true' (with a note)"))
+        if "vintage" in keys:
+            v = value["vintage"]
+            if isinstance(v, bool) or not isinstance(v, int) or not VINTAGE_RANGE[0] <= v <= VINTAGE_RANGE[1]:
+                out.append(doc.problem((*path, "vintage"), _found(v), "a year (the latest year of the information "
+                                                                       "the value rests on)"))
+        elif self.require_provenance:
+            out.append(doc.problem(path, "no key 'vintage'", "the latest year of the information the value rests "
+                                                             "on, e.g. vintage: 2016 (it may not be after the base "
+                                                             "year)"))
 
     def _check_support(self, doc: YamlDoc, value: Mapping[str, Any], path: Path_, out: list[Problem]) -> None:
         # scipy's own argument check: invalid arguments (scale <= 0, loguniform a >= b or a <= 0, ...) make the
@@ -429,11 +440,13 @@ class Quantity(Spec):
 
     def json_schema(self) -> dict[str, Any]:
         num = self._num().json_schema()
-        prov = {"source": {"type": "string"}, "assumed": {"type": "boolean"}, "note": {"type": "string"}}
-        fixed = {"type": "object", "properties": {"value": num, **prov}, "required": ["value"],
+        prov = {"source": {"type": "string"}, "assumed": {"type": "boolean"}, "note": {"type": "string"},
+                "vintage": {"type": "integer", "minimum": VINTAGE_RANGE[0], "maximum": VINTAGE_RANGE[1]}}
+        need = ["vintage"] if self.require_provenance else []
+        fixed = {"type": "object", "properties": {"value": num, **prov}, "required": ["value", *need],
                  "additionalProperties": False}
         dist = {"type": "object", "properties": {"dist": {"enum": list(DISTRIBUTIONS)}, **prov},
-                "required": ["dist"], "additionalProperties": {"type": "number"}}
+                "required": ["dist", *need], "additionalProperties": {"type": "number"}}
         options = [fixed, dist] if self.require_provenance else [num, fixed, dist]
         return {"anyOf": options}
 
@@ -447,6 +460,7 @@ class Prior:
     source: str
     assumed: bool
     note: str
+    vintage: int | None = None  # the latest year of the information the value rests on
 
     @classmethod
     def from_yaml(cls, raw: Any) -> Prior:
@@ -454,8 +468,9 @@ class Prior:
             return cls(float(raw), None, "", False, "")
         dist = tuple(sorted((k, v) for k, v in raw.items() if k not in ("value", *_PROVENANCE))) or None
         value = float(raw["value"]) if "value" in raw else None
+        vintage = raw.get("vintage")
         return cls(value, dist, str(raw.get("source", "")), bool(raw.get("assumed", False)),
-                   str(raw.get("note", "")))
+                   str(raw.get("note", "")), int(vintage) if isinstance(vintage, int) else None)
 
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Values for uniforms `u` by inverse CDF, so two scenarios sharing `u` share their parameter draws."""

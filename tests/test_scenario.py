@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from sim.errors import ScenarioError
 from sim.scenario import SEED_DOCUMENTS, build_scenario, load_scenario
 from sim.yamlio import loads_yaml
 
-from .conftest import GUANGXI, SEEDS, TINY
+from .conftest import GUANGXI, ROOT, SEEDS, TINY
 
 
 def problems_for(text: str) -> list:
@@ -44,7 +45,7 @@ def test_all_problems_are_reported_at_once():
     probs = problems_for(tiny_text(**{
         "threshold: 80,": "threshold: lots,",
         "comparison: \">=\", threshold: 0.7": "comparison: \"=>\", threshold: 0.7",
-        "  rd_median: {value: 0.025, assumed: true}": "  rd_median: 0.025",
+        "  rd_median: {value: 0.025, assumed: true, vintage: 2017}": "  rd_median: 0.025",
     }))
     keys = {p.key for p in probs}
     assert {"targets[0].threshold", "targets[5].comparison", "firms.rd_median"} <= keys
@@ -53,16 +54,17 @@ def test_all_problems_are_reported_at_once():
 
 
 def test_base_facts_need_provenance():
-    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true}": "hte_outside: {value: 20}"}))
+    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true, vintage: 2017}":
+                                      "hte_outside: {value: 20, vintage: 2017}"}))
     assert any(p.key == "firms.hte_outside" and "assumed" in p.expected for p in probs)
 
 
 def test_bad_distribution_is_named():
-    probs = problems_for(tiny_text(**{"count_in_zones: {dist: uniform, loc: 500, scale: 200, assumed: true}":
-                                      "count_in_zones: {dist: unifrom, loc: 500, scale: 200, assumed: true}"}))
+    probs = problems_for(tiny_text(**{"count_in_zones: {dist: uniform, loc: 500, scale: 200, assumed: true,":
+                                      "count_in_zones: {dist: unifrom, loc: 500, scale: 200, assumed: true,"}))
     assert any("uniform" in p.hint for p in probs)
-    probs = problems_for(tiny_text(**{"rd_zero_share: {value: 0.2, assumed: true}":
-                                      "rd_zero_share: {dist: norm, loc: 0.2, scale: 0.1, assumed: true}"}))
+    probs = problems_for(tiny_text(**{"rd_zero_share: {value: 0.2, assumed: true,":
+                                      "rd_zero_share: {dist: norm, loc: 0.2, scale: 0.1, assumed: true,"}))
     assert any(p.key == "firms.rd_zero_share" and "within [0, 1]" in p.expected for p in probs)
 
 
@@ -88,10 +90,40 @@ def test_duplicate_ids():
 
 
 def test_absurd_and_non_finite_numbers():
-    probs = problems_for(tiny_text(**{"count_outside: {value: 200, assumed: true}":
-                                      "count_outside: {value: 1e12, assumed: true}",
+    probs = problems_for(tiny_text(**{"count_outside: {value: 200, assumed: true,":
+                                      "count_outside: {value: 1e12, assumed: true,",
                                       "threshold: 80,": "threshold: .nan,"}))
     assert {"firms.count_outside.value", "targets[0].threshold"} <= {p.key for p in probs}
+
+
+def test_every_input_records_its_vintage_and_none_is_after_the_base_year():
+    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true, vintage: 2017}":
+                                      "hte_outside: {value: 20, assumed: true}"}))
+    assert any(p.key == "firms.hte_outside" and "vintage" in p.found for p in probs)
+    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true, vintage: 2017}":
+                                      "hte_outside: {value: 20, assumed: true, vintage: 2018}"}))
+    assert any(p.key == "firms.hte_outside.vintage" and "2017" in p.expected for p in probs)
+
+
+def test_a_default_prior_newer_than_the_base_year_must_be_overridden(monkeypatch):
+    from sim import scenario as scenario_module
+
+    priors = dict(scenario_module.default_priors())
+    late = dataclasses.replace(priors["entry_rate"], vintage=2019)
+    monkeypatch.setattr(scenario_module, "default_priors", lambda: {**priors, "entry_rate": late})
+    probs = problems_for(tiny_text())
+    assert any(p.key == "scenario.base_year" and "entry_rate" in p.found for p in probs)
+
+
+def test_bundled_scenarios_use_nothing_after_their_base_year():
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+        sc = load_scenario(path)
+        facts = [p for _, p in (*sc.firms, *sc.incubators, *sc.institutions, *sc.region_facts)]
+        facts += [z.firm_weight for z in sc.zones] + [z.population for z in sc.zones if z.population]
+        assert all(p.vintage is not None and p.vintage <= sc.base_year for p in facts), path
+        assert all(p.vintage is not None and p.vintage <= sc.base_year for _, p in sc.parameters), path
+        if sc.posterior is not None:
+            assert sc.posterior.vintage <= sc.base_year, path
 
 
 def test_not_modelled_needs_a_reason():

@@ -1,0 +1,303 @@
+"""Back-tests (hindcasts): run a plan rebuilt at an earlier base year and score it against the history that
+followed.
+
+A back-test scenario is an ordinary scenario file with a `backtest:` section naming its region's history
+(`sim.history`) and how the model measures each series. Every observed value between the base year and the
+end year is scored:
+
+- its percentile in the simulated predictive distribution (PIT, mid-rank), and whether it falls in the central
+  50% and 90% bands. The predictive distribution is the model's value times the observed share (`factor`) with
+  the observation's own error added (lognormal: the sources' flags and their disagreement, `sim.history`);
+- the CRPS of the log value (scoringrules' ensemble CRPS), beside the CRPS of a naive forecaster given the same
+  history: the last pre-base growth rate carried forward, with the spread of the pre-base yearly growth rates
+  (`naive_forecast`);
+- the Brier score of every target of the file that resolves in the window.
+
+The **gate** (`gate`): every scored value inside its 90% band, at most one in five with a PIT outside 10–90%,
+and a mean log-CRPS below the naive forecaster's. Wide bands alone cannot pass the last condition.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim import history
+from sim.scenario import Scenario
+
+#: The naive forecaster's yearly log-growth spread when the history gives fewer than three points, and its
+#: floor [assumptions, documented in docs/backtest.md].
+NAIVE_SPREAD_FEW = 0.10
+NAIVE_SPREAD_MIN = 0.02
+#: PIT band outside which a value counts as poorly covered, and the share of such values the gate tolerates.
+PIT_BAND = (0.10, 0.90)
+PIT_TOLERANCE = 0.2
+
+
+@dataclass
+class Score:
+    """One observed value and how the back-test's predictive distribution scored it."""
+
+    series: str
+    indicator: str
+    scope: str
+    year: int
+    period: str
+    observed: float
+    log_sigma: float
+    median: float
+    p05: float
+    p25: float
+    p75: float
+    p95: float
+    pit: float
+    in50: bool
+    in90: bool
+    crps: float
+    crps_naive: float
+    naive_median: float
+    sources: str
+    note: str = ""
+
+    @property
+    def pit_outside(self) -> bool:
+        return not PIT_BAND[0] <= self.pit <= PIT_BAND[1]
+
+
+@dataclass
+class BacktestResult:
+    """The scores of one back-test, with what a report needs."""
+
+    scenario: Scenario
+    runs: int
+    seed: int
+    scores: list[Score]
+    unscored: list[tuple[str, str]]
+    brier: list[dict] = field(default_factory=list)
+    series_values: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    times: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+
+    def summary(self) -> dict:
+        n = len(self.scores)
+        in90 = sum(s.in90 for s in self.scores)
+        in50 = sum(s.in50 for s in self.scores)
+        outside = sum(s.pit_outside for s in self.scores)
+        crps = float(np.mean([s.crps for s in self.scores])) if n else float("nan")
+        naive = float(np.mean([s.crps_naive for s in self.scores])) if n else float("nan")
+        return {"scenario_id": self.scenario.id, "region": self.scenario.raw["backtest"]["region"],
+                "base_year": self.scenario.base_year, "end_year": self.scenario.end_year, "runs": self.runs,
+                "seed": self.seed, "observations": n, "in90": in90, "in50": in50, "pit_outside": outside,
+                "mean_crps": crps, "mean_crps_naive": naive,
+                "skill": 1.0 - crps / naive if n and naive > 0 else float("nan"), "gate": gate(self.scores)[0]}
+
+
+def gate(scores: list[Score]) -> tuple[bool, list[str]]:
+    """The back-test gate and the reasons it fails (empty when it passes)."""
+    why = []
+    if not scores:
+        return False, ["no observation was scored"]
+    missed = [f"{s.series} {s.year}" for s in scores if not s.in90]
+    if missed:
+        why.append("outside the 90% band: " + ", ".join(missed))
+    outside = sum(s.pit_outside for s in scores)
+    if outside > PIT_TOLERANCE * len(scores):
+        why.append(f"{outside} of {len(scores)} PITs outside {PIT_BAND[0]:.0%}–{PIT_BAND[1]:.0%} "
+                   f"(at most {PIT_TOLERANCE:.0%} allowed)")
+    crps = np.mean([s.crps for s in scores])
+    naive = np.mean([s.crps_naive for s in scores])
+    if not crps < naive:
+        why.append(f"mean log-CRPS {crps:.3f} not below the naive forecaster's {naive:.3f}")
+    return not why, why
+
+
+def naive_forecast(series: str, region: str, period: str, base: int, year: int, fallback: float, n: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Samples of the naive forecast of a series in `year` from the history up to `base`: the last value at
+    or before `base`, grown at the last observed yearly log-growth rate, with yearly spread the standard
+    deviation of the observed yearly growth rates (NAIVE_SPREAD_FEW with fewer than three points; at least
+    NAIVE_SPREAD_MIN). With no history at all it starts from `fallback` (the model's own base-year value)
+    with no growth."""
+    obs = history.observed(series, region, until=base, period=period)
+    if not obs:
+        start_year, start, growth, spread = base, fallback, 0.0, NAIVE_SPREAD_FEW
+    else:
+        start_year, start = obs[-1].year, obs[-1].value
+        if len(obs) >= 2:
+            rates = [(math.log(b.value) - math.log(a.value)) / (b.year - a.year)
+                     for a, b in zip(obs, obs[1:], strict=False)]
+            growth = rates[-1]
+            spread = float(np.std(rates, ddof=1)) if len(rates) >= 2 else NAIVE_SPREAD_FEW
+        else:
+            growth, spread = 0.0, NAIVE_SPREAD_FEW
+    horizon = year - start_year
+    spread = max(spread, NAIVE_SPREAD_MIN)
+    z = rng.standard_normal(n)
+    return np.exp(math.log(max(start, 1e-9)) + growth * horizon + spread * math.sqrt(max(horizon, 0)) * z)
+
+
+def _crps_log(observed: float, samples: np.ndarray) -> float:
+    import scoringrules as sr
+
+    finite = samples[np.isfinite(samples) & (samples > 0)]
+    if finite.size == 0:
+        return float("inf")
+    return float(sr.crps_ensemble(math.log(observed), np.log(finite)))
+
+
+def _model_values(results: object, indicator: str, scope: str) -> np.ndarray:
+    """(runs, snapshots) of an indicator from a Monte Carlo's results, over the zones or the region."""
+    from sim.indicators import ZONE_COUNT_INDICATORS
+
+    if scope == "region" and indicator not in ZONE_COUNT_INDICATORS:
+        return results.indicator(f"region_{indicator}")  # type: ignore[attr-defined]
+    return results.indicator(indicator)  # type: ignore[attr-defined]
+
+
+def score(results: object, seed: int = 0) -> BacktestResult:
+    """Score a back-test scenario's Monte Carlo results (`sim.montecarlo.Results`) against its history."""
+    sc: Scenario = results.scenario  # type: ignore[attr-defined]
+    bt = sc.raw["backtest"]
+    region = bt["region"]
+    times = results.times  # type: ignore[attr-defined]
+    year_end = {y: i for i, (y, mo, _) in enumerate(times) if mo == 12}
+    rng = np.random.default_rng([seed, 1729])
+    scores: list[Score] = []
+    values: dict[tuple[str, str], np.ndarray] = {}
+    for spec in bt["observe"]:
+        period = spec.get("period", "year")
+        scope = spec.get("scope", "zones")
+        model = _model_values(results, spec["indicator"], scope)
+        values[(spec["series"], spec["indicator"])] = model
+        factor = float(spec.get("factor", 1.0))
+        factor_sd = float(spec.get("factor_sd", 0.0))
+        for obs in history.observed(spec["series"], region, until=min(sc.end_year, history.CUTOFF[region]),
+                                    since=sc.base_year + 1, period=period):
+            if obs.year not in year_end:
+                continue
+            x = model[:, year_end[obs.year]] * factor
+            sigma = math.sqrt(obs.log_sigma ** 2 + factor_sd ** 2)
+            pred = x * np.exp(sigma * rng.standard_normal(x.size))
+            pred = pred[np.isfinite(pred)]
+            q05, q25, q50, q75, q95 = np.percentile(pred, [5, 25, 50, 75, 95])
+            pit = float(np.mean(pred < obs.value) + 0.5 * np.mean(pred == obs.value))
+            base_value = float(np.nanmedian(model[:, year_end[sc.base_year]] * factor))
+            naive = naive_forecast(spec["series"], region, period, sc.base_year, obs.year, base_value, pred.size,
+                                   rng)
+            naive = naive * np.exp(obs.log_sigma * rng.standard_normal(naive.size))
+            scores.append(Score(spec["series"], spec["indicator"], scope, obs.year, period, obs.value,
+                                sigma, float(q50), float(q05), float(q25), float(q75), float(q95), pit,
+                                bool(q25 <= obs.value <= q75), bool(q05 <= obs.value <= q95),
+                                _crps_log(obs.value, pred), _crps_log(obs.value, naive), float(np.median(naive)),
+                                ";".join(obs.sources), obs.note[:200]))
+    unscored = [(u["series"], u["reason"]) for u in bt.get("unscored", [])]
+    brier = _brier(results, sc)
+    return BacktestResult(sc, results.runs, seed, scores, unscored, brier, values, times)  # type: ignore[attr-defined]
+
+
+def _brier(results: object, sc: Scenario) -> list[dict]:
+    """Brier score of each modelled `level` target of the back-test file that resolves in its window: the
+    target's indicator and scope are scored under `observe`, and history holds the value at its date (the
+    outcome is the observed value against the threshold)."""
+    from sim.targets import COMPARE
+
+    bt = sc.raw["backtest"]
+    rows = {r["target_id"]: r for r in results.summary()}  # type: ignore[attr-defined]
+    out = []
+    for t in sc.targets:
+        if not t.modelled or t.kind != "level" or t.month != 12:
+            continue
+        spec = next((o for o in bt["observe"] if o["indicator"] == t.indicator
+                     and o.get("scope", "zones") == t.scope), None)
+        if spec is None:
+            continue
+        obs = [o for o in history.observed(spec["series"], bt["region"], until=min(t.year, history.CUTOFF[
+            bt["region"]]), since=t.year, period=spec.get("period", "year"))]
+        if not obs:
+            continue
+        outcome = bool(COMPARE[t.comparison](obs[0].value / float(spec.get("factor", 1.0)), t.threshold))
+        p = rows[t.id]["p_hit"]
+        out.append({"target_id": t.id, "year": t.year, "p_hit": p, "observed": obs[0].value,
+                    "outcome": outcome, "brier": (p - float(outcome)) ** 2})
+    return out
+
+
+SCORE_COLUMNS = ("series", "indicator", "scope", "year", "period", "observed", "log_sigma", "median", "p05", "p25",
+                 "p75", "p95", "pit", "in50", "in90", "crps", "crps_naive", "naive_median", "sources", "note")
+
+
+def write(result: BacktestResult, out: Path, plots: bool = True) -> list[Path]:
+    """scores.csv, summary.csv, a fan chart per scored series with its observed points, and manifest.json."""
+    from sim.outputs import write_manifest
+    from sim.version import __version__
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "scores.csv", out / "backtest_summary.csv"]
+    with open(files[0], "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=SCORE_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for s in result.scores:
+            row = asdict(s)
+            w.writerow({k: (f"{row[k]:.6g}" if isinstance(row[k], float) else row[k]) for k in SCORE_COLUMNS})
+    summary = result.summary()
+    with open(files[1], "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(summary), lineterminator="\n")
+        w.writeheader()
+        w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in summary.items()})
+    if plots:
+        files += _fan_charts(result, out)
+    ok, why = gate(result.scores)
+    manifest = {"kind": "backtest", "identity": {"scenario_sha256": result.scenario.sha256, "seed": result.seed,
+                                                 "runs": result.runs},
+                "scenario": result.scenario.path, "zonesim_version": __version__, "summary": summary,
+                "gate": {"pass": ok, "why": why}, "unscored": result.unscored,
+                "files": sorted(f.name for f in files)}
+    files.append(write_manifest(manifest, out))
+    return files
+
+
+def _fan_charts(result: BacktestResult, out: Path) -> list[Path]:
+    from sim.indicators import ALL_INDICATORS
+    from sim.plots import FanSeries, fan_chart
+
+    files: list[Path] = []
+    x_all = np.array([y + (mo - 12) / 12.0 for y, mo, _ in result.times])
+    keep = [i for i, (_, mo, _) in enumerate(result.times) if mo == 12]
+    by_series: dict[tuple[str, str], list[Score]] = {}
+    for s in result.scores:
+        by_series.setdefault((s.series, s.indicator), []).append(s)
+    for (series, indicator), scores in by_series.items():
+        spec = next(o for o in result.scenario.raw["backtest"]["observe"] if o["series"] == series
+                    and o["indicator"] == indicator)
+        model = result.series_values[(series, indicator)][:, keep] * float(spec.get("factor", 1.0))
+        ind = ALL_INDICATORS[indicator]
+        points = [(s.year, s.observed, s.observed * math.exp(-1.645 * s.log_sigma),
+                   s.observed * math.exp(1.645 * s.log_sigma)) for s in scores]
+        note = (f"{result.runs} runs, seed {result.seed}; bands 25–75% and 5–95% of the model; observed values "
+                "with their 90% observation error; PIT " + ", ".join(f"{s.year}: {s.pit:.2f}" for s in scores))
+        files += fan_chart([FanSeries("模拟中位数 · simulated median", x_all[keep], model)],
+                           title=f"{ind.zh} · {series} ({result.scenario.raw['backtest']['region']})",
+                           ylabel=ind.unit, out_base=out / f"backtest_{series}", note=note, observed=points)
+    return files
+
+
+def format_table(result: BacktestResult) -> str:
+    """The scores as a terminal table, then the coverage summary and the gate."""
+    lines = [f"{'series':28} {'year':>4} {'observed':>12} {'median [5%, 95%]':>34} {'PIT':>5} "
+             f"{'90%':>4} {'CRPS':>6} {'naive':>6}"]
+    for s in result.scores:
+        band = f"{s.median:,.4g} [{s.p05:,.4g}, {s.p95:,.4g}]"
+        lines.append(f"{s.series[:28]:28} {s.year:>4} {s.observed:>12,.4g} {band:>34} {s.pit:>5.2f} "
+                     f"{'yes' if s.in90 else 'NO':>4} {s.crps:>6.3f} {s.crps_naive:>6.3f}")
+    sm = result.summary()
+    ok, why = gate(result.scores)
+    lines += ["", f"{sm['observations']} observed values, {result.runs} runs, seed {result.seed}: {sm['in90']} in "
+              f"their 90% band, {sm['in50']} in their 50% band, {sm['pit_outside']} with a PIT outside 10–90%; "
+              f"mean log-CRPS {sm['mean_crps']:.3f} (naive forecaster {sm['mean_crps_naive']:.3f}, skill "
+              f"{sm['skill']:+.2f})", f"gate: {'PASS' if ok else 'FAIL'}" + ("" if ok else " — " + "; ".join(why))]
+    if result.unscored:
+        lines.append("not scored: " + "; ".join(f"{s} ({r})" for s, r in result.unscored))
+    return "\n".join(lines)
