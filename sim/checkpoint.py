@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ def batch_from_bytes(data: bytes, make: Callable[..., Any]) -> Any:
                     fields.setdefault(name, {})[sub] = arr
                 else:
                     fields[key] = arr.item() if arr.ndim == 0 else arr
-    except (OSError, EOFError, KeyError, ValueError) as exc:
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, RecursionError) as exc:
         raise ValueError(f"not a batch archive ({type(exc).__name__})") from None
     fields.setdefault("zone_values", None)
     try:
@@ -174,7 +175,7 @@ class Checkpoint:
 def _read_state(path: Path) -> dict[str, Any]:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ScenarioError([Problem(str(path), None, None, "--resume", f"an unreadable state file "
                                      f"({type(exc).__name__})", "the state.json an interrupted run wrote",
                                      "run again with --force to start afresh")]) from None

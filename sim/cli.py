@@ -20,19 +20,17 @@ import sys
 import traceback
 from pathlib import Path
 
-from sim.errors import OutputError, Problem, RunAborted, RunError, ScenarioError, ZonesimError
+from sim.errors import STOP, Interrupted, OutputError, Problem, RunAborted, RunError, ScenarioError, ZonesimError
 
 #: Problems printed per file; the rest are counted ("… and N more"), so a broken file never floods a terminal.
 MAX_PROBLEMS_SHOWN = 50
 SEED_MAX = 2**63 - 1
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread like Ctrl-C so that the same clean-up runs."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
+def _on_signal(signum: int, frame: object) -> None:
+    """Ctrl-C and SIGTERM: ask the run to stop (checked between batches too) and raise at once."""
+    STOP["signum"] = signum
+    raise Interrupted(signum)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,6 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     hc.add_argument("--no-plots", action="store_true", help="skip the fan charts")
     hc.add_argument("--quiet", action="store_true", help="no progress bar")
     hc.add_argument("--force", action="store_true", help="replace finished results of another run")
+    cal = sub.add_parser("calibrate", help="estimate behavioural parameters from a back-test scenario's history "
+                         "(ABC-SMC): a posterior file scenarios can refer to")
+    cal.add_argument("scenario", metavar="FILE", help="a back-test scenario (scenarios/hindcast/)")
+    cal.add_argument("--until", type=int, required=True,
+                     help="the last history year used: the posterior's vintage (plans based earlier cannot use it)")
+    cal.add_argument("--out", required=True, help="the posterior file to write (JSON)")
+    cal.add_argument("--parameters", nargs="+", default=None,
+                     help="parameters to estimate (default: the file's backtest.calibrate)")
+    cal.add_argument("--population", type=int, default=200, help="particles per generation (default 200)")
+    cal.add_argument("--generations", type=int, default=8, help="most generations (default 8)")
+    cal.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    cal.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    cal.add_argument("--no-holdout", action="store_true",
+                     help="skip the check that fits all but the last year and predicts it")
+    cal.add_argument("--resume", action="store_true", help="continue an interrupted calibration")
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
@@ -270,6 +283,24 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.montecarlo import default_workers
+    from sim.runner import calibrate_to_file
+    from sim.scenario import load_scenario
+
+    _check_numbers(args)
+    sc = load_scenario(args.scenario)
+    workers = args.workers or default_workers()
+    path, report = calibrate_to_file(sc, args.until, args.out, names=args.parameters, population=args.population,
+                                     generations=args.generations, seed=args.seed, workers=workers,
+                                     holdout=not args.no_holdout, resume=args.resume,
+                                     progress=lambda t: _say(f"  {t}"))
+    print(report)
+    print(f"\nPosterior written to {path}: refer to it from a scenario with base year {args.until} or later "
+          "(calibration: {posterior: ...}).")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.schema import dumps
 
@@ -315,11 +346,14 @@ def main(argv: list[str] | None = None) -> int:
     _console_safe()
     if argv is None:  # the real command: SIGTERM stops it as cleanly as Ctrl-C
         with contextlib.suppress(ValueError):  # not the main thread (an embedding program): leave signals alone
-            signal.signal(signal.SIGTERM, _on_sigterm)
+            signal.signal(signal.SIGTERM, _on_signal)
+            signal.signal(signal.SIGINT, _on_signal)
     args = _parser().parse_args(argv)
     _CURRENT_OUT.clear()
+    STOP["signum"] = 0
     try:
         return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "hindcast": cmd_hindcast,
+                "calibrate": cmd_calibrate,
                 "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")
@@ -338,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             _say(kept)
         return 4
     except KeyboardInterrupt as exc:
-        code, what = (143, "terminated (SIGTERM)") if isinstance(exc, Terminated) else (130, "interrupted")
+        term = isinstance(exc, Interrupted) and exc.signum == signal.SIGTERM
+        code, what = (143, "terminated (SIGTERM)") if term else (130, "interrupted")
         kept = _kept_batches()
         _say(f"{what}" + (f": {kept}" if kept else ": nothing was lost (no batch had finished)"
                           if _CURRENT_OUT else ""))

@@ -831,7 +831,8 @@ class BatchSim:
         if creation is not None and creation.conditions:  # the conditions are the bar: meeting them is enough
             p_establish = np.broadcast_to(p["establish_approval"][:, None], (self.B, self.Z))
         else:
-            p_establish = mech.upgrade_probability(r_entry, p["establish_base_rate"][:, None], slope)
+            p_establish = mech.upgrade_probability(r_entry, p["establish_base_rate"][:, None],
+                                                   p["establish_slope"][:, None])
         prob = np.select([lv == PROVINCIAL, lv == MUNICIPAL, establish],
                          [mech.upgrade_probability(r_nat, base, slope),
                           mech.upgrade_probability(r_entry, base, slope), p_establish], 0.0)

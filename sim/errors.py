@@ -137,6 +137,19 @@ class OutputError(ZonesimError):
     fault; every batch already computed stays on disk for `--resume`."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: the run stops, finished batches are kept. `signum` says which signal."""
+
+    def __init__(self, signum: int = 2) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: The signal that asked the run to stop (0: none). Set by the command's signal handler and checked between
+#: batches too, so that a library that swallows the exception raised in the handler cannot lose the request.
+STOP = {"signum": 0}
+
+
 class RunAborted(ZonesimError):
     """The run could not go on (a worker process died, a signal arrived); finished batches are kept."""
 

@@ -241,7 +241,7 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
     appended. A bad path or value is reported at its line in the experiment file."""
     levers = {p.id: p for p in base.policies}
     raw = {p.id: _raw(p) for p in base.policies}
-    set_at: dict[str, tuple] = {}  # lever id -> where its first setting is written
+    set_at: dict[str, dict[str, tuple]] = {}  # lever id -> field -> where its setting is written
     for key, value in settings.items():
         loc = where[key] if where else (*at, "set", key)
         parts = key.split(".")
@@ -266,7 +266,7 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
         field.spec.check(_Located(doc, loc), value, (), problems)
         if len(problems) == before:
             raw[lever_id][name] = value
-            set_at.setdefault(lever_id, loc)
+            set_at.setdefault(lever_id, {})[name] = loc
     for k, lever_id in enumerate(remove):
         if lever_id not in raw:
             problems.append(doc.problem((*at, "remove", k), lever_id, "a lever of the base scenario",
@@ -277,9 +277,10 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
             problems.append(doc.problem((*at, "add", k, "id"), item["id"], "an id no other lever has"))
         policy_rules(doc, dict(item), (*at, "add", k), base.end_year, problems, base.base_year)
         raw[item["id"]] = dict(item)
-    for lever_id, loc in set_at.items():  # the changed lever as a whole, by the scenario's own rules
+    for lever_id, locs in set_at.items():  # the changed lever as a whole, by the scenario's own rules
         if lever_id in raw:
-            policy_rules(_Located(doc, loc), raw[lever_id], (), base.end_year, problems, base.base_year)
+            policy_rules(_Located(doc, next(iter(locs.values())), locs), raw[lever_id], (), base.end_year, problems,
+                         base.base_year)
     try:
         return base.with_policies(tuple(policy_from_raw(item) for item in raw.values()))
     except (KeyError, TypeError, ValueError):  # only after a reported problem: never returned then
@@ -307,14 +308,16 @@ def _raw(policy: Policy) -> dict[str, Any]:
 
 
 class _Located:
-    """A YamlDoc view that reports every problem at one fixed location (a value set by path)."""
+    """A YamlDoc view that reports problems where the values were set by path: a problem about a field set in
+    the experiment file at that setting's line, any other at `loc`."""
 
-    def __init__(self, doc: YamlDoc, loc: tuple) -> None:
-        self.doc, self.loc = doc, loc
+    def __init__(self, doc: YamlDoc, loc: tuple, fields: dict[str, tuple] | None = None) -> None:
+        self.doc, self.loc, self.fields = doc, loc, fields or {}
         self.file = doc.file
 
     def problem(self, path: tuple, found: str, expected: str, hint: str = "") -> Problem:
-        return self.doc.problem(self.loc, found, expected, hint)
+        where = self.fields.get(path[-1], self.loc) if path else self.loc
+        return self.doc.problem(where, found, expected, hint)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.doc, name)

@@ -7,7 +7,7 @@ agents. Sources and assumptions for every number are in docs/model.md (section "
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 # --- the 2016 HTE rules (国科发火〔2016〕32号), DOMAIN §1 -------------------------------------------------------
 HTE_MIN_AGE_MONTHS = 12
@@ -85,26 +85,14 @@ def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
 
 def poisson_exact(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Exact Poisson inverse CDF for the few counts per zone per month (entries, new incubators): sums the
-    probability mass term by term (all elements at once) until it passes u; a normal beyond lam = 500."""
-    u = np.asarray(u, dtype=np.float64)
+    """Exact Poisson inverse CDF for the few counts per zone per month (entries, new incubators): scipy's
+    `poisson.ppf`, the smallest k with P(K ≤ k) ≥ u, vectorised over all elements."""
+    u = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0 - 1e-16)
     lam = np.maximum(np.asarray(lam, dtype=np.float64), 0.0)
-    big = lam > 500.0
-    lam_s = np.where(big, 0.0, lam)
-    pmf = np.exp(-lam_s)
-    cdf = pmf.copy()
     k = np.zeros(u.shape, dtype=np.int64)
-    todo = (u > cdf) & ~big & (pmf > 0)
-    n = 0
-    while todo.any() and n < 2000:
-        n += 1
-        pmf = pmf * lam_s / n
-        cdf = cdf + pmf
-        k += todo
-        todo &= (u > cdf) & (pmf > 1e-300)
-    if big.any():
-        z = special.ndtri(np.clip(u, 1e-12, 1 - 1e-12))
-        k = np.where(big, np.maximum(0, np.floor(lam + np.sqrt(lam) * z + 0.5)).astype(np.int64), k)
+    live = lam > 0
+    if live.any():
+        k[live] = stats.poisson.ppf(u[live], lam[live]).astype(np.int64)
     return k
 
 

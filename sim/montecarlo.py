@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine import BatchResult, run_batch, snapshot_times
+from sim.errors import STOP, Interrupted
 from sim.indicators import ALL_INDICATORS, INDICATORS
 from sim.scenario import Scenario
 from sim.stats import wilson
@@ -249,15 +250,15 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     workers = workers or default_workers()
     t0 = time.perf_counter()
     results = Results(scenario, seed, workers, 0, snapshot_times(scenario))
+    total = len(set(only_runs)) if only_runs is not None else runs if runs is not None else max_runs
+    workers = max(1, min(workers, total))
+    memory = plan_memory(scenario, total, workers, batch_size)  # before anything of the size of `runs` exists
     if only_runs is not None:
         plan = [sorted(set(int(r) for r in only_runs))]
     elif runs is not None:
         plan = [list(range(runs))]
     else:
         plan = [list(range(s, min(s + MILESTONE, max_runs))) for s in range(0, max_runs, MILESTONE)]
-    total = sum(len(c) for c in plan)
-    workers = max(1, min(workers, total))
-    memory = plan_memory(scenario, total, workers, batch_size)
     batch = batch_size or min(memory.batch, max(1, -(-len(plan[0]) // workers)))
     results.batch_size = batch
     ckpt = None
@@ -297,6 +298,8 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                         + (f" or --workers {max(1, workers // 2)}" if workers > 1 else ""))]) from None
                 if ckpt is not None and callable(item):
                     ckpt.save(part)  # on disk before anything else happens to it
+                if STOP["signum"]:
+                    raise Interrupted(STOP["signum"])
                 results.parts.append(part)
                 if sink is not None:
                     sink(part)

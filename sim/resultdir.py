@@ -161,8 +161,12 @@ class ResultFolder:
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is not None and self.staging.exists() and not any(self.staging.rglob("runs_*.npz")):
+                shutil.rmtree(self.staging, ignore_errors=True)  # nothing finished: leave nothing behind
+        finally:
+            self.lock.release()
 
     # --- before anything is simulated ------------------------------------------------------------------------
     def _check_path(self) -> None:
@@ -187,19 +191,25 @@ class ResultFolder:
                                "a writable folder")
 
     def _recover(self) -> None:
-        """Finish a commit that was interrupted half-way (see the module's docstring)."""
-        if not self.previous.exists():
+        """Finish a commit that was interrupted half-way (see the module's docstring): staged results marked
+        complete are put in place (roll forward); earlier results set aside without a complete replacement go
+        back (roll back); earlier results already replaced are retired."""
+        if (self.staging / COMPLETE).exists():
+            if self.out.exists() and not self.previous.exists():
+                os.replace(self.out, self.previous)
+            if not self.out.exists():
+                os.replace(self.staging, self.out)
+                (self.out / COMPLETE).unlink()
+        elif self.previous.exists() and not self.out.exists():
+            os.replace(self.previous, self.out)
             return
-        if not self.out.exists():
-            if (self.staging / COMPLETE).exists():
-                os.replace(self.staging, self.out)  # the new results were complete: roll forward
-            else:
-                os.replace(self.previous, self.out)  # roll back to the earlier results
-                return
-        self._retire_previous()
+        if self.previous.exists():
+            self._retire_previous()
 
     def _check_existing(self) -> None:
         out = self.out
+        if self.staging.exists() and not any(self.staging.rglob("runs_*.npz")):
+            self._discard_staging()  # a run stopped before its first batch: nothing to resume, nothing to keep
         if self.staging.exists():
             if self.resume:
                 return

@@ -192,3 +192,45 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
             written = backtest.write(scored, folder.staging, plots=False)
         folder.commit()
     return Outcome(scored, folder.out, [str(folder.out / p.name) for p in written], [], failures)
+
+
+def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names: list[str] | None = None,
+                      population: int = 200, generations: int = 8, seed: int = 0, workers: int = 1,
+                      holdout: bool = True, resume: bool = False,
+                      progress: Callable[[str], None] | None = None) -> tuple[Path, str]:
+    """Calibrate (`sim.calibrate`) and write the posterior file `out`. With `holdout`, first fit all but the
+    last observed year and predict it (the check reported in the file and the returned text), then fit
+    everything up to `until`. The pyabc databases live in `<out>.work/` so that `resume` can continue."""
+    from sim import calibrate as cal_mod
+
+    out = Path(out)
+    work = out.with_name(out.name + ".work")
+    work.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _t: None)
+    lines = []
+    checked: list[dict] = []
+    if holdout:
+        say("hold-out check: fit all but the last observed year, predict it")
+        check = cal_mod.calibrate(scenario, until, names, population, generations, seed=seed, workers=workers,
+                                  db=work / "holdout.db", resume=resume, holdout=True, progress=say)
+        checked = check.holdout
+        n90 = sum(h["in90"] for h in checked)
+        lines.append(f"hold-out ({checked[0]['year'] if checked else '-'}): {n90} of {len(checked)} held-out values "
+                     "in their 90% posterior predictive band")
+        for h in checked:
+            lines.append(f"  {h['series']:28} {h['year']}  observed {h['observed']:>10,.4g}  predicted "
+                         f"{h['median']:>10,.4g} [{h['p05']:,.4g}, {h['p95']:,.4g}]  PIT {h['pit']:.2f}  "
+                         f"log-CRPS {h['crps']:.3f}")
+    say(f"full fit: every observation up to {until}")
+    full = cal_mod.calibrate(scenario, until, names, population, generations, seed=seed, workers=workers,
+                             db=work / "full.db", resume=resume, holdout=False, progress=say)
+    full.holdout = checked
+    path = cal_mod.write(full, out)
+    lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "
+                 f"{len(full.generations)} generations, {full.evaluations} simulations, {full.seconds:.0f} s, "
+                 f"final ε {full.generations[-1]['epsilon']:.3g}")
+    lines.insert(1, f"{'parameter':28} {'median':>10} {'5%':>10} {'95%':>10}   prior")
+    priors = scenario.param_priors()
+    for k, (name, med, lo, hi) in enumerate(full.summary()):
+        lines.insert(2 + k, f"{name:28} {med:>10.4g} {lo:>10.4g} {hi:>10.4g}   {priors[name].describe()}")
+    return path, "\n".join(lines)

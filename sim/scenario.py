@@ -6,6 +6,7 @@ behavioural priors, policy levers and the plan's targets, each quoting the claus
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -338,67 +339,99 @@ def _unique_ids(doc: YamlDoc, items: list, path: tuple, out: list[Problem]) -> N
             seen[item["id"]] = i
 
 
+def _tolerant() -> contextlib.AbstractContextManager:
+    """Run a cross-field rule on data that may be malformed: a rule that trips over a value the structural
+    check has already reported is skipped, so every other problem is still found in the same pass."""
+    return contextlib.suppress(KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+
+
 def _scenario_rules(doc: YamlDoc, data: dict, path: tuple, out: list[Problem]) -> None:
-    """Rules that span sections: years, ids, lever fields, target kinds."""
-    head = data["scenario"]
-    base = head["base_year"]
-    targets = data["targets"]
-    if not targets and "backtest" not in data:
+    """Rules that span sections: years, ids, lever fields, target kinds, base facts, vintages, back-tests. They
+    run even when some fields are malformed (each rule, and each item, on its own), so that structural and
+    cross-field problems are reported together."""
+    head = data.get("scenario") if isinstance(data.get("scenario"), Mapping) else {}
+    base = head.get("base_year")
+    if isinstance(base, bool) or not isinstance(base, int):
+        base = None
+    targets = data.get("targets") if isinstance(data.get("targets"), list) else []
+    zones = [z for z in data.get("zones") or [] if isinstance(z, Mapping)] if isinstance(data.get("zones"), list) \
+        else []
+    firms = data.get("firms") if isinstance(data.get("firms"), Mapping) else {}
+    if not targets and "backtest" not in data and isinstance(data.get("targets"), list):
         out.append(doc.problem(("targets",), "no target", "at least one target (only a back-test file, with a "
                                                           "`backtest:` section, may have none)"))
-    if "backtest" in data:
-        _backtest_rules(doc, data, base, head.get("end_year"), out)
-    last = max([t["year"] for t in targets], default=base + 1)
-    end = head.get("end_year", last)
-    if end <= base:
-        out.append(doc.problem(("scenario", "end_year"), str(end), f"a year after base_year {base}"))
-    if end - base > 30:
-        out.append(doc.problem(("scenario", "end_year"), str(end), f"at most 30 years after base_year {base}"))
+    end = None
+    with _tolerant():
+        last = max([t["year"] for t in targets if isinstance(t.get("year"), int)], default=base + 1)
+        end = head.get("end_year", last)
+        if not isinstance(end, int) or isinstance(end, bool):
+            end = None
+        elif end <= base:
+            out.append(doc.problem(("scenario", "end_year"), str(end), f"a year after base_year {base}"))
+        elif end - base > 30:
+            out.append(doc.problem(("scenario", "end_year"), str(end), f"at most 30 years after base_year {base}"))
+    if "backtest" in data and base is not None:
+        with _tolerant():
+            _backtest_rules(doc, data, base, head.get("end_year"), out)
     for sec in ("zones", "policies", "targets"):
-        _unique_ids(doc, data.get(sec, []), (sec,), out)
-    zones = data["zones"]
-    if not any(z["level"] in ("municipal", "provincial", "national") for z in zones):
-        out.append(doc.problem(("zones",), "no official zone", "at least one municipal, provincial or national zone"))
-    levels = {z["level"] for z in zones}
-    if "candidate" in levels and "count_per_candidate" not in data["firms"]:
-        out.append(doc.problem(("firms",), "no key 'count_per_candidate'",
-                               "the firm count of each candidate park (there are candidate zones)"))
-    if "candidate" in levels and "zone_creation" not in data:
-        out.append(doc.problem((), "no section 'zone_creation'",
-                               "how candidate parks become zones (there are candidate zones)"))
-    creation = data.get("zone_creation") or {}
-    for i, cond in enumerate(creation.get("conditions", [])):
-        if cond["indicator"] in ZONE_COUNT_INDICATORS:
-            out.append(doc.problem(("zone_creation", "conditions", i, "indicator"), cond["indicator"],
-                                   "a per-zone indicator (not a count of zones)"))
-    months = data["calendar"]["hte_rounds"]
-    if len(set(months)) != len(months):
-        out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
-    for i, pol in enumerate(data.get("policies", [])):
-        policy_rules(doc, pol, ("policies", i), end, out, base)
-    if ("hte_outside" in data["firms"]) == ("hte_region" in data["firms"]):
-        out.append(doc.problem(("firms",), "both hte_outside and hte_region" if "hte_region" in data["firms"]
+        with _tolerant():
+            _unique_ids(doc, data.get(sec, []), (sec,), out)
+    with _tolerant():
+        if zones and not any(z.get("level") in ("municipal", "provincial", "national") for z in zones):
+            out.append(doc.problem(("zones",), "no official zone",
+                                   "at least one municipal, provincial or national zone"))
+    with _tolerant():
+        levels = {z.get("level") for z in zones}
+        if "candidate" in levels and "count_per_candidate" not in firms:
+            out.append(doc.problem(("firms",), "no key 'count_per_candidate'",
+                                   "the firm count of each candidate park (there are candidate zones)"))
+        if "candidate" in levels and "zone_creation" not in data:
+            out.append(doc.problem((), "no section 'zone_creation'",
+                                   "how candidate parks become zones (there are candidate zones)"))
+    with _tolerant():
+        creation = data.get("zone_creation") or {}
+        for i, cond in enumerate(creation.get("conditions", [])):
+            if cond["indicator"] in ZONE_COUNT_INDICATORS:
+                out.append(doc.problem(("zone_creation", "conditions", i, "indicator"), cond["indicator"],
+                                       "a per-zone indicator (not a count of zones)"))
+    with _tolerant():
+        months = data["calendar"]["hte_rounds"]
+        if len(set(months)) != len(months):
+            out.append(doc.problem(("calendar", "hte_rounds"), str(months), "distinct months"))
+    if end is not None:
+        for i, pol in enumerate(data.get("policies") or []):
+            with _tolerant():
+                policy_rules(doc, pol, ("policies", i), end, out, base)
+    if firms and ("hte_outside" in firms) == ("hte_region" in firms):
+        out.append(doc.problem(("firms",), "both hte_outside and hte_region" if "hte_region" in firms
                                else "neither hte_outside nor hte_region",
                                "one of them: the HTEs outside the zones, or the region's total"))
-    _base_fact_rules(doc, data, out)
-    _vintage_rules(doc, data, base, out)
-    zone_ids = [z["id"] for z in zones]
+    with _tolerant():
+        _base_fact_rules(doc, data, out)
+    if base is not None:
+        with _tolerant():
+            _vintage_rules(doc, data, base, out)
+    zone_ids = [z.get("id") for z in zones]
     for i, tgt in enumerate(targets):
-        if tgt.get("status", "modelled") == "modelled" and tgt["indicator"] in OPTIONAL_BASE:
-            sec, key = OPTIONAL_BASE[tgt["indicator"]]
-            if key not in (data.get(sec) or {}):
+        with _tolerant():
+            if tgt.get("status", "modelled") == "modelled" and tgt["indicator"] in OPTIONAL_BASE:
+                sec, key = OPTIONAL_BASE[tgt["indicator"]]
+                if key not in (data.get(sec) or {}):
+                    out.append(doc.problem(("targets", i, "indicator"), tgt["indicator"],
+                                           f"a base-year value for it: key '{key}' in section '{sec}'"))
+            if tgt["kind"] == "districts_covered" and not any("district" in z for z in zones):
+                out.append(doc.problem(("targets", i, "kind"), "districts_covered", "zones with a 'district'"))
+            if tgt["kind"] == "districts_covered" and tgt["indicator"] != "zones":
                 out.append(doc.problem(("targets", i, "indicator"), tgt["indicator"],
-                                       f"a base-year value for it: key '{key}' in section '{sec}'"))
-        if tgt["kind"] == "districts_covered" and not any("district" in z for z in zones):
-            out.append(doc.problem(("targets", i, "kind"), "districts_covered", "zones with a 'district'"))
-        if tgt["kind"] == "districts_covered" and tgt["indicator"] != "zones":
-            out.append(doc.problem(("targets", i, "indicator"), tgt["indicator"],
-                                   "zones (a districts_covered target counts districts with a zone)"))
-        _target_rules(doc, tgt, ("targets", i), base, end, out)
-        for k, zid in enumerate(tgt.get("zones", [])):
-            if zid not in zone_ids:
-                out.append(doc.problem(("targets", i, "zones", k), zid, "the id of a zone of this scenario",
-                                       hint=_did_you_mean(zid, zone_ids)))
+                                       "zones (a districts_covered target counts districts with a zone)"))
+        if base is not None and end is not None:
+            with _tolerant():
+                _target_rules(doc, tgt, ("targets", i), base, end, out)
+        with _tolerant():
+            for k, zid in enumerate(tgt.get("zones", [])):
+                if zid not in zone_ids:
+                    out.append(doc.problem(("targets", i, "zones", k), zid, "the id of a zone of this scenario",
+                                           hint=_did_you_mean(zid, zone_ids)))
 
 
 def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
@@ -480,6 +513,14 @@ def _backtest_rules(doc: YamlDoc, data: dict, base: int, end: int | None, out: l
         if item["series"] not in known:
             out.append(doc.problem(("backtest", "unscored", i, "series"), item["series"],
                                    f"a series with history in {region}"))
+    priors = default_priors()
+    overrides = set(data.get("parameters") or {})
+    for i, name in enumerate(bt.get("calibrate", [])):
+        if name not in priors:
+            out.append(doc.problem(("backtest", "calibrate", i), name, "a parameter of sim/data/priors.yaml",
+                                   _did_you_mean(name, list(priors))))
+        elif name not in overrides and priors[name].dist is None:
+            out.append(doc.problem(("backtest", "calibrate", i), name, "a parameter with a prior distribution"))
     for series in sorted(window - named):
         out.append(doc.problem(("backtest",), f"series '{series}' observed in {base + 1}-{end}, neither scored "
                                               "nor listed", "every series of the window under observe: or "
@@ -621,6 +662,9 @@ BACKTEST = Obj({
                            doc="relative uncertainty of the factor, added to the observation error"),
         "note": Field(Str(), required=False),
     }), min_items=1, max_items=200), doc="each scored series and how the model measures it"),
+    "calibrate": Field(ListOf(Str(SLUG, "a parameter of sim/data/priors.yaml"), max_items=40), required=False,
+                       doc="the behavioural parameters zonesim calibrate estimates from this history (the rest "
+                           "keep their priors)"),
     "unscored": Field(ListOf(Obj({
         "series": Field(Str(SLUG, "a series of sim/data/history.csv")),
         "reason": Field(Str(), doc="why the model cannot be scored on it"),

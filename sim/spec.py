@@ -7,6 +7,7 @@ three cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -260,7 +261,6 @@ class Obj(Spec):
         if not isinstance(value, Mapping):
             self._bad(doc, path, value, out)
             return
-        before = len(out)
         for key in value:
             if key not in self.fields:
                 near = closest(str(key), self.fields)
@@ -274,9 +274,8 @@ class Obj(Spec):
             elif fld.required:
                 label = f"key '{name}'" + (f" ({fld.zh})" if fld.zh else "")
                 out.append(doc.problem(path, "no " + label, fld.spec.expected()))
-        if len(out) == before:
-            for rule in self.rules:
-                rule(doc, dict(value), path, out)
+        for rule in self.rules:  # every rule copes with malformed fields (see sim.scenario._tolerant)
+            rule(doc, dict(value), path, out)
 
     def json_schema(self) -> dict[str, Any]:
         props = {}
@@ -308,10 +307,19 @@ def dist_arg_names(name: str) -> tuple[str, ...]:
 
 
 def frozen_dist(spec: Mapping[str, Any]) -> Any:
-    """The scipy frozen distribution a validated `{dist: ..., args}` mapping names."""
+    """The scipy frozen distribution a validated `{dist: ..., args}` mapping names (cached: freezing a scipy
+    distribution formats its docstring, which costs more than drawing from it)."""
     name = spec["dist"]
-    args = {k: spec[k] for k in dist_arg_names(name) if k in spec}
-    return getattr(stats, name)(**args)
+    args = tuple((k, spec[k]) for k in dist_arg_names(name) if k in spec)
+    try:
+        return _frozen(name, args)
+    except TypeError:  # an unhashable argument (only in invalid input, which validation reports)
+        return getattr(stats, name)(**dict(args))
+
+
+@functools.lru_cache(maxsize=4096)
+def _frozen(name: str, args: tuple[tuple[str, Any], ...]) -> Any:
+    return getattr(stats, name)(**dict(args))
 
 
 _PROVENANCE = ("source", "assumed", "note", "vintage")

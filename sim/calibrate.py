@@ -1,0 +1,350 @@
+"""Calibration: a posterior of behavioural parameters from a region's history, by ABC-SMC (pyabc).
+
+The data are a back-test scenario's observations (`sim.backtest`, `sim.history`) up to a cut-off year. The
+parameters named in its `backtest.calibrate` list (or on the command line) get their priors from the scenario
+(`sim/data/priors.yaml` and its overrides); everything else keeps its prior and is drawn afresh in every
+simulation, so the posterior integrates over it.
+
+Why ABC-SMC: the model has no likelihood one could write down, but it can be simulated. pyabc's sequential
+Monte Carlo keeps a population of parameter sets (particles), simulates one run for each candidate, accepts it
+when its distance to the data is below a tolerance ε that shrinks from generation to generation (the median of
+the last generation's distances), and reweights the particles by prior over proposal density. The result is
+the ABC posterior at the final ε: the prior conditioned on the simulated log values lying within ε of the
+observed ones, in the distance
+
+    d = sqrt( Σ_i ((log model_i × factor_i − log observed_i) / σ_i)² ),
+
+with σ_i the observation's error on the log scale (sources' flags, disagreement, the factor's uncertainty,
+`sim.history`). It approximates the Bayesian posterior as ε → 0; the file records ε.
+
+Reproducible and parallel: each candidate of generation t is drawn from its own seed (calibration seed, t,
+candidate index) and the candidates are mapped over worker processes in order, so the same seed gives the same
+posterior whatever the number of workers. Resumable: pyabc keeps every generation in an SQLite database in
+the output folder (numbers stored with NumPy's `allow_pickle=False`); `resume` continues from the last one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import math
+import multiprocessing as mp
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyabc
+
+from sim import history
+from sim.errors import Problem, ScenarioError
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Datum:
+    """One observation the calibration fits: how to measure it in the model, and its value and error."""
+
+    key: str
+    series: str
+    indicator: str
+    scope: str
+    year: int
+    factor: float
+    log_observed: float
+    sigma: float
+
+
+def data_of(scenario: Scenario, until: int) -> list[Datum]:
+    """The back-test scenario's observations from the year after its base year up to `until`."""
+    bt = scenario.raw["backtest"]
+    out = []
+    for spec in bt["observe"]:
+        period = spec.get("period", "year")
+        for obs in history.observed(spec["series"], bt["region"], until=until, since=scenario.base_year + 1,
+                                    period=period):
+            if obs.year > scenario.end_year:
+                continue
+            sigma = math.sqrt(obs.log_sigma ** 2 + float(spec.get("factor_sd", 0.0)) ** 2)
+            out.append(Datum(f"{spec['series']}_{obs.year}", spec["series"], spec["indicator"],
+                             spec.get("scope", "zones"), obs.year, float(spec.get("factor", 1.0)),
+                             math.log(obs.value), sigma))
+    return out
+
+
+def simulate(scenario: Scenario, data: list[Datum], params: dict[str, float], seed: int) -> dict[str, float]:
+    """One run of the scenario with `params` fixed: the log of each datum's model value (× its factor)."""
+    from sim.engine import BatchSim
+    from sim.indicators import ZONE_COUNT_INDICATORS
+    from sim.targets import indicator_series
+
+    sc = scenario.with_parameters(params)
+    sim = BatchSim(sc, seed, np.array([0]), check_invariants=False)
+    result = sim.run()
+    year_end = {y: i for i, (y, mo, _) in enumerate(sim.times) if mo == 12}
+    out = {}
+    for d in data:
+        scope = "zones" if d.indicator in ZONE_COUNT_INDICATORS else d.scope
+        value = indicator_series(d.indicator, result.snapshots, result.zone_levels, scope)[0, year_end[d.year]]
+        out[d.key] = math.log(max(float(value) * d.factor, 1e-9)) if np.isfinite(value) else -20.0
+    return out
+
+
+def distance(x: dict[str, float], x0: dict[str, float], sigma: dict[str, float]) -> float:
+    """Observation-error-weighted Euclidean distance of log values (the keys of x0)."""
+    return math.sqrt(sum(((x[k] - x0[k]) / sigma[k]) ** 2 for k in x0))
+
+
+@contextlib.contextmanager
+def _progress_from_log(say: Callable[[str], None], t0: float) -> Any:
+    """pyabc reports each generation on its 'ABC' logger: pass those lines on as progress, keep the rest
+    off the terminal."""
+
+    class Relay(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            text = record.getMessage()
+            if text.startswith("t: ") or text.startswith("Accepted") or text.startswith("Stop"):
+                say(f"{text} ({time.perf_counter() - t0:.0f} s)")
+
+    loggers = [logging.getLogger(name) for name in ("ABC", "ABC.Sampler", "ABC.History", "ABC.Distance",
+                                                      "ABC.Epsilon", "ABC.Transition", "ABC.Predictor")]
+    saved = [(lg, lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
+    relay = Relay()
+    for lg in loggers:
+        lg.handlers = []
+        lg.propagate = False
+        lg.setLevel(logging.WARNING)
+    loggers[0].setLevel(logging.INFO)
+    loggers[0].addHandler(relay)
+    try:
+        yield
+    finally:
+        for lg, level, propagate, handlers in saved:
+            lg.setLevel(level)
+            lg.propagate = propagate
+            lg.handlers = handlers
+
+
+def _list_map(fn: Callable, items: list) -> list:
+    return [fn(x) for x in items]
+
+
+def _pyabc_prior(scenario: Scenario, names: list[str]) -> Any:
+    priors = scenario.param_priors()
+    rvs = {}
+    for name in names:
+        prior = priors[name]
+        if prior.dist is None:
+            raise ScenarioError([Problem(scenario.path, None, None, f"parameters.{name}", "a fixed value",
+                                         "a parameter with a prior distribution to calibrate")])
+        args = dict(prior.dist)
+        rvs[name] = pyabc.RV(args.pop("dist"), **args)
+    return pyabc.Distribution(**rvs)
+
+
+_LOADED: dict[int, Any] = {}
+
+
+def _run_candidate(packed: bytes, item: tuple[int, int, int]) -> Any:
+    """One ABC candidate in a worker: seeded by (calibration seed, generation, index), so its parameter draw
+    and its simulation are the same whichever process runs it. A generation's sampling function is
+    unpacked once per worker."""
+    import cloudpickle
+
+    key = hash(packed)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = cloudpickle.loads(packed)
+    simulate_one = _LOADED[key]
+    np.random.seed(list(item))
+    random.seed(repr(item))
+    return simulate_one()
+
+
+class SeededMappingSampler(pyabc.sampler.MappingSampler):
+    """pyabc's MappingSampler with seeded candidates, taken in candidate order: pyabc's own samplers reseed
+    workers from the system's entropy, which no seed reproduces."""
+
+    def __init__(self, map_: Callable, seed: int, chunk: int) -> None:
+        super().__init__(map_=map_, mapper_pickles=False)
+        self.seed = seed
+        self.chunk = chunk
+
+    def sample_until_n_accepted(self, n: int, simulate_one: Any, t: int, *, max_eval: float = np.inf,
+                                all_accepted: bool = False, ana_vars: Any = None) -> Any:  # noqa: ARG002
+        import cloudpickle
+
+        packed = cloudpickle.dumps(simulate_one)
+        fn = functools.partial(_run_candidate, packed)
+        sample = self._create_empty_sample()
+        accepted, evals, start = 0, 0, 0
+        while accepted < n and evals < max_eval:
+            seeds = [(self.seed, t + 2, start + i) for i in range(self.chunk)]
+            start += self.chunk
+            for particle in self.map_(fn, seeds, chunksize=max(1, self.chunk // 8)) \
+                    if self.map_ is not _list_map else self.map_(fn, seeds):  # in candidate order, any worker count
+                if accepted >= n:
+                    break  # a sequential sampler stops at the n-th acceptance: so do we
+                evals += 1
+                sample.append(particle)
+                accepted += particle.accepted
+        self.nr_evaluations_ = evals
+        return sample
+
+
+@dataclass
+class Calibration:
+    """A finished calibration: the posterior, its history of generations and the hold-out check."""
+
+    scenario: Scenario
+    names: list[str]
+    samples: np.ndarray
+    weights: np.ndarray
+    until: int
+    data: list[Datum]
+    generations: list[dict]
+    evaluations: int
+    seconds: float
+    holdout: list[dict] = field(default_factory=list)
+    seed: int = 0
+
+    def summary(self) -> list[tuple[str, float, float, float]]:
+        out = []
+        for k, name in enumerate(self.names):
+            x = self.samples[:, k]
+            order = np.argsort(x)
+            cw = np.cumsum(self.weights[order]) / self.weights.sum()
+            q = [float(x[order][min(np.searchsorted(cw, p), len(x) - 1)]) for p in (0.5, 0.05, 0.95)]
+            out.append((name, q[0], q[1], q[2]))
+        return out
+
+
+def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, population: int = 200,
+              generations: int = 8, min_epsilon: float | None = None, seed: int = 0, workers: int = 1,
+              db: Path | None = None, resume: bool = False, holdout: bool = True,
+              progress: Callable[[str], None] | None = None) -> Calibration:
+    """ABC-SMC posterior of `names` (default: the scenario's `backtest.calibrate`) given its observations up
+    to `until` — without the last observed year when `holdout`, which is then predicted from the posterior
+    and scored. Stops after `generations` or when ε falls to `min_epsilon` (default: √(number of data),
+    i.e. one observation error per datum on average). Raises ScenarioError for a scenario that cannot be
+    calibrated (no back-test section, no data, a parameter without a prior distribution)."""
+    if scenario.raw is None or "backtest" not in scenario.raw:
+        raise ScenarioError([Problem(scenario.path, None, None, "backtest", "no section 'backtest'",
+                                     "a back-test scenario (scenarios/hindcast/)")])
+    names = list(names or scenario.raw["backtest"].get("calibrate", []))
+    if not names:
+        raise ScenarioError([Problem(scenario.path, None, None, "backtest.calibrate", "no parameter to calibrate",
+                                     "a list of parameter names (sim/data/priors.yaml)")])
+    unknown = [n for n in names if n not in scenario.param_priors()]
+    if unknown:
+        raise ScenarioError([Problem(scenario.path, None, None, "backtest.calibrate", ", ".join(unknown),
+                                     "parameters of sim/data/priors.yaml")])
+    all_data = data_of(scenario, until)
+    years = sorted({d.year for d in all_data})
+    if not all_data or (holdout and len(years) < 2):
+        raise ScenarioError([Problem(scenario.path, None, None, "--until", str(until),
+                                     "a year with observations after the base year" + (" in at least two years "
+                                                                                       "(one is held out)" if holdout
+                                                                                       else ""))])
+    fit_data = [d for d in all_data if not holdout or d.year < years[-1]]
+    observed = {d.key: d.log_observed for d in fit_data}
+    sigma = {d.key: d.sigma for d in fit_data}
+    say = progress or (lambda _text: None)
+    t0 = time.perf_counter()
+
+    def model(params: dict) -> dict:
+        return simulate(scenario, fit_data, {k: float(v) for k, v in params.items()},
+                        int(np.random.randint(0, 2**31 - 1)))
+
+    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
+    pool = ctx.Pool(workers) if workers > 1 else None
+    try:
+        sampler = SeededMappingSampler(pool.map if pool is not None else _list_map, seed,
+                                       max(population // 2, workers))
+        abc = pyabc.ABCSMC(model, _pyabc_prior(scenario, names),
+                           lambda x, x0: distance(x, x0, sigma), population_size=population, sampler=sampler)
+        db_url = "sqlite:///" + str(Path(db).resolve()) if db is not None else "sqlite://"
+        if resume and db is not None and Path(db).is_file():
+            abc.load(db_url, 1)
+            say(f"resuming the calibration in {db}")
+        else:
+            if db is not None and Path(db).exists():
+                Path(db).unlink()
+            abc.new(db_url, observed)
+        eps_min = min_epsilon if min_epsilon is not None else math.sqrt(len(fit_data))
+        done = 0 if not resume else len(abc.history.get_all_populations()) - 1
+        with _progress_from_log(say, t0):
+            hist = abc.run(max_nr_populations=max(generations - max(done, 0), 1), minimum_epsilon=eps_min)
+        frame, weights = hist.get_distribution()
+        pops = hist.get_all_populations()
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    samples = frame[names].to_numpy(dtype=float)
+    gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"])}
+            for _, r in pops.iterrows() if int(r["t"]) >= 0]
+    cal = Calibration(scenario, names, samples, np.asarray(weights, dtype=float), until, fit_data, gens,
+                      int(sum(g["simulations"] for g in gens)), time.perf_counter() - t0, seed=seed)
+    if holdout:
+        cal.holdout = predict_holdout(cal, [d for d in all_data if d.year == years[-1]], seed, workers)
+    return cal
+
+
+def _predict_one(args: tuple) -> dict[str, float]:
+    scenario, data, params, seed = args
+    return simulate(scenario, data, params, seed)
+
+
+def predict_holdout(cal: Calibration, data: list[Datum], seed: int, workers: int, n: int = 200) -> list[dict]:
+    """Posterior predictive of held-out observations: n runs, each with a posterior row drawn by weight and
+    the datum's observation error added; PIT, 90% band and log-CRPS of each."""
+    import scoringrules as sr
+
+    rng = np.random.default_rng([seed, 99])
+    rows = rng.choice(len(cal.weights), size=n, p=cal.weights / cal.weights.sum())
+    jobs = [(cal.scenario, data, dict(zip(cal.names, cal.samples[r], strict=True)), int(rng.integers(2**31 - 1)))
+            for r in rows]
+    if workers > 1:
+        ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
+        with ctx.Pool(workers) as pool:
+            sims = pool.map(_predict_one, jobs)
+    else:
+        sims = [_predict_one(j) for j in jobs]
+    out = []
+    for d in data:
+        pred = np.array([s[d.key] for s in sims]) + d.sigma * rng.standard_normal(n)
+        lo, med, hi = np.percentile(pred, [5, 50, 95])
+        out.append({"series": d.series, "year": d.year, "observed": math.exp(d.log_observed),
+                    "median": math.exp(med), "p05": math.exp(lo), "p95": math.exp(hi),
+                    "pit": float(np.mean(pred < d.log_observed)), "in90": bool(lo <= d.log_observed <= hi),
+                    "crps": float(sr.crps_ensemble(d.log_observed, pred))})
+    return out
+
+
+def write(cal: Calibration, path: Path) -> Path:
+    """The posterior file (`sim.posterior`): samples, weights, vintage and everything needed to judge it."""
+    from sim.posterior import write_posterior
+    from sim.version import __version__
+
+    bt = cal.scenario.raw["backtest"]
+    final_eps = cal.generations[-1]["epsilon"] if cal.generations else float("nan")
+    method = (f"ABC-SMC (pyabc {pyabc.__version__}): {len(cal.weights)} particles, {len(cal.generations)} "
+              f"generations, {cal.evaluations} simulations, final tolerance ε = {final_eps:.3g} in the "
+              "observation-error-weighted Euclidean distance of log values; an approximate posterior: the prior "
+              "conditioned on simulated values within ε of the observed ones")
+    return write_posterior(
+        path, cal.names, cal.samples, cal.weights, cal.until, bt["region"], method,
+        created_by=f"zonesim {__version__} calibrate", seed=cal.seed, scenario=cal.scenario.path,
+        scenario_sha256=cal.scenario.sha256, seconds=round(cal.seconds, 1),
+        history=[{"series": d.series, "year": d.year, "indicator": d.indicator, "scope": d.scope,
+                  "observed": round(math.exp(d.log_observed), 6), "log_sigma": round(d.sigma, 4),
+                  "factor": d.factor} for d in cal.data],
+        generations=cal.generations, holdout=cal.holdout,
+        summary={name: {"median": m, "p05": lo, "p95": hi} for name, m, lo, hi in cal.summary()},
+        priors={name: cal.scenario.param_priors()[name].describe() for name in cal.names})
