@@ -20,8 +20,10 @@ and a mean log-CRPS below the naive forecaster's. Wide bands alone cannot pass t
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -301,3 +303,75 @@ def format_table(result: BacktestResult) -> str:
     if result.unscored:
         lines.append("not scored: " + "; ".join(f"{s} ({r})" for s, r in result.unscored))
     return "\n".join(lines)
+
+
+# --- what the back-tests say about a plan's probabilities ------------------------------------------------------
+
+#: P(hit) below this or above 1 − it is a strong claim: the table flags it when the back-tests do not support
+#: the indicator (documented in docs/backtest.md).
+STRONG = 0.02
+COVERAGE_COLUMNS = ("scenario_id", "scenario_sha256", "region", "indicator", "scope", "observations", "in90",
+                    "pit_outside")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How well the back-tests covered an indicator: observations scored, and how many fell in their 90% band."""
+
+    indicator: str
+    scope: str
+    observations: int
+    in90: int
+    pit_outside: int
+    regions: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        """'supported' (every observation in its 90% band), 'poor' (some outside) or 'untested'."""
+        if self.observations == 0:
+            return "untested"
+        return "supported" if self.in90 == self.observations else "poor"
+
+
+def coverage_rows(result: BacktestResult) -> list[dict]:
+    """One row per (indicator, scope) of a back-test: what `sim/data/backtest_coverage.csv` records."""
+    rows: dict[tuple[str, str], dict] = {}
+    for s in result.scores:
+        key = (s.indicator, s.scope)
+        row = rows.setdefault(key, {"scenario_id": result.scenario.id, "scenario_sha256": result.scenario.sha256,
+                                    "region": result.scenario.raw["backtest"]["region"], "indicator": s.indicator,
+                                    "scope": s.scope, "observations": 0, "in90": 0, "pit_outside": 0})
+        row["observations"] += 1
+        row["in90"] += int(s.in90)
+        row["pit_outside"] += int(s.pit_outside)
+    return list(rows.values())
+
+
+@functools.cache
+def coverage_table() -> tuple[dict, ...]:
+    """The rows of sim/data/backtest_coverage.csv (written by experiments/run_backtests.py); empty if absent."""
+    try:
+        text = resources.files("sim").joinpath("data/backtest_coverage.csv").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return ()
+    return tuple(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+
+
+def coverage(indicator: str, scope: str = "zones") -> Coverage:
+    """The back-tests' coverage of an indicator, over every back-test region (scope: zones or region)."""
+    rows = [r for r in coverage_table() if r["indicator"] == indicator and r["scope"] == scope]
+    return Coverage(indicator, scope, sum(int(r["observations"]) for r in rows), sum(int(r["in90"]) for r in rows),
+                    sum(int(r["pit_outside"]) for r in rows), tuple(sorted({r["region"] for r in rows})))
+
+
+def caution(indicator: str, scope: str, p_hit: float) -> tuple[str, str]:
+    """(back-test status of the indicator, caution text or ''): a P(hit) below STRONG or above 1 − STRONG is
+    stronger than the back-tests support when the indicator was never back-tested or some of its back-tested
+    values fell outside their 90% band."""
+    cov = coverage(indicator, scope)
+    if p_hit != p_hit or STRONG <= p_hit <= 1 - STRONG or cov.status == "supported":  # NaN-safe
+        return cov.status, ""
+    what = "never back-tested" if cov.status == "untested" else \
+        f"{cov.observations - cov.in90} of {cov.observations} back-tested values outside their 90% band"
+    bound = f"below {STRONG:.0%}" if p_hit < STRONG else f"above {1 - STRONG:.0%}"
+    return cov.status, f"P(hit) {bound} is stronger than the back-tests support ({indicator}: {what})"

@@ -30,6 +30,7 @@ import functools
 import logging
 import math
 import multiprocessing as mp
+import os
 import random
 import sys
 import time
@@ -42,7 +43,8 @@ import numpy as np
 import pyabc
 
 from sim import history
-from sim.errors import Problem, ScenarioError
+from sim.errors import STOP, Interrupted, Problem, ScenarioError
+from sim.montecarlo import worker_init
 from sim.scenario import Scenario
 
 
@@ -193,6 +195,8 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
                 evals += 1
                 sample.append(particle)
                 accepted += particle.accepted
+            if STOP["signum"]:  # pyabc or multiprocessing may have swallowed the signal's exception
+                raise Interrupted(STOP["signum"])
         self.nr_evaluations_ = evals
         return sample
 
@@ -262,7 +266,7 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
                         int(np.random.randint(0, 2**31 - 1)))
 
     ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
-    pool = ctx.Pool(workers) if workers > 1 else None
+    pool = ctx.Pool(workers, initializer=worker_init, initargs=(os.getpid(),)) if workers > 1 else None
     try:
         sampler = SeededMappingSampler(pool.map if pool is not None else _list_map, seed,
                                        max(population // 2, workers))
@@ -282,6 +286,11 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
             hist = abc.run(max_nr_populations=max(generations - max(done, 0), 1), minimum_epsilon=eps_min)
         frame, weights = hist.get_distribution()
         pops = hist.get_all_populations()
+    except BaseException:
+        if pool is not None:
+            pool.terminate()  # an interruption or failure: stop the workers at once
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.close()
@@ -312,7 +321,7 @@ def predict_holdout(cal: Calibration, data: list[Datum], seed: int, workers: int
             for r in rows]
     if workers > 1:
         ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(workers, initializer=worker_init, initargs=(os.getpid(),)) as pool:
             sims = pool.map(_predict_one, jobs)
     else:
         sims = [_predict_one(j) for j in jobs]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.backtest import caution as backtest_caution
 from sim.engine import BatchResult, run_batch, snapshot_times
 from sim.errors import STOP, Interrupted
 from sim.indicators import ALL_INDICATORS, INDICATORS
@@ -155,11 +156,12 @@ class Results:
                 q = np.percentile(finite, [50, 5, 95]) if finite.size else [np.nan] * 3
                 k = int(hits[:, j].sum())
                 lo, hi = wilson(k, n)
+                status, caution = backtest_caution(t.indicator, t.scope, k / n)
                 row.update(median=float(q[0]), p05=float(q[1]), p95=float(q[2]), p_hit=k / n,
-                           p_hit_low=float(lo), p_hit_high=float(hi), hits=k)
+                           p_hit_low=float(lo), p_hit_high=float(hi), hits=k, backtest=status, caution=caution)
             else:
                 row.update(median=np.nan, p05=np.nan, p95=np.nan, p_hit=np.nan, p_hit_low=np.nan,
-                           p_hit_high=np.nan, hits=0)
+                           p_hit_high=np.nan, hits=0, backtest="", caution="")
             rows.append(row)
         k = int(self.all_hit().sum())
         lo, hi = wilson(k, n)
@@ -170,7 +172,7 @@ class Results:
                      "month": 12, "indicator": "",
                      "kind": "joint", "comparison": "", "threshold": np.nan, "status": "modelled", "runs": n,
                      "median": np.nan, "p05": np.nan, "p95": np.nan, "p_hit": k / n, "p_hit_low": float(lo),
-                     "p_hit_high": float(hi), "hits": k})
+                     "p_hit_high": float(hi), "hits": k, "backtest": "", "caution": ""})
         if np.isnan(lo):
             rows[-1]["p_hit"] = np.nan
         return rows
@@ -193,7 +195,7 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
 
 
-def _worker_init(parent: int) -> None:
+def worker_init(parent: int) -> None:
     """Workers leave signals to the main process (which stops them) and end soon after it, however it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -269,7 +271,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                           make=Reduced, check=lambda part: _check_part(scenario, part), notes=notes)
     finished = ckpt.finished_runs() if ckpt else set()
     bar = _progress(len(plan[0]), scenario.id) if progress else None
-    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init,
+    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=worker_init,
                                    initargs=(os.getpid(),)) if workers > 1 else None
     failed = True
     try:

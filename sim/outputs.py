@@ -13,12 +13,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.backtest import STRONG
 from sim.indicators import ALL_INDICATORS, INDICATORS
 from sim.montecarlo import ZONE_INDICATORS, Reduced, Results
 from sim.scenario import Target
 
 SUMMARY_COLUMNS = ("target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
-                   "p_hit", "p_hit_low", "p_hit_high", "runs")
+                   "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution")
 
 
 def _num(x: object) -> str:
@@ -37,7 +38,7 @@ def write_summary_csv(rows: list[dict], path: Path) -> None:
         for r in rows:
             w.writerow([r["target_id"], r["name"], r["year"], r["indicator"], r["comparison"], _num(r["threshold"]),
                         _num(r["median"]), _num(r["p05"]), _num(r["p95"]), _num(r["p_hit"]), _num(r["p_hit_low"]),
-                        _num(r["p_hit_high"]), r["runs"]])
+                        _num(r["p_hit_high"]), r["runs"], r.get("backtest", ""), r.get("caution", "")])
 
 
 def indicators_table(results: Results) -> pa.Table:
@@ -263,7 +264,8 @@ def format_table(results: Results) -> str:
             band, phit = "not modelled", "—"
         else:
             band = f"{_fmt(row['median'])} [{_fmt(row['p05'])}, {_fmt(row['p95'])}]" if row["kind"] != "joint" else ""
-            phit = f"{row['p_hit']:.1%} [{row['p_hit_low']:.1%}, {row['p_hit_high']:.1%}]"
+            phit = f"{row['p_hit']:.1%} [{row['p_hit_low']:.1%}, {row['p_hit_high']:.1%}]" \
+                + ("†" if row.get("caution") else "")
         when = f"{row['year']}" + (f"-{row['month']:02d}" if row["month"] != 12 else "")
         thr = f"{row['comparison']} {_fmt(row['threshold'])}" if row["kind"] != "joint" else ""
         cells = [row["target_id"], row["name"], row["name_en"], when, thr, band, phit]
@@ -275,6 +277,12 @@ def format_table(results: Results) -> str:
                  f"{results.wall_seconds:.1f} s ({results.stopped_at or 'fixed number of runs'}).")
     lines.append("P(hit): share of runs that hit the target; interval: 95% Wilson. ALL: every modelled target hit "
                  "in the same run.")
+    flagged = [r for r in results.summary() if r.get("caution")]
+    if flagged:
+        lines.append(f"† stronger than the back-tests support (a P below {STRONG:.0%} or above {1 - STRONG:.0%} on "
+                     "an indicator never back-tested or with back-tested values outside their 90% band; "
+                     "docs/backtest.md):")
+        lines += [f"  {r['target_id']}: {r['caution']}" for r in flagged]
     return "\n".join(lines)
 
 

@@ -53,6 +53,15 @@ class Posterior:
         values = self.array()[rows]
         return {name: values[:, k] for k, name in enumerate(self.names)}
 
+    def without(self, names: set[str] | list[str]) -> Posterior | None:
+        """The posterior of the other parameters (their joint marginal), or None when none is left."""
+        keep = [k for k, n in enumerate(self.names) if n not in set(names)]
+        if not keep:
+            return None
+        return Posterior(self.path, tuple(self.names[k] for k in keep),
+                         tuple(tuple(row[k] for k in keep) for row in self.samples), self.weights, self.vintage,
+                         self.region, self.method, self.sha256, self.meta)
+
     def summary(self) -> dict[str, tuple[float, float, float]]:
         """Weighted median and 5–95% range of each parameter."""
         w = np.asarray(self.weights)

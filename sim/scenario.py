@@ -34,7 +34,7 @@ from sim.spec import (
 )
 from sim.yamlio import YamlDoc, load_yaml, loads_yaml
 
-#: The plans zonesim models (../shared/seeds); a target's `source.document` must name one of them.
+#: The plans zonesim models (the seed texts); a target's `source.document` must name one of them.
 SEED_DOCUMENTS = (
     "000_e83077ba89652f73.txt",  # Meizhou
     "001_2cccbe40d0005b5e.txt",  # Hunan
@@ -856,13 +856,11 @@ class Scenario:
         return replace(self, policies=policies)
 
     def with_parameters(self, values: dict[str, float]) -> Scenario:
-        """This scenario with the named parameters fixed (e.g. one calibration particle); a posterior that
-        estimates one of them no longer applies to it."""
+        """This scenario with the named parameters fixed (e.g. one calibration particle); its posterior keeps
+        estimating the others."""
         fixed = {name: Prior(float(v), None, "fixed by the caller", False, "", None) for name, v in values.items()}
         params = {**dict(self.parameters), **fixed}
-        post = self.posterior
-        if post is not None and set(post.names) & set(values):
-            post = None
+        post = self.posterior.without(list(values)) if self.posterior is not None else None
         return replace(self, parameters=tuple(sorted(params.items())), posterior=post)
 
 
