@@ -361,10 +361,12 @@ class BatchSim:
         # the uniform of a firm that did not prepare on its own, rescaled: independent of that decision
         u_rest = np.clip((ua - prob) / np.maximum(1.0 - prob, 1e-9), 0.0, 1.0)
         for lever in self.ledger.active_of_kind("hte_cultivation"):
-            cand = ~go & self.firm_in_scope(lever.scope)[at]
-            n_cand = np.bincount(at[0], weights=cand, minlength=self.B)
-            share = np.minimum(1.0, float(lever.get("firms_per_year")) / np.maximum(n_cand, 1.0))[at[0]]
-            enrol = cand & (u_rest < share)
+            cand = np.flatnonzero(~go & self.firm_in_scope(lever.scope)[at])
+            order = np.lexsort((u_rest[cand], at[0][cand]))  # each run's candidates by their own uniform
+            runs_sorted = at[0][cand][order]
+            rank = np.arange(order.size) - np.searchsorted(runs_sorted, runs_sorted, side="left")
+            enrol = np.zeros(at[0].size, bool)
+            enrol[cand[order[rank < int(lever.get("firms_per_year"))]]] = True  # exactly up to the yearly number
             claims = np.zeros((self.B, self.W))
             claims[at[0][enrol], at[1][enrol]] = float(lever.get("amount"))
             self.ledger.pay(lever.id, claims, f.zone)

@@ -1,0 +1,99 @@
+"""The mechanisms history required (issue 10): holders' exits, the pool's refill, certificate ages from the
+stock's path, major projects, the cultivation lever. Properties, on the tiny scenario with common random
+numbers where a comparison is made."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.engine import BatchSim
+from sim.indicators import FIELD_INDEX
+from sim.population import certificate_years
+from sim.scenario import Policy, load_scenario
+
+from .conftest import TINY
+
+RUNS = np.arange(12)
+
+
+def _run(sc, seed=4):
+    sim = BatchSim(sc, seed, RUNS)
+    return sim, sim.run()
+
+
+def _total(result, field, snap=-1):
+    return result.snapshots[:, snap, :, FIELD_INDEX[field]].sum(axis=1)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_scenario(TINY)
+
+
+def test_certificate_ages_follow_the_stocks_history():
+    q = {"hte_in_zones": np.array([535.0]), "hte_outside": np.array([669.0]),
+         "hte_certified_base_year": np.array([570.0]), "hte_stock_base_minus_1": np.array([830.0]),
+         "hte_stock_base_minus_2": np.array([641.0])}
+    w = certificate_years(q)[0]
+    assert w.sum() == pytest.approx(1.0)
+    assert w[2] == pytest.approx(570 / 1204)
+    assert w[1] / w[0] == pytest.approx(830 / 641)
+    del q["hte_certified_base_year"], q["hte_stock_base_minus_1"], q["hte_stock_base_minus_2"]
+    assert certificate_years(q)[0] == pytest.approx([1 / 3] * 3)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.5, 1.0])
+def test_holders_exit_at_their_factor_of_the_ordinary_hazard(tiny, factor):
+    sim = BatchSim(tiny.with_parameters({"hte_exit_factor": factor}), 4, RUNS)
+    f = sim.state.firms
+    f.exit_month[:] = 0.6  # every firm would leave with probability 0.6 this month
+    holders, others = f.hte & f.alive, ~f.hte & f.alive
+    u = np.random.default_rng(0).random(f.alive.shape).astype(np.float32)
+    sim.exit(u)
+    left_holders = (holders & ~f.alive).sum() / holders.sum()
+    left_others = (others & ~f.alive).sum() / others.sum()
+    assert left_others == pytest.approx(0.6, abs=0.02)
+    assert left_holders == pytest.approx(0.6 * factor, abs=0.05)
+
+
+def test_capability_growth_refills_the_pool(tiny):
+    _, none = _run(tiny.with_parameters({"capability_growth": 0.0}))
+    _, fast = _run(tiny.with_parameters({"capability_growth": 4.0}))
+    assert _total(fast, "hte_new").sum() >= _total(none, "hte_new").sum()
+    assert np.mean(_total(fast, "hte")) > np.mean(_total(none, "hte"))
+
+
+def test_major_projects_add_output_and_entries(tiny):
+    _, none = _run(tiny.with_parameters({"major_project_share": 0.0}))
+    _, some = _run(tiny.with_parameters({"major_project_share": 0.2}))
+    assert _total(some, "output").mean() > _total(none, "output").mean()
+    years = [i for i in range(none.snapshots.shape[1]) if i > 0]
+    entries_none = sum(_total(none, "entries", i) for i in years)
+    entries_some = sum(_total(some, "entries", i) for i in years)
+    assert (entries_some >= entries_none).all()
+    assert sum(int(s.overflow.sum()) for s in [BatchSim(tiny.with_parameters({"major_project_share": 0.2}), 4,
+                                                         RUNS)]) == 0
+
+
+def _with_cultivation(tiny, firms_per_year: int, amount: float = 20_000.0, budget: float | None = None):
+    lever = Policy("cultivate", "hte_cultivation", "高企培育库", "HTE cultivation", (2018, 1), (2020, 12), "region",
+                   (("amount", amount), ("firms_per_year", firms_per_year)), budget, "pro_rata", None)
+    return dataclasses.replace(tiny, policies=(*tiny.policies, lever))
+
+
+def test_cultivation_never_lowers_certifications_and_pays_what_it_enrols(tiny):
+    _, base = _run(_with_cultivation(tiny, 1, amount=0.0))
+    sim, cult = _run(_with_cultivation(tiny, 30))
+    assert (_total(cult, "hte_new").sum() >= 0).all()
+    assert _total(cult, "hte_certified")[:].sum() >= _total(base, "hte_certified")[:].sum()
+    paid = cult.lever_costs[:, :, -1]  # RMB per run and year
+    assert (paid <= 30 * 20_000.0 + 1e-6).all()  # at most firms_per_year enrolled a year
+    assert paid.sum() > 0
+
+
+def test_a_cultivation_budget_caps_its_payments(tiny):
+    _, result = _run(_with_cultivation(tiny, 30, budget=100_000.0))
+    assert (result.lever_costs[:, :, -1] <= 100_000.0 + 1e-6).all()
