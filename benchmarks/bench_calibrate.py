@@ -29,9 +29,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     args = ap.parse_args()
 
-    from sim.calibrate import calibrate
-    from sim.montecarlo import default_workers
-    from sim.scenario import load_scenario
+    from sim.input.scenario import load_scenario
+    from sim.run.calibrate import calibrate
+    from sim.run.montecarlo import default_workers
 
     sc = load_scenario(args.scenario)
     workers = args.workers or default_workers()

@@ -12,7 +12,7 @@ the manifest's SHA-256 is checked). Everything between the markers below is comp
 
 - the base value is the median over runs of the target's indicator at the end of the base year (from
   indicators.parquet; for share, per-10,000, per-zone and zones-meeting targets also the target's own measure,
-  recomputed from zones.parquet with `sim.targets`), with the provenance of the scenario input that sets it
+  recomputed from zones.parquet with `sim.measure.targets`), with the provenance of the scenario input that sets it
   (`INPUTS` below: indicator -> scenario keys; "derived by the model" where no input sets it);
 - for a target hit in no run or in every run, a line with the range of its value over all runs and how far
   the threshold lies beyond it. Why such a target is certain is hand-written in docs/scenarios.md, in the
@@ -114,8 +114,8 @@ def _num(text: str) -> float:
 
 def _snapshots(sc, zones_path: Path, times: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Rebuild the engine's per-zone snapshot array (runs, snaps, zones, FIELDS) and zone levels from
-    zones.parquet, so that `sim.targets` evaluates the targets exactly as the run did."""
-    from sim.indicators import FIELD_INDEX, FIELDS, INDICATORS
+    zones.parquet, so that `sim.measure.targets` evaluates the targets exactly as the run did."""
+    from sim.measure.indicators import FIELD_INDEX, FIELDS, INDICATORS
 
     for f in FIELDS:  # a field's own indicator is the field itself, so zones.parquet holds every field
         ind = INDICATORS[f]
@@ -144,8 +144,8 @@ def _snapshots(sc, zones_path: Path, times: list[tuple[int, int, int]]) -> tuple
 
 
 def read_results(sc, folder: Path) -> PlanResult:
-    from sim.engine import snapshot_times
-    from sim.targets import evaluate, target_series
+    from sim.measure.targets import evaluate, target_series
+    from sim.model.engine import snapshot_times
 
     if not (folder / "manifest.json").exists():
         raise SystemExit(f"plan_tables: no results for {sc.path} in {folder}/ (run without --from-results)")
@@ -297,7 +297,7 @@ def what(t) -> str:
 
 
 def indicator_text(t) -> str:
-    from sim.indicators import ALL_INDICATORS
+    from sim.measure.indicators import ALL_INDICATORS
 
     ind = ALL_INDICATORS.get(t.indicator)
     label = f" {ind.zh}" if ind else ""
@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from sim import cli
-    from sim.runner import load_all, scenario_files
+    from sim.pipeline import load_all, scenario_files
 
     files, problems = scenario_files([args.scenarios])
     scenarios, load_problems = load_all(files)

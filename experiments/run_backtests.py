@@ -4,7 +4,7 @@ docs/backtest.md: per back-test, each observed value with its PIT, 50/90% band, 
 forecaster's, the coverage summary and the gate; then each calibration posterior of scenarios/posteriors/
 (parameters against their priors, the tolerance reached, the hold-out check). sim/data/backtest_coverage.csv:
 per back-tested indicator, how many values fell in their 90% band — what run tables use to flag probabilities
-stronger than the back-tests support (sim.backtest.caution).
+stronger than the back-tests support (sim.measure.backtest.caution).
 
 Usage: python experiments/run_backtests.py [--runs 500] [--seed 0] [--workers N]
 Nothing here is typed by hand: rerun it after any change to the model, a back-test file or a posterior.
@@ -37,7 +37,7 @@ def _fmt(x: float) -> str:
 
 
 def backtest_section(result, out: Path) -> list[str]:
-    from sim.backtest import PIT_BAND, gate
+    from sim.measure.backtest import PIT_BAND, gate
 
     sc = result.scenario
     sm = result.summary()
@@ -78,7 +78,7 @@ def backtest_section(result, out: Path) -> list[str]:
 
 
 def posterior_section(path: Path) -> list[str]:
-    from sim.scenario import default_priors
+    from sim.input.scenario import default_priors
 
     data = json.loads(path.read_text(encoding="utf-8"))
     priors = default_priors()
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "results" / "backtests"))
     args = ap.parse_args(argv)
 
-    from sim import backtest
-    from sim.runner import hindcast_to_folder, load_all
+    from sim.measure import backtest
+    from sim.pipeline import hindcast_to_folder, load_all
     from sim.version import __version__
 
     scenarios, problems = load_all([str(ROOT / "scenarios" / "hindcast")])

@@ -10,14 +10,14 @@ Library API (the `zonesim` command only wraps it)::
 """
 
 from sim.errors import RunError, ScenarioError, ZonesimError
-from sim.scenario import Scenario, load_scenario
+from sim.input.scenario import Scenario, load_scenario
 from sim.version import __version__
 
 __all__ = ["RunError", "Scenario", "ScenarioError", "ZonesimError", "__version__", "load_scenario", "run"]
 
 
 def run(scenario: Scenario, **kwargs):  # noqa: ANN201 - re-exported below
-    """Run a scenario's Monte Carlo; see `sim.montecarlo.run_scenario` for the options."""
-    from sim.montecarlo import run_scenario
+    """Run a scenario's Monte Carlo; see `sim.run.montecarlo.run_scenario` for the options."""
+    from sim.run.montecarlo import run_scenario
 
     return run_scenario(scenario, **kwargs)

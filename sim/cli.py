@@ -1,4 +1,4 @@
-"""The `zonesim` command: arguments in, library calls (`sim.runner`, `sim.compare`, `sim.scenario`) out.
+"""The `zonesim` command: arguments in, library calls (`sim.pipeline`, `sim.run.compare`, `sim.input.scenario`) out.
 
 Exit codes: 0 success; 2 bad input (every problem listed with file, line, key, what was found and expected;
 nothing simulated); 3 a run broke an invariant (named, with how to replay it); 4 the run could not finish or be
@@ -7,7 +7,7 @@ terminated (SIGTERM), finished batches kept; 1 an internal error, i.e. a bug in 
 
 `run` and `validate` take scenario files and folders (a folder stands for every `*.yaml` in it, sorted by name,
 hidden files ignored). `run` validates every file before it simulates any; with several scenarios it writes
-each one's folder as for one, then the combined table `<out>/combined-<seed>.csv` (`sim.outputs.combined_table`).
+each one's folder as for one, then the combined table `<out>/combined-<seed>.csv` (`sim.report.files.combined_table`).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def _say(text: str) -> None:
 
 def _check_numbers(args: argparse.Namespace) -> None:
     """Command-line numbers in range; --workers beyond the cores is capped with a note."""
-    from sim.montecarlo import default_workers
+    from sim.run.montecarlo import default_workers
 
     problems = []
     for name in ("runs", "workers", "batch_size"):
@@ -144,7 +144,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.runner import load_all
+    from sim.pipeline import load_all
 
     scenarios, problems = load_all(args.scenarios)
     bad = {path for _, path in problems}
@@ -160,8 +160,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim import outputs
-    from sim.runner import load_all, run_to_folder
+    from sim.pipeline import load_all, run_to_folder
+    from sim.report import files as outputs
     from sim.version import __version__
 
     _check_numbers(args)
@@ -226,9 +226,9 @@ def _plot_failures(outcome: object) -> bool:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import format_comparison
-    from sim.experiment import load_experiment
-    from sim.runner import compare_to_folder
+    from sim.input.experiment import load_experiment
+    from sim.pipeline import compare_to_folder
+    from sim.run.compare import format_comparison
 
     _check_numbers(args)
     exp = load_experiment(args.experiment)
@@ -256,8 +256,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
-    from sim.backtest import format_table, gate
-    from sim.runner import hindcast_to_folder, load_all
+    from sim.measure.backtest import format_table, gate
+    from sim.pipeline import hindcast_to_folder, load_all
 
     _check_numbers(args)
     scenarios, problems = load_all(args.scenarios)
@@ -284,9 +284,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.montecarlo import default_workers
-    from sim.runner import calibrate_to_file
-    from sim.scenario import load_scenario
+    from sim.input.scenario import load_scenario
+    from sim.pipeline import calibrate_to_file
+    from sim.run.montecarlo import default_workers
 
     _check_numbers(args)
     sc = load_scenario(args.scenario)
@@ -302,7 +302,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from sim.schema import dumps
+    from sim.input.schema import dumps
 
     sys.stdout.write(dumps(args.kind))
     return 0
@@ -322,7 +322,7 @@ _CURRENT_OUT: list[Path] = []
 
 
 def _kept_batches() -> str:
-    from sim.resultdir import staging_of
+    from sim.run.resultdir import staging_of
 
     if not _CURRENT_OUT:
         return ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import Scenario, load_scenario
+from sim.input.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -29,7 +29,7 @@ def tiny_batch(tiny: Scenario):
     """One batch of 12 runs of the tiny scenario, with the engine object for state inspection."""
     import numpy as np
 
-    from sim.engine import BatchSim
+    from sim.model.engine import BatchSim
 
     sim = BatchSim(tiny, 7, np.arange(12))
     return sim, sim.run()

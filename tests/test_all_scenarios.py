@@ -13,7 +13,7 @@ import math
 import pytest
 
 from sim import cli
-from sim.scenario import load_scenario
+from sim.input.scenario import load_scenario
 
 from .conftest import ROOT
 

@@ -8,11 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from sim import backtest, history
-from sim.backtest import Score, gate, naive_forecast
 from sim.errors import ScenarioError
-from sim.scenario import build_scenario, load_scenario
-from sim.yamlio import loads_yaml
+from sim.input import history
+from sim.input.scenario import build_scenario, load_scenario
+from sim.input.yamlio import loads_yaml
+from sim.measure import backtest
+from sim.measure.backtest import Score, gate, naive_forecast
 
 from .conftest import ROOT
 
@@ -106,7 +107,7 @@ def test_the_coverage_file_is_up_to_date_with_the_backtest_files():
 
 @pytest.mark.parametrize(("name", "year"), [("guangxi_2015", 2017), ("hunan_2013", 2016)])
 def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year):
-    from sim.montecarlo import run_scenario
+    from sim.run.montecarlo import run_scenario
 
     sc = load_scenario(HINDCAST / f"{name}.yaml")
     result = backtest.score(run_scenario(sc, runs=200, seed=0, workers=2), seed=0)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from sim import calibrate as cal
-from sim.scenario import load_scenario
+from sim.input.scenario import load_scenario
+from sim.run import calibrate as cal
 
 from .conftest import ROOT
 

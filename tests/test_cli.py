@@ -25,9 +25,10 @@ def test_run_writes_every_output(tmp_path):
     with open(out / "summary.csv", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
-                       "p_hit", "p_hit_low", "p_hit_high", "runs"]
+                       "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution"]
     assert rows[-1][0] == "ALL" and len(rows) == 1 + 11 + 1
-    assert all(r[-1] == "30" for r in rows[1:])
+    assert all(r[12] == "30" for r in rows[1:])
+    assert {r[13] for r in rows[1:-1] if r[7]} <= {"supported", "poor", "untested"}
     ind = pd.read_parquet(out / "indicators.parquet")
     assert len(ind) == 30 * 5 and {"run", "year", "month", "hte", "region_hte", "cost_award"} <= set(ind.columns)
     zones = pd.read_parquet(out / "zones.parquet")
@@ -136,8 +137,9 @@ def test_folder_without_scenarios_and_duplicate_ids(tmp_path):
 
 
 def test_failure_in_a_later_scenario_keeps_earlier_results(tmp_path, monkeypatch, capsys):
-    from sim import cli, montecarlo
+    from sim import cli
     from sim.errors import Problem, RunError
+    from sim.run import montecarlo
 
     second = tmp_path / "second.yaml"
     _copy_tiny(second, "second")
@@ -160,8 +162,8 @@ def test_failure_in_a_later_scenario_keeps_earlier_results(tmp_path, monkeypatch
 
 
 def test_combined_table_from_the_library(tmp_path, tiny):
-    from sim.montecarlo import run_scenario
-    from sim.outputs import combined_path, combined_table, format_combined, write_combined_csv
+    from sim.report.files import combined_path, combined_table, format_combined, write_combined_csv
+    from sim.run.montecarlo import run_scenario
 
     a = run_scenario(tiny, runs=5, seed=0, workers=1)
     b = run_scenario(tiny, runs=5, seed=1, workers=1)

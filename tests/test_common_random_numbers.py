@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from sim.engine import run_batch
-from sim.indicators import FIELD_INDEX
+from sim.measure.indicators import FIELD_INDEX
+from sim.model.engine import run_batch
 
 
 def with_award(scenario, amount_new: float, amount_renewal: float | None = None):
@@ -54,7 +54,7 @@ def test_paired_differences_are_tighter_than_independent_ones(tiny):
 
 def test_lever_amounts_never_change_the_random_layout(tiny):
     """Capacities (hence the size of each month's random block) must not depend on lever amounts."""
-    from sim.engine import BatchSim
+    from sim.model.engine import BatchSim
 
     def scaled(factor):
         pols = tuple(dataclasses.replace(p, params=tuple((k, v * factor) for k, v in p.params))

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.compare import COMPARE_COLUMNS, run_experiment
 from sim.errors import ScenarioError
-from sim.experiment import load_experiment
-from sim.stats import newcombe_difference
+from sim.input.experiment import load_experiment
+from sim.measure.stats import newcombe_difference
+from sim.run.compare import COMPARE_COLUMNS, run_experiment
 
 DATA = Path(__file__).parent / "data"
 #: Raising the award may not lower a run's HTE count at the end by more than this (knock-on effects of an

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import compare_plots
-from sim.compare import run_experiment
-from sim.compare_plots import comparison_plots, moved_targets, non_dominated
-from sim.experiment import load_experiment
+from sim.input.experiment import load_experiment
+from sim.report import compare_plots
+from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
+from sim.run.compare import run_experiment
 
 DATA = Path(__file__).parent / "data"
 
@@ -110,7 +110,7 @@ def test_names_without_glyphs_never_warn(award, tmp_path):
 
 
 def test_tick_labels_have_the_decimals_the_ticks_need():
-    from sim.plots import _ThousandsFormatter
+    from sim.report.plots import _ThousandsFormatter
 
     fmt = _ThousandsFormatter()
     fmt.set_locs([0.75, 1.0, 1.25])

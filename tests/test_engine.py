@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import mechanisms as mech
-from sim.engine import BatchSim
 from sim.errors import RunError
-from sim.indicators import FIELD_INDEX, FIELDS
+from sim.measure.indicators import FIELD_INDEX, FIELDS
+from sim.model import rules as mech
+from sim.model.engine import BatchSim
 
 
 def field(result, name):

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
-from sim.experiment import load_experiment
-from sim.scenario import build_scenario
-from sim.yamlio import loads_yaml
+from sim.input.experiment import load_experiment
+from sim.input.scenario import build_scenario
+from sim.input.yamlio import loads_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "scenarios").glob("*.yaml"))}
@@ -91,6 +91,8 @@ def test_mutated_experiments_give_only_our_error_and_fast(tmp_path_factory, name
     data = EXPERIMENTS[name]
     for how, value, pick in mutations:
         candidates = [p for p in paths(data) if p[:2] != ("experiment", "scenario")]
+        if not candidates:  # everything but the scenario path is already gone
+            break
         data = mutate(data, candidates[pick % len(candidates)], how, value)
     folder = tmp_path_factory.mktemp("exp")
     path = folder / name

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim import mechanisms as mech
-from sim.population import allocate
-from sim.stats import wilson
+from sim.measure.stats import wilson
+from sim.model import rules as mech
+from sim.model.population import allocate
 
 probs = st.floats(0.0, 1.0, allow_nan=False)
 

@@ -7,9 +7,9 @@ import dataclasses
 
 import numpy as np
 
-from sim.engine import BatchSim, run_batch
-from sim.indicators import FIELD_INDEX
-from sim.scenario import LEVEL_CODE, Scenario
+from sim.input.scenario import LEVEL_CODE, Scenario
+from sim.measure.indicators import FIELD_INDEX
+from sim.model.engine import BatchSim, run_batch
 
 
 def field(result, name):
@@ -79,7 +79,7 @@ def test_patent_flows_are_consistent(tiny_batch):
 
 def test_applications_calibration_hits_the_base_year_value(tiny):
     q = dict(tiny.firms)
-    from sim.spec import Prior
+    from sim.input.spec import Prior
 
     q["invention_applications_base_year"] = Prior.from_yaml({"value": 400, "assumed": True})
     calibrated = dataclasses.replace(tiny, firms=tuple(q.items()))

@@ -1,4 +1,4 @@
-"""Tests for sim.plots: files are written, Chinese renders, edge cases do not crash."""
+"""Tests for sim.report.plots: files are written, Chinese renders, edge cases do not crash."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from sim import plots
-from sim.plots import FanSeries, assert_glyphs_available, cjk_font_family, fan_chart
+from sim.report import plots
+from sim.report.plots import FanSeries, assert_glyphs_available, cjk_font_family, fan_chart
 
 YEARS = [2017, 2018, 2019, 2020]
 CHINESE_SAMPLE = "高新技术企业 高新技術企業 孵化器 眾創空間 每万人发明专利拥有量"

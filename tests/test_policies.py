@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.policies import Ledger
+from sim.model.levers.ledger import Ledger
 
 
 def _ledger(tiny, budget, rule):

@@ -9,10 +9,10 @@ import shutil
 import numpy as np
 import pytest
 
-from sim.engine import BatchSim
 from sim.errors import ScenarioError
-from sim.posterior import PosteriorError, load_posterior, write_posterior
-from sim.scenario import load_scenario
+from sim.input.posterior import PosteriorError, load_posterior, write_posterior
+from sim.input.scenario import load_scenario
+from sim.model.engine import BatchSim
 
 from .conftest import TINY
 

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from sim import reference
-from sim.scenario import default_priors, scenario_spec
-from sim.spec import ListOf, Obj, Spec
+from sim.input import reference
+from sim.input.scenario import default_priors, scenario_spec
+from sim.input.spec import ListOf, Obj, Spec
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
 
 
 def spec_keys(spec: Spec, path: str = "") -> list[tuple[str, str]]:
-    """(path, key) of every key of every mapping in the schema, walked independently of sim.reference."""
+    """(path, key) of every key of every mapping in the schema, walked independently of sim.input.reference."""
     while isinstance(spec, ListOf):
         spec = spec.item
     if not isinstance(spec, Obj):
@@ -31,7 +31,7 @@ def generated() -> str:
 
 
 def test_generated_block_is_up_to_date() -> None:
-    assert reference.is_up_to_date(DOC), "docs/scenarios.md is out of date: run `python -m sim.reference`"
+    assert reference.is_up_to_date(DOC), "docs/scenarios.md is out of date: run `python -m sim.input.reference`"
     assert reference.main(["--check", "--file", str(DOC)]) == 0
 
 

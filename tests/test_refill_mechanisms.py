@@ -9,10 +9,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.engine import BatchSim
-from sim.indicators import FIELD_INDEX
-from sim.population import certificate_years
-from sim.scenario import Policy, load_scenario
+from sim.input.scenario import Policy, load_scenario
+from sim.measure.indicators import FIELD_INDEX
+from sim.model.engine import BatchSim
+from sim.model.population import certificate_years
 
 from .conftest import TINY
 

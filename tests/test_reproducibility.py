@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.montecarlo import run_scenario
+from sim.run.montecarlo import run_scenario
 
 
 def summary_table(res):

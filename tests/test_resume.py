@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.resultdir import staging_of
+from sim.run.resultdir import staging_of
 
 DATA = Path(__file__).parent / "data"
 RUN = [sys.executable, "-m", "sim", "run", "--runs", "60", "--batch-size", "3", "--workers", "1", "--no-plots",

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from sim.errors import ScenarioError
-from sim.scenario import SEED_DOCUMENTS, build_scenario, load_scenario
-from sim.yamlio import loads_yaml
+from sim.input.scenario import SEED_DOCUMENTS, build_scenario, load_scenario
+from sim.input.yamlio import loads_yaml
 
 from .conftest import GUANGXI, ROOT, SEEDS, TINY
 
@@ -106,7 +106,7 @@ def test_every_input_records_its_vintage_and_none_is_after_the_base_year():
 
 
 def test_a_default_prior_newer_than_the_base_year_must_be_overridden(monkeypatch):
-    from sim import scenario as scenario_module
+    from sim.input import scenario as scenario_module
 
     priors = dict(scenario_module.default_priors())
     late = dataclasses.replace(priors["entry_rate"], vintage=2019)

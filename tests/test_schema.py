@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from sim.errors import ScenarioError
-from sim.scenario import build_scenario
-from sim.schema import FILES, dumps
-from sim.yamlio import loads_yaml
+from sim.input.scenario import build_scenario
+from sim.input.schema import FILES, dumps
+from sim.input.yamlio import loads_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -22,7 +22,7 @@ EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 @pytest.mark.parametrize("kind", list(FILES))
 def test_schema_files_are_generated_from_the_spec(kind):
     on_disk = (ROOT / "docs" / FILES[kind]).read_text(encoding="utf-8")
-    assert on_disk == dumps(kind), "docs/ schema is stale: run `python -m sim.schema`"
+    assert on_disk == dumps(kind), "docs/ schema is stale: run `python -m sim.input.schema`"
 
 
 def validator(kind):

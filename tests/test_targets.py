@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.indicators import FIELD_INDEX, FIELDS
-from sim.scenario import LEVEL_CODE, TARGET_KINDS, Source, Target
-from sim.targets import evaluate
+from sim.input.scenario import LEVEL_CODE, TARGET_KINDS, Source, Target
+from sim.measure.indicators import FIELD_INDEX, FIELDS
+from sim.measure.targets import evaluate
 
 TIMES = [(2017, 12, 0), (2018, 12, 12), (2019, 10, 22), (2019, 12, 24), (2020, 12, 36)]
 NAT, PROV, OUT = LEVEL_CODE["national"], LEVEL_CODE["provincial"], LEVEL_CODE["outside"]
@@ -181,6 +181,6 @@ def test_districts_covered_counts_districts_with_an_official_zone():
 
 @pytest.mark.parametrize("kind", TARGET_KINDS)
 def test_every_kind_has_a_unit_for_its_chart(kind):
-    from sim.outputs import target_unit
+    from sim.report.files import target_unit
 
     assert target_unit(make_target(kind=kind))

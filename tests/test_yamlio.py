@@ -1,4 +1,4 @@
-"""Tests for sim.yamlio and sim.errors: bad input must become a located ScenarioError, never a traceback."""
+"""Tests for sim.input.yamlio and sim.errors: bad input must become a located ScenarioError, never a traceback."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import yamlio
 from sim.errors import Problem, RunError, ScenarioError, ZonesimError, closest
-from sim.yamlio import YamlDoc, format_path, load_yaml, loads_yaml
+from sim.input import yamlio
+from sim.input.yamlio import YamlDoc, format_path, load_yaml, loads_yaml
 
 
 def problems_of(text: str | bytes) -> list[Problem]:

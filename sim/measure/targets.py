@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 
-from sim.indicators import FIELD_INDEX, INDICATORS, ZONE_COUNT_INDICATORS
-from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Target
+from sim.input.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Target
+from sim.measure.indicators import FIELD_INDEX, INDICATORS, ZONE_COUNT_INDICATORS
 
 COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 

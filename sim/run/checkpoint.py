@@ -52,7 +52,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def batch_bytes(part: Any) -> bytes:
-    """A reduced batch (`sim.montecarlo.Reduced`) as an `.npz` archive of plain arrays."""
+    """A reduced batch (`sim.run.montecarlo.Reduced`) as an `.npz` archive of plain arrays."""
     arrays: dict[str, np.ndarray] = {}
     for name, value in vars(part).items():
         if isinstance(value, dict):
@@ -92,7 +92,7 @@ class Checkpoint:
     """The batches of one Monte Carlo (one scenario, one seed) on disk.
 
     folder: where batches go (created). identity: what a resumed run must share with the interrupted one.
-    make: builds a batch object from its fields (`sim.montecarlo.Reduced`). check: raises ValueError when a
+    make: builds a batch object from its fields (`sim.run.montecarlo.Reduced`). check: raises ValueError when a
     loaded batch does not fit the scenario (wrong shapes). notes: receives one line per batch not trusted.
     """
 

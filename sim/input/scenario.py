@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from sim.errors import Problem, ScenarioError, closest
-from sim.indicators import ALL_INDICATORS, INST_TYPES, ZONE_COUNT_INDICATORS
-from sim.posterior import Posterior
-from sim.spec import (
+from sim.input.posterior import Posterior
+from sim.input.spec import (
     Bool,
     Enum,
     Field,
@@ -32,7 +31,8 @@ from sim.spec import (
     YearMonth,
     parse_year_month,
 )
-from sim.yamlio import YamlDoc, load_yaml, loads_yaml
+from sim.input.yamlio import YamlDoc, load_yaml, loads_yaml
+from sim.measure.indicators import ALL_INDICATORS, INST_TYPES, ZONE_COUNT_INDICATORS
 
 #: The plans zonesim models (the seed texts); a target's `source.document` must name one of them.
 SEED_DOCUMENTS = (
@@ -439,7 +439,7 @@ def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
     national and provincial incubators than incubators, more certificates issued than held). Parts and whole are
     drawn independently, so: refused when the parts' lowest values exceed the whole's highest (a contradiction in
     every run); a warning with the share of runs when only some draws contradict (the engine then caps the
-    part at the whole, `sim.population`)."""
+    part at the whole, `sim.model.population`)."""
 
     def prior(section: str, key: str) -> Prior | None:
         raw = (data.get(section) or {}).get(key)
@@ -489,7 +489,7 @@ def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
 def _backtest_rules(doc: YamlDoc, data: dict, base: int, end: int | None, out: list[Problem]) -> None:
     """A back-test names a region with history, series it has there, and accounts for every series observed
     in its window (scored, or unscored with a reason): no observation is silently left out."""
-    from sim import history
+    from sim.input import history
 
     bt = data["backtest"]
     region = bt["region"]
@@ -837,7 +837,7 @@ class Scenario:
     sha256: str = ""
     raw: Any = field(default=None, compare=False, repr=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)  # doubts that do not stop a run
-    posterior: Posterior | None = None  # calibrated parameters, drawn per run (sim.posterior)
+    posterior: Posterior | None = None  # calibrated parameters, drawn per run (sim.input.posterior)
 
     @property
     def months(self) -> int:
@@ -924,7 +924,7 @@ def build_scenario(doc: YamlDoc) -> Scenario:
 def _load_calibration(doc: YamlDoc, d: dict, base: int, params: dict[str, Prior]) -> Posterior | None:
     """The posterior a scenario names, checked: readable, of a vintage up to the base year, estimating known
     parameters within the bounds an override may take. Raises ScenarioError at the `posterior:` line."""
-    from sim.posterior import PosteriorError, load_posterior
+    from sim.input.posterior import PosteriorError, load_posterior
 
     cal = d.get("calibration")
     if not cal:

@@ -1,6 +1,6 @@
 """How much memory and disk a Monte Carlo needs, estimated from the scenario before anything is allocated.
 
-A run's agents are arrays of firm slots (`sim.population.firm_capacity`): base firms plus a bound on all
+A run's agents are arrays of firm slots (`sim.model.population.firm_capacity`): base firms plus a bound on all
 entrants. Memory per worker is the batch's slots times the bytes each slot costs at peak, plus the worker's
 fixed cost (Python, NumPy, SciPy). The two constants were measured with `benchmarks/bench_memory.py` (the five
 bundled plans, batches of 10 and 40 runs: 256–346 bytes per slot at the margin, ≈ 106 MB for the imports) and
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import Problem, ScenarioError
-from sim.population import firm_capacity
-from sim.scenario import LEVEL_CODE, Scenario
+from sim.input.scenario import LEVEL_CODE, Scenario
+from sim.model.population import firm_capacity
 
 #: Peak bytes per firm slot in a worker (agent arrays, the month's random block, temporaries) [measured, rounded up].
 BYTES_PER_SLOT = 350
@@ -59,7 +59,7 @@ def worker_bytes(scenario: Scenario, batch: int) -> float:
 
 def results_bytes(scenario: Scenario, runs: int, n_indicators: int = 130) -> float:
     """Memory the main process keeps for `runs` runs: every indicator and target at every snapshot."""
-    from sim.engine import snapshot_times
+    from sim.model.engine import snapshot_times
 
     snaps = len(snapshot_times(scenario))
     per_run = (n_indicators + 2 * len(scenario.targets)) * snaps * BYTES_PER_RUN_VALUE
@@ -68,8 +68,8 @@ def results_bytes(scenario: Scenario, runs: int, n_indicators: int = 130) -> flo
 
 def disk_bytes(scenario: Scenario, runs: int) -> float:
     """Disk the results folder needs: batches while running plus Parquet tables (uncompressed bound)."""
-    from sim.engine import snapshot_times
-    from sim.indicators import INDICATORS
+    from sim.measure.indicators import INDICATORS
+    from sim.model.engine import snapshot_times
 
     snaps = len(snapshot_times(scenario))
     zone_values = runs * snaps * len(scenario.zones) * (len(INDICATORS) + 4) * 8

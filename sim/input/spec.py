@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 from sim.errors import Problem, closest, lookalike_hint
-from sim.yamlio import YamlDoc
+from sim.input.yamlio import YamlDoc
 
 Path_ = tuple[Any, ...]
 
@@ -274,7 +274,7 @@ class Obj(Spec):
             elif fld.required:
                 label = f"key '{name}'" + (f" ({fld.zh})" if fld.zh else "")
                 out.append(doc.problem(path, "no " + label, fld.spec.expected()))
-        for rule in self.rules:  # every rule copes with malformed fields (see sim.scenario._tolerant)
+        for rule in self.rules:  # every rule copes with malformed fields (see sim.input.scenario._tolerant)
             rule(doc, dict(value), path, out)
 
     def json_schema(self) -> dict[str, Any]:

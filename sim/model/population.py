@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from sim import mechanisms as mech
-from sim.indicators import INST_TYPES
-from sim.rng import BatchStreams, named_uniforms
-from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
-from sim.spec import Prior
+from sim.input.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
+from sim.input.spec import Prior
+from sim.measure.indicators import INST_TYPES
+from sim.model import rules as mech
+from sim.model.rng import BatchStreams, named_uniforms
 
 #: Organisations counted per zone, type and level. The first four are R&D institutions (their count raises
 #: nearby firms' patenting); the others are S&T service organisations, S&T finance institutions and venture

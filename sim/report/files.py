@@ -13,10 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.backtest import STRONG
-from sim.indicators import ALL_INDICATORS, INDICATORS
-from sim.montecarlo import ZONE_INDICATORS, Reduced, Results
-from sim.scenario import Target
+from sim.input.scenario import Target
+from sim.measure.backtest import STRONG
+from sim.measure.indicators import ALL_INDICATORS, INDICATORS
+from sim.run.montecarlo import ZONE_INDICATORS, Reduced, Results
 
 SUMMARY_COLUMNS = ("target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
                    "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution")
@@ -100,7 +100,7 @@ class ZoneParquetSink:
 
 def fan_charts(results: Results, out: Path) -> list[Path]:
     """A fan chart per modelled target, from the base year to the target's date, with the target marked."""
-    from sim.plots import FanSeries, fan_chart
+    from sim.report.plots import FanSeries, fan_chart
 
     sc = results.scenario
     series = results.target_series
@@ -157,7 +157,7 @@ def manifest(results: Results, files: list[str], identity: dict | None = None) -
 
 def write_manifest(data: dict, out: Path) -> Path:
     """manifest.json, written whole or not at all (it is what marks a folder as zonesim's)."""
-    from sim.checkpoint import atomic_write
+    from sim.run.checkpoint import atomic_write
 
     path = out / "manifest.json"
     atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))

@@ -8,7 +8,7 @@ events of the same month always happen in the same order:
              upgrade decisions after review m + 0.6  zone upgrade applications (yearly)
     m + 0.2  monthly dynamics               m + 0.9  statistical year end / dated-target snapshot
 
-Every event updates all runs and all agents of the batch at once with the pure rules of `sim.mechanisms`.
+Every event updates all runs and all agents of the batch at once with the pure rules of `sim.model.rules`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ import numpy as np
 import simpy
 from scipy import special, stats
 
-from sim import mechanisms as mech
 from sim.errors import Problem, RunError
-from sim.indicators import FIELD_INDEX, FIELDS, INST_TYPES
-from sim.policies import Ledger, active_window
-from sim.population import (
+from sim.input.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
+from sim.measure.indicators import FIELD_INDEX, FIELDS, INST_TYPES
+from sim.model import rules as mech
+from sim.model.levers.ledger import Ledger, active_window
+from sim.model.population import (
     ENG,
     ENTRANT_MEDIAN_REVENUE,
     ENTRANT_REVENUE_SIGMA,
@@ -45,8 +46,7 @@ from sim.population import (
     initial_state,
     latent_traits,
 )
-from sim.rng import BatchStreams
-from sim.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
+from sim.model.rng import BatchStreams
 
 NATIONAL, PROVINCIAL, MUNICIPAL, CANDIDATE = (LEVEL_CODE[k] for k in ("national", "provincial", "municipal",
                                                                        "candidate"))
@@ -733,7 +733,7 @@ class BatchSim:
         self.set_rates()
 
     def _calibrate_applications(self) -> None:
-        """The check of the base-year calibration (the capability shift, `sim.population`): the expected
+        """The check of the base-year calibration (the capability shift, `sim.model.population`): the expected
         certifications of the first year from the state the run starts with, and how far they fall short of
         `hte_certified_base_year` (`calibration_gap`, 0 when the calibration succeeded)."""
         s, f = self.state, self.state.firms
@@ -856,7 +856,7 @@ class BatchSim:
 
     def meets_conditions(self, conditions: tuple[tuple[str, float], ...]) -> np.ndarray:
         """(runs, zones) zones whose own indicators reach every entry condition now."""
-        from sim.targets import per_zone_series
+        from sim.measure.targets import per_zone_series
 
         ok = np.ones((self.B, self.Z), bool)
         if not conditions:
@@ -933,7 +933,7 @@ class BatchSim:
                 self.ledger.new_year(m // 12)
 
     def fields(self, take_flows: bool) -> np.ndarray:
-        """The per-zone sums of `sim.indicators.FIELDS`, shape (runs, zones, fields)."""
+        """The per-zone sums of `sim.measure.indicators.FIELDS`, shape (runs, zones, fields)."""
         s, f, inc = self.state, self.state.firms, self.state.incubators
         a = f.alive
         rev = f.revenue * a

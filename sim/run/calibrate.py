@@ -1,6 +1,6 @@
 """Calibration: a posterior of behavioural parameters from a region's history, by ABC-SMC (pyabc).
 
-The data are a back-test scenario's observations (`sim.backtest`, `sim.history`) up to a cut-off year. The
+The data are a back-test scenario's observations (`sim.measure.backtest`, `sim.input.history`) up to a cut-off year. The
 parameters named in its `backtest.calibrate` list (or on the command line) get their priors from the scenario
 (`sim/data/priors.yaml` and its overrides); everything else keeps its prior and is drawn afresh in every
 simulation, so the posterior integrates over it.
@@ -15,7 +15,7 @@ observed ones, in the distance
     d = sqrt( Σ_i ((log model_i × factor_i − log observed_i) / σ_i)² ),
 
 with σ_i the observation's error on the log scale (sources' flags, disagreement, the factor's uncertainty,
-`sim.history`). It approximates the Bayesian posterior as ε → 0; the file records ε.
+`sim.input.history`). It approximates the Bayesian posterior as ε → 0; the file records ε.
 
 Reproducible and parallel: each candidate of generation t is drawn from its own seed (calibration seed, t,
 candidate index) and the candidates are mapped over worker processes in order, so the same seed gives the same
@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import pyabc
 
-from sim import history
 from sim.errors import STOP, Interrupted, Problem, ScenarioError
-from sim.montecarlo import worker_init
-from sim.scenario import Scenario
+from sim.input import history
+from sim.input.scenario import Scenario
+from sim.run.montecarlo import worker_init
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,9 @@ def data_of(scenario: Scenario, until: int) -> list[Datum]:
 
 def simulate(scenario: Scenario, data: list[Datum], params: dict[str, float], seed: int) -> dict[str, float]:
     """One run of the scenario with `params` fixed: the log of each datum's model value (× its factor)."""
-    from sim.engine import BatchSim
-    from sim.indicators import ZONE_COUNT_INDICATORS
-    from sim.targets import indicator_series
+    from sim.measure.indicators import ZONE_COUNT_INDICATORS
+    from sim.measure.targets import indicator_series
+    from sim.model.engine import BatchSim
 
     sc = scenario.with_parameters(params)
     sim = BatchSim(sc, seed, np.array([0]), check_invariants=False)
@@ -337,8 +337,8 @@ def predict_holdout(cal: Calibration, data: list[Datum], seed: int, workers: int
 
 
 def write(cal: Calibration, path: Path) -> Path:
-    """The posterior file (`sim.posterior`): samples, weights, vintage and everything needed to judge it."""
-    from sim.posterior import write_posterior
+    """The posterior file (`sim.input.posterior`): samples, weights, vintage and everything needed to judge it."""
+    from sim.input.posterior import write_posterior
     from sim.version import __version__
 
     bt = cal.scenario.raw["backtest"]

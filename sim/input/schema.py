@@ -3,7 +3,7 @@
 Editors with the YAML language server read them for completion and inline errors (a first line
 `# yaml-language-server: $schema=../docs/zonesim.schema.json`). They are a convenience: the schema cannot say
 everything the validator checks (rules across fields, lever paths against the base scenario, quotes), so
-`zonesim validate` stays the authority. `python -m sim.schema` rewrites the files in docs/; a test fails when
+`zonesim validate` stays the authority. `python -m sim.input.schema` rewrites the files in docs/; a test fails when
 they differ from what the specification generates.
 """
 
@@ -20,8 +20,8 @@ FILES = {"scenario": "zonesim.schema.json", "experiment": "zonesim-experiment.sc
 
 def schema(kind: str = "scenario") -> dict[str, Any]:
     """The JSON Schema of a scenario (`kind="scenario"`) or experiment file."""
-    from sim.experiment import EXPERIMENT_SPEC
-    from sim.scenario import scenario_spec
+    from sim.input.experiment import EXPERIMENT_SPEC
+    from sim.input.scenario import scenario_spec
 
     spec = scenario_spec() if kind == "scenario" else EXPERIMENT_SPEC
     title = "zonesim scenario" if kind == "scenario" else "zonesim experiment"
@@ -43,5 +43,5 @@ def write(folder: str | Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for p in write(Path(__file__).resolve().parents[1] / "docs"):
+    for p in write(Path(__file__).resolve().parents[2] / "docs"):
         print(p, file=sys.stderr)

@@ -11,7 +11,7 @@
 
 Frontier and grid plots are drawn for ALL and for the targets whose P(hit) some variant moves (a paired Δ
 interval excluding 0), at most `MAX_TARGET_PLOTS` of them (the largest moves first). Every chart is saved as
-PNG (150 dpi) and SVG with the fonts, style and glyph check of `sim.plots`.
+PNG (150 dpi) and SVG with the fonts, style and glyph check of `sim.report.plots`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
-from sim.indicators import ALL_INDICATORS, FLOW_FIELDS
-from sim.plots import (
+from sim.measure.indicators import ALL_INDICATORS, FLOW_FIELDS
+from sim.report.plots import (
     _MUTED_COLOR,
     _TEXT_COLOR,
     FanSeries,
@@ -51,7 +51,7 @@ from sim.plots import (
 )
 
 if TYPE_CHECKING:
-    from sim.compare import Comparison
+    from sim.run.compare import Comparison
 
 __all__ = ["MAX_TARGET_PLOTS", "comparison_plots", "moved_targets", "non_dominated"]
 
@@ -105,7 +105,7 @@ def moved_targets(comparison: Comparison, limit: int = MAX_TARGET_PLOTS) -> list
 
 @functools.lru_cache(maxsize=1)
 def _fallback_charmap() -> frozenset[int]:
-    """Code points of the Latin fallback font of `sim.plots` (drawn where the CJK font has no glyph)."""
+    """Code points of the Latin fallback font of `sim.report.plots` (drawn where the CJK font has no glyph)."""
     path = font_manager.findfont(FontProperties(family=cjk_font_family()[-1]), fallback_to_default=True)
     return frozenset(FT2Font(path).get_charmap())
 

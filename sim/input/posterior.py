@@ -123,7 +123,7 @@ def load_posterior(path: str | Path) -> Posterior:
 def write_posterior(path: str | Path, names: list[str], samples: np.ndarray, weights: np.ndarray, vintage: int,
                     region: str, method: str, **meta: Any) -> Path:
     """Write a posterior file (JSON, numbers rounded to 6 significant digits)."""
-    from sim.checkpoint import atomic_write
+    from sim.run.checkpoint import atomic_write
 
     data = {"format": FORMAT, "region": region, "vintage": int(vintage), "method": method, **meta,
             "parameters": list(names),

@@ -1,9 +1,9 @@
 """Running scenario and experiment files into results folders: the library behind `zonesim run` and `compare`.
 
-Every run goes through a `sim.resultdir.ResultFolder`: locked while it writes, staged beside the final folder,
+Every run goes through a `sim.run.resultdir.ResultFolder`: locked while it writes, staged beside the final folder,
 checkpointed batch by batch, and put in place only when complete. A notebook gets the same guarantees:
 
-    from sim.runner import run_to_folder
+    from sim.pipeline import run_to_folder
     outcome = run_to_folder(sim.load_scenario("scenarios/guangxi_2020.yaml"), "results/g", runs=500)
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
-from sim.resultdir import ResultFolder
-from sim.scenario import Scenario, load_scenario
+from sim.input.scenario import Scenario, load_scenario
+from sim.run.resultdir import ResultFolder
 
 
 def scenario_files(paths: list[str]) -> tuple[list[str], list[tuple[ScenarioError, str]]]:
@@ -55,7 +55,7 @@ def load_all(paths: list[str]) -> tuple[list[Scenario], list[tuple[ScenarioError
     """Load every scenario file (folders expanded). Returns the valid scenarios, in command-line order, and every
     problem of every file with the file it belongs to: a folder without scenarios, any problem of a file
     (`sim.load_scenario`), and a scenario id that an earlier file already has."""
-    from sim.yamlio import load_yaml
+    from sim.input.yamlio import load_yaml
 
     files, problems = scenario_files(paths)
     scenarios = []
@@ -100,13 +100,13 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
                   workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                   only_runs: list[int] | None = None, resume: bool = False, force: bool = False,
                   progress: bool = False, on_note: Callable[[str], None] | None = None) -> Outcome:
-    """Run a scenario's Monte Carlo into `out` (see `sim.resultdir`): summary.csv, Parquet tables, manifest,
+    """Run a scenario's Monte Carlo into `out` (see `sim.run.resultdir`): summary.csv, Parquet tables, manifest,
     fan charts. Raises ScenarioError (bad input or an output folder that cannot be used: nothing simulated),
     OutputError (a write failed: finished batches kept for `resume`), RunError, RunAborted."""
-    from sim import outputs
-    from sim.engine import snapshot_times
-    from sim.montecarlo import run_scenario
-    from sim.resources import disk_bytes
+    from sim.model.engine import snapshot_times
+    from sim.report import files as outputs
+    from sim.run.montecarlo import run_scenario
+    from sim.run.resources import disk_bytes
 
     notes: list[str] = []
 
@@ -137,10 +137,10 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
                       workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                       resume: bool = False, force: bool = False, progress: bool = False,
                       on_note: Callable[[str], None] | None = None) -> Outcome:
-    """Run every variant of an experiment into `out` with common random numbers (`sim.compare`), safely as
+    """Run every variant of an experiment into `out` with common random numbers (`sim.run.compare`), safely as
     `run_to_folder` does. Raises as `run_to_folder`."""
-    from sim.compare import run_experiment
-    from sim.resources import disk_bytes
+    from sim.run.compare import run_experiment
+    from sim.run.resources import disk_bytes
 
     notes: list[str] = []
 
@@ -171,10 +171,10 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
                        workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                        force: bool = False, progress: bool = False) -> Outcome:
     """Run a back-test scenario (one with a `backtest:` section) and score it against its history
-    (`sim.backtest`): scores.csv, backtest_summary.csv, a fan chart per scored series with the observed points,
+    (`sim.measure.backtest`): scores.csv, backtest_summary.csv, a fan chart per scored series with the observed points,
     manifest.json. Raises ScenarioError for a scenario without `backtest:`, and as `run_to_folder`."""
-    from sim import backtest
-    from sim.montecarlo import run_scenario
+    from sim.measure import backtest
+    from sim.run.montecarlo import run_scenario
 
     if scenario.raw is None or "backtest" not in scenario.raw:
         raise ScenarioError([Problem(scenario.path, None, None, "backtest", "no section 'backtest'",
@@ -198,10 +198,10 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
                       population: int = 200, generations: int = 8, seed: int = 0, workers: int = 1,
                       holdout: bool = True, resume: bool = False,
                       progress: Callable[[str], None] | None = None) -> tuple[Path, str]:
-    """Calibrate (`sim.calibrate`) and write the posterior file `out`. With `holdout`, first fit all but the
+    """Calibrate (`sim.run.calibrate`) and write the posterior file `out`. With `holdout`, first fit all but the
     last observed year and predict it (the check reported in the file and the returned text), then fit
     everything up to `until`. The pyabc databases live in `<out>.work/` so that `resume` can continue."""
-    from sim import calibrate as cal_mod
+    from sim.run import calibrate as cal_mod
 
     out = Path(out)
     work = out.with_name(out.name + ".work")

@@ -2,12 +2,12 @@
 followed.
 
 A back-test scenario is an ordinary scenario file with a `backtest:` section naming its region's history
-(`sim.history`) and how the model measures each series. Every observed value between the base year and the
+(`sim.input.history`) and how the model measures each series. Every observed value between the base year and the
 end year is scored:
 
 - its percentile in the simulated predictive distribution (PIT, mid-rank), and whether it falls in the central
   50% and 90% bands. The predictive distribution is the model's value times the observed share (`factor`) with
-  the observation's own error added (lognormal: the sources' flags and their disagreement, `sim.history`);
+  the observation's own error added (lognormal: the sources' flags and their disagreement, `sim.input.history`);
 - the CRPS of the log value (scoringrules' ensemble CRPS), beside the CRPS of a naive forecaster given the same
   history: the last pre-base growth rate carried forward, with the spread of the pre-base yearly growth rates
   (`naive_forecast`);
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import history
-from sim.scenario import Scenario
+from sim.input import history
+from sim.input.scenario import Scenario
 
 #: The naive forecaster's yearly log-growth spread when the history gives fewer than three points, and its
 #: floor [assumptions, documented in docs/backtest.md].
@@ -152,7 +152,7 @@ def _crps_log(observed: float, samples: np.ndarray) -> float:
 
 def _model_values(results: object, indicator: str, scope: str) -> np.ndarray:
     """(runs, snapshots) of an indicator from a Monte Carlo's results, over the zones or the region."""
-    from sim.indicators import ZONE_COUNT_INDICATORS
+    from sim.measure.indicators import ZONE_COUNT_INDICATORS
 
     if scope == "region" and indicator not in ZONE_COUNT_INDICATORS:
         return results.indicator(f"region_{indicator}")  # type: ignore[attr-defined]
@@ -160,7 +160,7 @@ def _model_values(results: object, indicator: str, scope: str) -> np.ndarray:
 
 
 def score(results: object, seed: int = 0) -> BacktestResult:
-    """Score a back-test scenario's Monte Carlo results (`sim.montecarlo.Results`) against its history."""
+    """Score a back-test scenario's Monte Carlo results (`sim.run.montecarlo.Results`) against its history."""
     sc: Scenario = results.scenario  # type: ignore[attr-defined]
     bt = sc.raw["backtest"]
     region = bt["region"]
@@ -204,7 +204,7 @@ def _brier(results: object, sc: Scenario) -> list[dict]:
     """Brier score of each modelled `level` target of the back-test file that resolves in its window: the
     target's indicator and scope are scored under `observe`, and history holds the value at its date (the
     outcome is the observed value against the threshold)."""
-    from sim.targets import COMPARE
+    from sim.measure.targets import COMPARE
 
     bt = sc.raw["backtest"]
     rows = {r["target_id"]: r for r in results.summary()}  # type: ignore[attr-defined]
@@ -233,7 +233,7 @@ SCORE_COLUMNS = ("series", "indicator", "scope", "year", "period", "observed", "
 
 def write(result: BacktestResult, out: Path, plots: bool = True) -> list[Path]:
     """scores.csv, summary.csv, a fan chart per scored series with its observed points, and manifest.json."""
-    from sim.outputs import write_manifest
+    from sim.report.files import write_manifest
     from sim.version import __version__
 
     out.mkdir(parents=True, exist_ok=True)
@@ -262,8 +262,8 @@ def write(result: BacktestResult, out: Path, plots: bool = True) -> list[Path]:
 
 
 def _fan_charts(result: BacktestResult, out: Path) -> list[Path]:
-    from sim.indicators import ALL_INDICATORS
-    from sim.plots import FanSeries, fan_chart
+    from sim.measure.indicators import ALL_INDICATORS
+    from sim.report.plots import FanSeries, fan_chart
 
     files: list[Path] = []
     x_all = np.array([y + (mo - 12) / 12.0 for y, mo, _ in result.times])

@@ -3,7 +3,7 @@
 An experiment is data, like a scenario. Each variant changes the base scenario's levers by *path*
 (`policies.<lever id>.<field>`), removes levers, or adds new ones (checked with the scenario's own lever
 schema); a `grid` over one or two paths generates the variants. Every variant runs with the same seed, so run k
-of each variant meets the same random numbers (`sim.rng`): differences between variants are paired.
+of each variant meets the same random numbers (`sim.model.rng`): differences between variants are paired.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError, closest
-from sim.indicators import ALL_INDICATORS
-from sim.scenario import (
+from sim.input.scenario import (
     POLICY,
     POLICY_FIELDS,
     POLICY_OPTIONAL,
@@ -27,8 +26,9 @@ from sim.scenario import (
     policy_from_raw,
     policy_rules,
 )
-from sim.spec import Enum, Field, ListOf, Num, Obj, Spec, Str
-from sim.yamlio import YamlDoc, load_yaml
+from sim.input.spec import Enum, Field, ListOf, Num, Obj, Spec, Str
+from sim.input.yamlio import YamlDoc, load_yaml
+from sim.measure.indicators import ALL_INDICATORS
 
 #: Lever fields a path may set, whatever the kind (a kind's own fields are added per lever).
 COMMON_LEVER_FIELDS = ("start", "end", "scope", "budget_per_year", "when_exhausted")

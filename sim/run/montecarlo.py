@@ -1,6 +1,6 @@
 """The Monte Carlo runner: batches of runs over worker processes, reduced to per-run tables as they finish.
 
-Reproducibility: run k's numbers depend only on (scenario, seed, k) — see `sim.rng` — and the runner stores
+Reproducibility: run k's numbers depend only on (scenario, seed, k) — see `sim.model.rng` — and the runner stores
 results by run index, so the same seed gives the same table for any number of workers or batch size. The
 default number of runs is adaptive but checked only at fixed milestones (every 500 runs), never at batch
 boundaries, so it too is the same whatever the batching.
@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.backtest import caution as backtest_caution
-from sim.engine import BatchResult, run_batch, snapshot_times
 from sim.errors import STOP, Interrupted
-from sim.indicators import ALL_INDICATORS, INDICATORS
-from sim.scenario import Scenario
-from sim.stats import wilson
-from sim.targets import evaluate, indicator_series, per_zone_series, target_series
+from sim.input.scenario import Scenario
+from sim.measure.backtest import caution as backtest_caution
+from sim.measure.indicators import ALL_INDICATORS, INDICATORS
+from sim.measure.stats import wilson
+from sim.measure.targets import evaluate, indicator_series, per_zone_series, target_series
+from sim.model.engine import BatchResult, run_batch, snapshot_times
 
 MILESTONE = 500
 DEFAULT_MAX_RUNS = 2500  # 2,401 runs bound the 95% Wilson half-width by 2 points at any probability
@@ -182,7 +182,7 @@ class Results:
         return max((r["p_hit_high"] - r["p_hit_low"]) / 2 for r in rows)
 
     def write(self, out_dir: str, plots: bool = True) -> dict[str, str]:
-        from sim.outputs import write_results
+        from sim.report.files import write_results
 
         return write_results(self, out_dir, plots=plots)
 
@@ -236,10 +236,10 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
     95% interval is within ±`half_width` (at most `max_runs`). workers: processes (default: all cores).
     batch_size: runs simulated together in one process (default: up to 50, fewer when memory is short; see
-    `sim.resources.plan_memory`, which refuses settings that cannot fit). sink: called with each batch's
+    `sim.run.resources.plan_memory`, which refuses settings that cannot fit). sink: called with each batch's
     reduced results in run order (e.g. to stream per-zone values to disk). only_runs: simulate just these run
     indices (to replay one run). checkpoint: a folder where every finished batch is written at once
-    (`sim.checkpoint`); with `resume`, the batches already there are loaded instead of simulated, and `notes`
+    (`sim.run.checkpoint`); with `resume`, the batches already there are loaded instead of simulated, and `notes`
     receives a line for each batch that could not be trusted.
 
     Raises ScenarioError when the run cannot fit in memory, RunError when a run breaks an invariant, RunAborted
@@ -247,7 +247,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     written.
     """
     from sim.errors import Problem, RunAborted
-    from sim.resources import plan_memory
+    from sim.run.resources import plan_memory
 
     workers = workers or default_workers()
     t0 = time.perf_counter()
@@ -265,7 +265,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     results.batch_size = batch
     ckpt = None
     if checkpoint is not None and only_runs is None:
-        from sim.checkpoint import Checkpoint, identity
+        from sim.run.checkpoint import Checkpoint, identity
 
         ckpt = Checkpoint(checkpoint, identity(scenario, seed, runs, max_runs, half_width), resume,
                           make=Reduced, check=lambda part: _check_part(scenario, part), notes=notes)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import row_sum
-from sim.scenario import Policy, Scenario
+from sim.input.scenario import Policy, Scenario
+from sim.model.rules import row_sum
 
 
 def month_index(scenario: Scenario, year: int, month: int) -> int:

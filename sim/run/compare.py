@@ -1,8 +1,8 @@
 """Compare policy levers: run every variant of an experiment with the same seed, then pair the runs.
 
-Run k of every variant draws the same random numbers for the same agents and events (`sim.rng`), so the
+Run k of every variant draws the same random numbers for the same agents and events (`sim.model.rng`), so the
 difference in P(hit) between a variant and the base is estimated from paired runs: its interval (Newcombe's
-paired score interval, `sim.stats.newcombe_difference`) is much narrower than with independent seeds. Fiscal
+paired score interval, `sim.measure.stats.newcombe_difference`) is much narrower than with independent seeds. Fiscal
 cost is the sum of every lever's payments over the plan period, per run.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.experiment import Experiment, Variant
-from sim.montecarlo import Results, run_scenario
-from sim.stats import newcombe_difference, wilson
+from sim.input.experiment import Experiment, Variant
+from sim.measure.stats import newcombe_difference, wilson
+from sim.run.montecarlo import Results, run_scenario
 
 COMPARE_COLUMNS = ("variant", "target_id", "p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high",
                    "cost_mean", "cost_p05", "cost_p95")
@@ -135,7 +135,7 @@ class Comparison:
         """compare.csv, cost_effectiveness.csv, lever_costs.csv and the manifest first, then the plots, so that
         a plot that cannot be drawn loses no computed result (its failure goes to `plot_failures`, or is raised
         when that list is not given)."""
-        from sim.outputs import write_manifest
+        from sim.report.files import write_manifest
         from sim.version import __version__
 
         out = Path(out_dir)
@@ -153,7 +153,7 @@ class Comparison:
 
         manifest = write_manifest(info(), out)
         if plots:
-            from sim.compare_plots import comparison_plots
+            from sim.report.compare_plots import comparison_plots
 
             try:
                 files += comparison_plots(self, out)
@@ -226,7 +226,7 @@ def independent_difference(experiment: Experiment, variant_id: str, runs: int, s
 def format_comparison(c: Comparison) -> str:
     """The terminal table: per target, each variant's P(hit), its paired difference from the base, and the
     mean cost; then the variant that buys the most probability per yuan, per target."""
-    from sim.outputs import display_width, pad
+    from sim.report.files import display_width, pad
 
     names = {v.id: v.name for v in c.experiment.variants}
     costs = {v.id: c.cost(v.id).mean() for v in c.experiment.variants}

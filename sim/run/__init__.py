@@ -1,0 +1,1 @@
+"""Runs: Monte Carlo over worker processes, checkpoints and result folders, comparisons, calibration."""
