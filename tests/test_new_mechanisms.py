@@ -79,7 +79,7 @@ def test_patent_flows_are_consistent(tiny_batch):
 
 def test_applications_calibration_hits_the_base_year_value(tiny):
     q = dict(tiny.firms)
-    from sim.input.spec import Prior
+    from sim.input.priors import Prior
 
     q["invention_applications_base_year"] = Prior.from_yaml({"value": 400, "assumed": True})
     calibrated = dataclasses.replace(tiny, firms=tuple(q.items()))

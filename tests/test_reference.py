@@ -6,23 +6,34 @@ from pathlib import Path
 
 import pytest
 
+from pydantic import BaseModel
+
 from sim.input import reference
-from sim.input.scenario import default_priors, scenario_spec
-from sim.input.spec import ListOf, Obj, Spec
+from sim.input.fields import Dist, Fixed
+from sim.input.models import scenario_model
+from sim.input.priors import default_priors
+from sim.model.levers import KINDS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
 
 
-def spec_keys(spec: Spec, path: str = "") -> list[tuple[str, str]]:
-    """(path, key) of every key of every mapping in the schema, walked independently of sim.input.reference."""
-    while isinstance(spec, ListOf):
-        spec = spec.item
-    if not isinstance(spec, Obj):
-        return []
+def model_keys(model: type[BaseModel], path: str = "", seen: frozenset = frozenset()) -> list[tuple[str, str]]:
+    """(path, key) of every field of every model under `model` (walking the Python models, independently of the
+    JSON Schema that sim.input.reference renders)."""
+    import typing
+
     out: list[tuple[str, str]] = []
-    for name, fld in spec.fields.items():
-        out.append((path, name))
-        out += spec_keys(fld.spec, f"{path}.{name}" if path else name)
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        out.append((path, key))
+        stack = [info.annotation]
+        while stack:
+            ann = stack.pop()
+            if isinstance(ann, type) and issubclass(ann, BaseModel) and ann not in seen \
+                    and ann.__name__ not in ("Parameters", "Fixed", "Dist"):  # quantities: their own table
+                out += model_keys(ann, f"{path}.{key}" if path else key, seen | {ann})
+            else:
+                stack += [a for a in typing.get_args(ann) if a is not None]
     return out
 
 
@@ -35,9 +46,11 @@ def test_generated_block_is_up_to_date() -> None:
     assert reference.main(["--check", "--file", str(DOC)]) == 0
 
 
-def test_every_spec_key_is_documented() -> None:
+def test_every_model_key_is_documented() -> None:
     block = generated()
-    keys = spec_keys(scenario_spec())
+    keys = model_keys(scenario_model())
+    keys += [("policies", k) for m in KINDS.values() for k in m.Params.model_fields]
+    keys += [("quantity", k) for m in (Fixed, Dist) for k in m.model_fields]
     assert len(keys) > 100  # the walk reached the nested sections
     missing = [f"{path}.{key}" if path else key for path, key in keys if f"| `{key}` |" not in block]
     assert not missing, f"keys missing from the generated reference: {missing}"

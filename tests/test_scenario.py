@@ -93,7 +93,8 @@ def test_absurd_and_non_finite_numbers():
     probs = problems_for(tiny_text(**{"count_outside: {value: 200, assumed: true,":
                                       "count_outside: {value: 1e12, assumed: true,",
                                       "threshold: 80,": "threshold: .nan,"}))
-    assert {"firms.count_outside.value", "targets[0].threshold"} <= {p.key for p in probs}
+    keys = {p.key for p in probs}
+    assert "targets[0].threshold" in keys and any(k.startswith("firms.count_outside") for k in keys)
 
 
 def test_every_input_records_its_vintage_and_none_is_after_the_base_year():
@@ -106,11 +107,11 @@ def test_every_input_records_its_vintage_and_none_is_after_the_base_year():
 
 
 def test_a_default_prior_newer_than_the_base_year_must_be_overridden(monkeypatch):
-    from sim.input import scenario as scenario_module
+    from sim.input import rules
 
-    priors = dict(scenario_module.default_priors())
+    priors = dict(rules.default_priors())
     late = dataclasses.replace(priors["entry_rate"], vintage=2019)
-    monkeypatch.setattr(scenario_module, "default_priors", lambda: {**priors, "entry_rate": late})
+    monkeypatch.setattr(rules, "default_priors", lambda: {**priors, "entry_rate": late})
     probs = problems_for(tiny_text())
     assert any(p.key == "scenario.base_year" and "entry_rate" in p.found for p in probs)
 

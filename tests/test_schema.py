@@ -20,7 +20,7 @@ EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("kind", list(FILES))
-def test_schema_files_are_generated_from_the_spec(kind):
+def test_schema_files_are_generated_from_the_models(kind):
     on_disk = (ROOT / "docs" / FILES[kind]).read_text(encoding="utf-8")
     assert on_disk == dumps(kind), "docs/ schema is stale: run `python -m sim.input.schema`"
 
@@ -53,7 +53,9 @@ def _jsonable(value):
 MUTATIONS = [
     ("unknown key", lambda d: d["scenario"].update(colour="red")),
     ("missing section", lambda d: d.pop("firms")),
-    ("negative count", lambda d: d["firms"].update(count_in_zones={"value": -5, "assumed": True})),
+    ("negative count", lambda d: d["firms"].update(count_in_zones={"value": -5, "assumed": True, "vintage": 2017})),
+    ("a field another lever kind takes", lambda d: d["policies"][0].update(rate=0.3)),
+    ("no vintage", lambda d: d["firms"].update(hte_in_zones={"value": 535, "source": "x"})),
     ("bad level", lambda d: d["zones"][0].update(level="galactic")),
     ("bad comparison", lambda d: d["targets"][0].update(comparison="~=")),
     ("bare number", lambda d: d["firms"].update(hte_in_zones=535)),

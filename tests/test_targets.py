@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.input.scenario import LEVEL_CODE, TARGET_KINDS, Source, Target
+from sim.input.models import TARGET_KINDS
+from sim.input.scenario import LEVEL_CODE, Source, Target
 from sim.measure.indicators import FIELD_INDEX, FIELDS
 from sim.measure.targets import evaluate
 

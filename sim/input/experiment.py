@@ -8,96 +8,82 @@ of each variant meets the same random numbers (`sim.model.rng`): differences bet
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field, Strict, ValidationError
 
 from sim.errors import Problem, ScenarioError, closest
-from sim.input.scenario import (
-    POLICY,
-    POLICY_FIELDS,
-    POLICY_OPTIONAL,
-    SLUG,
-    Policy,
-    Scenario,
-    load_scenario,
-    policy_from_raw,
-    policy_rules,
-)
-from sim.input.spec import Enum, Field, ListOf, Num, Obj, Spec, Str
+from sim.input.fields import Id, Strict_, Text, number, schema_extra
+from sim.input.models import IndicatorName
+from sim.input.problems import problems_from_model
+from sim.input.rules import policy_rules
+from sim.input.scenario import Policy, Scenario, load_scenario, policy_from_raw
 from sim.input.yamlio import YamlDoc, load_yaml
-from sim.measure.indicators import ALL_INDICATORS
+from sim.model.levers import KINDS, LeverParams
+from sim.model.levers.base import LeverBase
 
 #: Lever fields a path may set, whatever the kind (a kind's own fields are added per lever).
 COMMON_LEVER_FIELDS = ("start", "end", "scope", "budget_per_year", "when_exhausted")
 BASE_ID = "base"
+Scalar = Annotated[float, Strict()] | Annotated[str, Strict()] | Annotated[bool, Strict()]
 
 
 def _settable(policy: Policy) -> tuple[str, ...]:
-    return (*COMMON_LEVER_FIELDS, *POLICY_FIELDS[policy.kind], *POLICY_OPTIONAL.get(policy.kind, ()))
+    own = [f for f in KINDS[policy.kind].Params.model_fields if f not in LeverBase.model_fields and f != "kind"]
+    return (*COMMON_LEVER_FIELDS, *own)
 
 
-class Settings(Spec):
-    """`set:` a mapping from lever paths to values; paths and values are checked against the base scenario."""
+class VariantModel(Strict_):
+    """A variant: lever fields changed by path, levers removed, levers added."""
 
-    doc = "policies.<lever id>.<field>: value"
-
-    def check(self, doc: YamlDoc, value: Any, path: tuple, out: list[Problem]) -> None:
-        if not isinstance(value, Mapping):
-            self._bad(doc, path, value, out)
-            return
-        for key, item in value.items():
-            if not isinstance(key, str):
-                self._bad(doc, (*path, key), key, out, "a path policies.<lever id>.<field>")
-            elif isinstance(item, (Mapping, list)):
-                self._bad(doc, (*path, key), item, out, "a single value (number, text or YYYY-MM)")
-
-    def expected(self) -> str:
-        return "a mapping of policies.<lever id>.<field> to a value"
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "object", "description": self.doc,
-                "additionalProperties": {"type": ["number", "string", "boolean"]}}
+    id: Id
+    name: Text = Field(description="a short label for tables and plots (Chinese or English)",
+                       json_schema_extra={"zh": "名称"})
+    set: dict[str, Scalar] | None = Field(None, description="lever fields to change: "
+                                                            "`policies.<lever id>.<field>: value`")
+    remove: list[Id] | None = Field(None, description="levers of the base scenario to drop")
+    add: list[LeverParams] | None = Field(None, description="new levers, written as in a scenario's `policies:`")
+    note: Text | None = None
 
 
-VARIANT = Obj({
-    "id": Field(Str(SLUG, "in lower_snake_case")),
-    "name": Field(Str(), zh="名称", doc="a short label for tables and plots (Chinese or English)"),
-    "set": Field(Settings(), required=False, doc="lever fields to change: `policies.<lever id>.<field>: value`"),
-    "remove": Field(ListOf(Str(SLUG, "a lever id")), required=False, doc="levers of the base scenario to drop"),
-    "add": Field(ListOf(POLICY), required=False, doc="new levers, written as in a scenario's `policies:`"),
-    "note": Field(Str(), required=False),
-})
+class GridAxis(Strict_):
+    path: Text = Field(description="the lever field this axis varies: policies.<lever id>.<field>")
+    values: list[number(-1e15, 1e15)] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=50, description="its values, one variant each")
+    label: Text | None = Field(None, description="axis label for plots (default: the path)")
 
-GRID_AXIS = Obj({
-    "path": Field(Str(doc="policies.<lever id>.<field>"), doc="the lever field this axis varies"),
-    "values": Field(ListOf(Num(-1e15, 1e15), min_items=1, max_items=50), doc="its values, one variant each"),
-    "label": Field(Str(), required=False, doc="axis label for plots (default: the path)"),
-})
 
-EXPERIMENT_SPEC = Obj({
-    "experiment": Field(Obj({
-        "id": Field(Str(SLUG, "in lower_snake_case")),
-        "name": Field(Str(), zh="名称"),
-        "name_en": Field(Str(), required=False),
-        "scenario": Field(Str(doc="a path"), doc="the base scenario file, relative to this file"),
-        "base": Field(Str(SLUG, "a variant id"), required=False,
-                      doc="the variant differences are taken against (default: `base`, the scenario as it is)"),
-        "runs": Field(Num(1, 1_000_000, integer=True), required=False, default=1000,
-                      doc="runs per variant (the same runs, with the same seed, for every variant)"),
-        "seed": Field(Num(0, 2**63 - 1, integer=True), required=False, default=0),
-        "indicator": Field(Enum(tuple(ALL_INDICATORS)), required=False, default="hte",
-                           doc="the indicator of the overlaid fan chart and of the cost per additional unit"),
-        "note": Field(Str(), required=False),
-    }), zh="实验"),
-    "add": Field(ListOf(POLICY), required=False, zh="新增政策",
-                 doc="levers added to the base scenario itself (so that every variant and the grid can set them)"),
-    "variants": Field(ListOf(VARIANT, max_items=200), required=False, zh="方案"),
-    "grid": Field(ListOf(GRID_AXIS, min_items=1, max_items=2), required=False, zh="网格",
-                  doc="one or two lever fields; every combination of their values is a variant"),
-}, doc="A zonesim experiment: variants of a scenario's levers, run with the same seeds.")
+class ExperimentHead(Strict_):
+    id: Id
+    name: Text = Field(json_schema_extra={"zh": "名称"})
+    name_en: Text | None = None
+    scenario: Text = Field(description="the base scenario file, relative to this file")
+    base: Id | None = Field(None, description="the variant differences are taken against (default: `base`, the "
+                                              "scenario as it is)")
+    runs: number(1, 1_000_000, whole=True) = Field(  # type: ignore[valid-type]
+        1000, description="runs per variant (the same runs, with the same seed, for every variant)")
+    seed: Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)] = 0
+    indicator: IndicatorName = Field("hte", description="the indicator of the overlaid fan chart and of the cost "
+                                                        "per additional unit")
+    note: Text | None = None
+
+
+class ExperimentFile(Strict_):
+    """A zonesim experiment: variants of a scenario's levers, run with the same seeds."""
+
+    experiment: ExperimentHead = Field(json_schema_extra=schema_extra(zh="实验"))
+    add: list[LeverParams] | None = Field(None, json_schema_extra={"zh": "新增政策"},
+                                          description="levers added to the base scenario itself (so that every "
+                                                      "variant and the grid can set them)")
+    variants: list[VariantModel] | None = Field(None, max_length=200, json_schema_extra={"zh": "方案"})
+    grid: list[GridAxis] | None = Field(None, min_length=1, max_length=2, json_schema_extra={"zh": "网格"},
+                                        description="one or two lever fields; every combination of their values is "
+                                                    "a variant")
 
 
 @dataclass(frozen=True)
@@ -134,7 +120,12 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read, validate and build an experiment; every problem of the file at once, as a ScenarioError."""
     doc = load_yaml(path)
     problems: list[Problem] = []
-    EXPERIMENT_SPEC.check(doc, doc.data, (), problems)
+    if not isinstance(doc.data, Mapping):
+        raise ScenarioError([doc.problem((), "a YAML value that is not a mapping", "a mapping of sections")])
+    try:
+        ExperimentFile.model_validate(doc.data)
+    except ValidationError as err:
+        problems += problems_from_model(err, doc, ExperimentFile)
     head = doc.data.get("experiment") if isinstance(doc.data, Mapping) else None
     if not isinstance(head, Mapping) or not isinstance(head.get("scenario"), str):
         raise ScenarioError(problems)
@@ -261,21 +252,28 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
                                         _did_you_mean(f"policies.{lever_id}.{name}",
                                                       [f"policies.{lever_id}.{f}" for f in allowed])))
             continue
-        before = len(problems)
-        field = POLICY.fields[name]
-        field.spec.check(_Located(doc, loc), value, (), problems)
-        if len(problems) == before:
-            raw[lever_id][name] = value
-            set_at.setdefault(lever_id, {})[name] = loc
+        trial = {**raw[lever_id], name: value}
+        try:
+            KINDS[levers[lever_id].kind].Params.model_validate(trial)
+        except ValidationError as err:  # located at the setting's line: the value is the experiment's
+            field_problems = [p for p in _lever_problems(err, trial) if p[0] == name] or \
+                [(name, *p[1:]) for p in _lever_problems(err, trial)]
+            problems += [doc.problem(loc, found, expected, hint) for _, found, expected, hint in field_problems]
+            continue
+        raw[lever_id][name] = value
+        set_at.setdefault(lever_id, {})[name] = loc
     for k, lever_id in enumerate(remove):
         if lever_id not in raw:
             problems.append(doc.problem((*at, "remove", k), lever_id, "a lever of the base scenario",
                                         _did_you_mean(lever_id, list(raw))))
         raw.pop(lever_id, None)
     for k, item in enumerate(add):
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            continue  # its structure is reported by the file's model
         if item["id"] in raw:
             problems.append(doc.problem((*at, "add", k, "id"), item["id"], "an id no other lever has"))
-        policy_rules(doc, dict(item), (*at, "add", k), base.end_year, problems, base.base_year)
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            policy_rules(doc, dict(item), (*at, "add", k), base.end_year, problems, base.base_year)
         raw[item["id"]] = dict(item)
     for lever_id, locs in set_at.items():  # the changed lever as a whole, by the scenario's own rules
         if lever_id in raw:
@@ -283,8 +281,21 @@ def _apply(doc: YamlDoc, at: tuple, base: Scenario, settings: Mapping[str, Any],
                          base.base_year)
     try:
         return base.with_policies(tuple(policy_from_raw(item) for item in raw.values()))
-    except (KeyError, TypeError, ValueError):  # only after a reported problem: never returned then
+    except (KeyError, TypeError, ValueError, ValidationError):  # only after a reported problem: never returned
         return base
+
+
+def _lever_problems(err: ValidationError, lever: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(field, found, expected, hint) of each problem of a lever validated on its own."""
+    from sim.input.problems import problems_from
+
+    kind = lever.get("kind", "")
+    tmp = YamlDoc({"lever": lever}, "<lever>")
+    out = []
+    for p in problems_from(err, tmp, KINDS[kind].Params.model_json_schema(by_alias=True), ("lever",)):
+        field = p.key.split(".")[-1] if p.key.startswith("lever.") else ""
+        out.append((field, p.found, p.expected, p.hint))
+    return out
 
 
 def _path_hint(key: str, levers: Mapping[str, Policy]) -> str:

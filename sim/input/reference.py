@@ -1,9 +1,9 @@
 """The generated part of docs/scenarios.md: every key a scenario file accepts, and the default priors.
 
-Rendered from the schema itself (`sim.input.scenario.scenario_spec()`) and from `sim/data/priors.yaml`, so the
-reference cannot drift from what the validator accepts. Run `python -m sim.input.reference` to rewrite the block
-between the markers in docs/scenarios.md, or `python -m sim.input.reference --check` to fail (exit 1) when it is out
-of date (the test suite does the latter).
+Rendered from the input models (`sim.input.models`, the lever modules) through their JSON Schema, and from
+`sim/data/priors.yaml`, so the reference cannot drift from what the validator accepts. Run
+`python -m sim.input.reference` to rewrite the block between the markers in docs/scenarios.md, or
+`python -m sim.input.reference --check` to fail (exit 1) when it is out of date (the test suite does the latter).
 """
 
 from __future__ import annotations
@@ -16,38 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.input.scenario import POLICY_FIELDS, SEED_DOCUMENTS, default_priors, scenario_spec
-from sim.input.spec import (
-    ABSURD,
-    DISTRIBUTIONS,
-    Bool,
-    Enum,
-    Field,
-    ListOf,
-    Num,
-    Obj,
-    Prior,
-    Quantity,
-    Spec,
-    Str,
-    YearMonth,
-    dist_arg_names,
-    frozen_dist,
-)
+from sim.input.fields import DISTRIBUTIONS, Dist, Fixed, dist_arg_names
+from sim.input.models import SEED_DOCUMENTS, scenario_model
+from sim.input.priors import Prior, default_priors, frozen_dist
+from sim.input.problems import SchemaView
 from sim.measure.indicators import ALL_INDICATORS, ZONE_COUNT_INDICATORS
+from sim.model.levers import KINDS
 
 BEGIN = "<!-- BEGIN GENERATED REFERENCE -->"
 END = "<!-- END GENERATED REFERENCE -->"
 #: docs/scenarios.md of a source checkout (pass --file when zonesim is installed elsewhere).
 DEFAULT_DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
-
-
-@dataclass
-class Section:
-    """A mapping of the schema with the key paths it appears at (a shared mapping is documented once)."""
-
-    obj: Obj
-    paths: list[str]
 
 
 def _cell(text: str) -> str:
@@ -59,83 +38,91 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
+@dataclass
+class Section:
+    """A mapping of the schema (a `$defs` entry) with the key paths it appears at."""
+
+    name: str
+    schema: dict
+    paths: list[str]
+
+
+class Reference:
+    """The scenario file's JSON Schema, walked section by section (`$defs` are the models)."""
+
+    def __init__(self) -> None:
+        self.root = scenario_model().model_json_schema(by_alias=True)
+        self.view = SchemaView(self.root)
+        self.sections: dict[str, Section] = {}
+
+    def ref(self, node: dict) -> str | None:
+        """The model a node stands for (its `$ref`, also inside lists and optional unions), or None."""
+        if "$ref" in node:
+            return node["$ref"].rsplit("/", 1)[-1]
+        if node.get("type") == "array" and "items" in node:
+            return self.ref(node["items"])
+        for key in ("anyOf", "oneOf"):
+            refs = [self.ref(o) for o in node.get(key, []) if o.get("type") != "null"]
+            if len(refs) == 1 and refs[0]:
+                return refs[0]
+        return None
+
+    def collect(self, schema: dict, path: str) -> None:
+        for name, node in schema.get("properties", {}).items():
+            ref = self.ref(node)
+            if ref is None or ref in ("Fixed", "Dist"):
+                continue
+            sub = f"{path}.{name}" if path else name
+            if node.get("type") == "array" or any(o.get("type") == "array" for o in node.get("anyOf", [])):
+                sub += "[]"
+            if ref in self.sections:
+                self.sections[ref].paths.append(sub)
+                continue
+            self.sections[ref] = Section(ref, self.view.defs[ref], [sub])
+            self.collect(self.view.defs[ref], sub)
+
+    def describe(self, node: dict) -> str:
+        """The type column: what a key accepts, in the planner's words."""
+        options = [o for o in node.get("anyOf", [node]) if o.get("type") != "null"]
+        node = options[0] if len(options) == 1 else node
+        if node.get("type") == "array" and "discriminator" in node.get("items", {}):
+            return "list of levers, each of one `kind` (see *the lever kinds* below)"
+        ref = self.ref(node)
+        titles = {self.view.resolve(o).get("title") for o in node.get("oneOf", node.get("anyOf", []))}
+        if {"Fixed", "Dist"} <= titles or ref in ("Fixed", "Dist"):
+            lo, hi = node.get("quantity_minimum"), node.get("quantity_maximum")
+            kind = "whole number" if node.get("whole") else "number"
+            rng = ", ".join(p for p in ((f"≥ {lo:g}" if lo is not None else ""),
+                                        (f"≤ {hi:g}" if hi is not None and hi < 1e10 else "")) if p)
+            unit = f", in {node['unit']}" if node.get("unit") else ""
+            return f"quantity: {kind}" + (f" {rng}" if rng else "") + unit + "; with provenance and vintage"
+        if ref and ref not in ("Fixed", "Dist"):
+            if node.get("type") == "array":
+                return f"list of mappings: see {_code(self.sections[ref].paths[0])}" if ref in self.sections \
+                    else "list of mappings"
+            return f"mapping: see {_code(self.sections[ref].paths[0])}" if ref in self.sections else "mapping"
+        if "enum" in node and set(node["enum"]) == set(ALL_INDICATORS):
+            return "an indicator name (see *Indicators* below)"
+        if node.get("type") == "array" and "enum" in node.get("items", {}) \
+                and set(node["items"]["enum"]) == set(ALL_INDICATORS):
+            return "list of indicator names"
+        return self.view.describe(node)
+
+    def table(self, schema: dict) -> list[str]:
+        required = set(schema.get("required", []))
+        out = ["| key | required | type / allowed values | 中文 | description |", "|---|---|---|---|---|"]
+        for name, node in schema.get("properties", {}).items():
+            default = node.get("default")
+            req = "yes" if name in required else "no" + (f" (default {_code(default)})"
+                                                           if default not in (None, False, []) else "")
+            zh = node.get("zh") or next((o.get("zh") for o in node.get("anyOf", []) if o.get("zh")), "")
+            doc = node.get("description", "")
+            out.append(f"| {_code(name)} | {req} | {_cell(self.describe(node))} | {_cell(zh)} | {_cell(doc)} |")
+        return out
+
+
 def _bound(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e4 and float(x).is_integer() else f"{x:g}"
-
-
-def _range(minimum: float | None, maximum: float | None, exclusive_minimum: bool = False) -> str:
-    lo = "" if minimum is None or minimum <= -ABSURD else f"{'>' if exclusive_minimum else '≥'} {_bound(minimum)}"
-    hi = "" if maximum is None or maximum >= ABSURD else f"≤ {_bound(maximum)}"
-    return ", ".join(p for p in (lo, hi) if p)
-
-
-def _enum(choices: tuple[str, ...]) -> str:
-    if set(choices) == set(ALL_INDICATORS):
-        return "an indicator name (see *Indicators* below)"
-    return "one of " + ", ".join(_code(c) for c in choices)
-
-
-def _section_name(obj: Obj, sections: dict[int, Section]) -> str:
-    return sections[id(obj)].paths[0]
-
-
-def describe_type(spec: Spec, sections: dict[int, Section]) -> str:
-    """The type column: what a key accepts, in the planner's words."""
-    if isinstance(spec, Quantity):
-        kind = "integer" if spec.integer else "number"
-        rng = _range(spec.minimum, spec.maximum)
-        text = f"quantity: {kind}" + (f" {rng}" if rng else "") + (f", in {spec.unit}" if spec.unit else "")
-        return text + ("; with provenance" if spec.require_provenance else "")
-    if isinstance(spec, Num):
-        rng = _range(spec.minimum, spec.maximum, spec.exclusive_minimum)
-        return ("integer" if spec.integer else "number") + (f" {rng}" if rng else "")
-    if isinstance(spec, Bool):
-        return "`true` or `false`"
-    if isinstance(spec, Enum):
-        return _enum(spec.choices)
-    if isinstance(spec, YearMonth):
-        return "month `YYYY-MM`"
-    if isinstance(spec, Str):
-        return "text" + (f" {spec.pattern_doc}" if spec.pattern_doc else "")
-    if isinstance(spec, ListOf):
-        size = (f"{spec.min_items}–{spec.max_items} items" if spec.min_items else f"up to {spec.max_items} items")
-        return f"list ({size}) of " + describe_type(spec.item, sections)
-    if isinstance(spec, Obj):
-        return f"mapping: see {_code(_section_name(spec, sections))}"
-    return spec.expected()  # a Spec type this module does not know yet: the validator's own words
-
-
-def _collect(obj: Obj, path: str, sections: dict[int, Section]) -> None:
-    """Every mapping under `obj`, depth first, in the order the schema declares its keys."""
-    for name, fld in obj.fields.items():
-        spec = fld.spec
-        suffix = ""
-        while isinstance(spec, ListOf):
-            spec, suffix = spec.item, suffix + "[]"
-        if not isinstance(spec, Obj):
-            continue
-        sub = f"{path}.{name}{suffix}" if path else f"{name}{suffix}"
-        if id(spec) in sections:
-            sections[id(spec)].paths.append(sub)
-            continue
-        sections[id(spec)] = Section(spec, [sub])
-        _collect(spec, sub, sections)
-
-
-def _required(fld: Field) -> str:
-    if fld.required:
-        return "yes"
-    return "no" + (f" (default {_code(fld.default)})" if fld.default is not None else "")
-
-
-def _table(obj: Obj, sections: dict[int, Section]) -> Iterator[str]:
-    yield "| key | required | type / allowed values | 中文 | description |"
-    yield "|---|---|---|---|---|"
-    for name, fld in obj.fields.items():
-        zh = fld.zh or fld.spec.zh
-        doc = fld.doc or fld.spec.doc
-        yield (f"| {_code(name)} | {_required(fld)} | {_cell(describe_type(fld.spec, sections))} | {_cell(zh)} "
-               f"| {_cell(doc)} |")
 
 
 def _prior_range(prior: Prior) -> str:
@@ -149,8 +136,8 @@ def _prior_range(prior: Prior) -> str:
     return f"{lo:.4g} – {hi:.4g}"
 
 
-def _priors_table(parameters: Obj, sections: dict[int, Section]) -> Iterator[str]:
-    yield "| name | type | prior | range | source or assumption |"
+def _priors_table() -> Iterator[str]:
+    yield "| name | prior | range | vintage | source or assumption |"
     yield "|---|---|---|---|---|"
     for name, prior in default_priors().items():
         if prior.source and not prior.assumed:
@@ -158,9 +145,7 @@ def _priors_table(parameters: Obj, sections: dict[int, Section]) -> Iterator[str
         else:
             prov = "**assumption**" + (f": {prior.note}" if prior.note else "") + (
                 f" ({prior.source})" if prior.source else "")
-        fld = parameters.fields.get(name)
-        kind = describe_type(fld.spec, sections) if fld is not None else "(not accepted under `parameters:`)"
-        yield (f"| {_code(name)} | {_cell(kind)} | {_cell(prior.describe())} | {_cell(_prior_range(prior))} "
+        yield (f"| {_code(name)} | {_cell(prior.describe())} | {_cell(_prior_range(prior))} | {prior.vintage} "
                f"| {_cell(prov)} |")
 
 
@@ -179,44 +164,52 @@ def _indicators_table() -> Iterator[str]:
 
 
 def scenario_reference_markdown() -> str:
-    """The reference block of docs/scenarios.md: one table per mapping of the schema, the lever kinds' keys,
+    """The reference block of docs/scenarios.md, generated from the input models (`sim.input.models`, the lever
+    modules of `sim.model.levers`) and sim/data/priors.yaml: one table per section, each lever kind's keys,
     the indicators, the prior distributions and the default priors."""
-    spec = scenario_spec()
-    parameters = spec.fields["parameters"].spec
-    assert isinstance(parameters, Obj)
-    sections: dict[int, Section] = {}
-    _collect(spec, "", sections)
+    ref = Reference()
+    ref.collect(ref.root, "")
+    lever_refs = {k: m.Params.__name__ for k, m in KINDS.items()}
     out: list[str] = [
-        "<!-- Generated by `python -m sim.input.reference` from sim/scenario.py and sim/data/priors.yaml: do not edit "
-        "by hand. -->",
-        "",
-        "### Top level",
-        "",
-        _cell(spec.doc),
-        "",
-        *_table(spec, sections),
-    ]
-    for sec in sections.values():
+        "<!-- Generated by `python -m sim.input.reference` from the input models and sim/data/priors.yaml: do not "
+        "edit by hand. -->", "", "### Top level", "", _cell(ref.root.get("description", "")), "",
+        *ref.table(ref.root)]
+    for sec in ref.sections.values():
+        if sec.name in ("Parameters",) or sec.name.endswith("Params"):
+            continue
         out += ["", f"### {_code(sec.paths[0])}", ""]
         if len(sec.paths) > 1:
             out += ["Also used at " + ", ".join(_code(p) for p in sec.paths[1:]) + ".", ""]
-        if sec.obj.doc:
-            out += [_cell(sec.obj.doc), ""]
-        if sec.obj is parameters:
-            out.append("Every key is optional and named after a default prior; see *Default priors* below for "
-                       "each one's type, default, source and meaning.")
-            continue
-        if not sec.obj.fields:
-            out.append("(no keys)")
-            continue
-        out += list(_table(sec.obj, sections))
-    out += ["", "### Keys each lever kind requires", "",
-            "A lever must carry exactly the keys of its kind (besides the common ones); keys of other kinds are "
-            "refused.", "", "| `kind` | required keys |", "|---|---|"]
-    out += [f"| {_code(kind)} | {', '.join(_code(k) for k in keys)} |" for kind, keys in POLICY_FIELDS.items()]
+        if sec.schema.get("description"):
+            out += [_cell(sec.schema["description"]), ""]
+        out += ref.table(sec.schema)
+    out += ["", "### `parameters`", "", "Every key is optional and named after a default prior; see *Default "
+            "priors* below for each one's default, range, vintage and source."]
+    out += ["", "### `policies[]`: the lever kinds", "",
+            "Every lever takes the common keys below; its `kind` decides which others it takes, and a key of "
+            "another kind is refused. Each kind is one module of `sim/model/levers/`.", ""]
+    for kind, module in KINDS.items():
+        schema = module.Params.model_json_schema(by_alias=True)
+        doc = (module.__doc__ or "").strip().split("\n\n")[0]
+        out += [f"#### `kind: {kind}`", "", _cell(doc), ""]
+        own = {k: v for k, v in schema.get("properties", {}).items() if k not in _common_lever_keys()}
+        out += ref.table({"properties": own, "required": [k for k in schema.get("required", []) if k in own]})
+        out.append("")
+    common = KINDS["hte_award"].Params.model_json_schema(by_alias=True)
+    commons = {k: v for k, v in common["properties"].items() if k in _common_lever_keys()}
+    out += ["#### Common lever keys", "", *ref.table({"properties": commons, "required":
+                                                      [k for k in common.get("required", []) if k in commons]})]
     out += ["", "### Indicators", "",
             "Each indicator is a ratio of per-zone sums (or one sum), summed over the zones in a target's `scope`.",
             "", *_indicators_table()]
+    out += ["", "### Quantities", "",
+            "A base-year fact or a prior is a mapping: a number (`value`) or a distribution (`dist` and its "
+            "arguments), with where it comes from (`source`, or `assumed: true` with a `note`) and its `vintage`. "
+            "A bare number is refused.", ""]
+    fixed, dist = Fixed.model_json_schema(), Dist.model_json_schema()
+    out += ref.table({"properties": {**fixed["properties"], **{k: v for k, v in dist["properties"].items()
+                                                              if k not in fixed["properties"]}},
+                      "required": ["vintage"]})
     out += ["", "### Prior distributions", "",
             "`dist:` names a `scipy.stats` distribution; its shape arguments are required, `loc` and `scale` "
             "optional.", "", "| `dist` | arguments |", "|---|---|"]
@@ -226,8 +219,15 @@ def scenario_reference_markdown() -> str:
     out += ["### Default priors", "",
             "Sampled once per run (sim/data/priors.yaml); override any of them under `parameters:` by name. "
             "The prior is written as its `scipy.stats` call; the range is its support (or its central 90% when "
-            "unbounded).", "", *_priors_table(parameters, sections)]
+            "unbounded); the vintage is the latest year of the information it rests on.", "", *_priors_table()]
+    del lever_refs
     return "\n".join(out) + "\n"
+
+
+def _common_lever_keys() -> set[str]:
+    from sim.model.levers.base import LeverBase
+
+    return set(LeverBase.model_fields) | {"kind"}
 
 
 # --- the docs/scenarios.md block ------------------------------------------------------------------------------

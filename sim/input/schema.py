@@ -1,4 +1,4 @@
-"""JSON Schemas of scenario and experiment files, generated from the same specification the validator runs.
+"""JSON Schemas of scenario and experiment files, generated from the pydantic models the validator runs.
 
 Editors with the YAML language server read them for completion and inline errors (a first line
 `# yaml-language-server: $schema=../docs/zonesim.schema.json`). They are a convenience: the schema cannot say
@@ -20,13 +20,13 @@ FILES = {"scenario": "zonesim.schema.json", "experiment": "zonesim-experiment.sc
 
 def schema(kind: str = "scenario") -> dict[str, Any]:
     """The JSON Schema of a scenario (`kind="scenario"`) or experiment file."""
-    from sim.input.experiment import EXPERIMENT_SPEC
-    from sim.input.scenario import scenario_spec
+    from sim.input.experiment import ExperimentFile
+    from sim.input.models import scenario_model
 
-    spec = scenario_spec() if kind == "scenario" else EXPERIMENT_SPEC
+    model = scenario_model() if kind == "scenario" else ExperimentFile
     title = "zonesim scenario" if kind == "scenario" else "zonesim experiment"
-    return {"$schema": DRAFT, "$id": f"https://zonesim.example/{FILES[kind]}", "title": title,
-            **spec.json_schema()}
+    return {**model.model_json_schema(by_alias=True), "$schema": DRAFT,
+            "$id": f"https://zonesim.example/{FILES[kind]}", "title": title}
 
 
 def dumps(kind: str) -> str:

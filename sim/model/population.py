@@ -15,7 +15,7 @@ import numpy as np
 from scipy import special
 
 from sim.input.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
-from sim.input.spec import Prior
+from sim.input.priors import Prior
 from sim.measure.indicators import INST_TYPES
 from sim.model import rules as mech
 from sim.model.rng import BatchStreams, named_uniforms

@@ -1,0 +1,55 @@
+"""What every lever kind shares: its window, scope, budget and provenance (the input model), and the ledger
+that pays its claims (`sim.model.levers.ledger`). A kind's module adds its own fields and its effects."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.input.fields import Id, Money, Strict_, Text, YearMonth, number, parse_year_month, problem
+
+#: Seed documents a source may cite (the five plans); `sim.input.models.Source` checks it.
+
+
+class SourceRef(Strict_):
+    """Where a value or lever comes from: the plan's clause, quoted verbatim."""
+
+    document: Text = Field(description="the plan document the clause is in")
+    quote: Text = Field(description="the clause, copied verbatim (whitespace may differ)",
+                        json_schema_extra={"zh": "原文"})
+
+
+class LeverBase(Strict_):
+    """The fields every lever kind takes."""
+
+    id: Id
+    name: Text = Field(json_schema_extra={"zh": "名称"})
+    name_en: Text | None = None
+    start: YearMonth = Field(json_schema_extra={"zh": "开始"})
+    end: YearMonth = Field(json_schema_extra={"zh": "结束"})
+    scope: Literal["zones", "region"] = Field("zones", description="who is eligible: firms in official zones, or in "
+                                                                  "the whole region")
+    budget_per_year: number(0, 1e12, gt=True) | None = Field(  # type: ignore[valid-type]
+        None, description="yearly cap, RMB, above 0 (none = uncapped; a cap of 0 would pay nothing: remove the lever "
+                          "instead)", json_schema_extra={"zh": "年度预算"})
+    when_exhausted: Literal["pro_rata", "first_come"] = Field(
+        "pro_rata", description="how a capped budget is shared when claims exceed it")
+    source: SourceRef | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> LeverBase:
+        start, stop = parse_year_month(self.start), parse_year_month(self.end)
+        if start and stop and start > stop:
+            raise problem(self.end, f"a month not before start {self.start}")
+        return self
+
+    def params(self) -> tuple[tuple[str, object], ...]:
+        """The kind's own fields, for the frozen `Policy` the engine reads."""
+        common = set(LeverBase.model_fields) | {"kind"}
+        return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in self.model_dump().items()
+                     if k not in common and v is not None)
+
+
+Amount = Money
