@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from sim.input.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
 from sim.input.priors import Prior
+from sim.input.scenario import LEVEL_CODE, OFFICIAL_MIN_LEVEL, Scenario
 from sim.measure.indicators import INST_TYPES
 from sim.model import rules as mech
 from sim.model.rng import BatchStreams, named_uniforms
