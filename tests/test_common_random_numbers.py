@@ -14,10 +14,9 @@ def with_award(scenario, amount_new: float, amount_renewal: float | None = None)
     policies = []
     for p in scenario.policies:
         if p.kind == "hte_award":
-            params = dict(p.params)
-            params["amount_new"] = amount_new
-            params["amount_renewal"] = amount_new / 2 if amount_renewal is None else amount_renewal
-            p = dataclasses.replace(p, params=tuple(params.items()), budget_per_year=None)
+            amounts = {"amount_new": amount_new,
+                       "amount_renewal": amount_new / 2 if amount_renewal is None else amount_renewal}
+            p = dataclasses.replace(p, spec=p.spec.model_copy(update=amounts), budget_per_year=None)
         policies.append(p)
     return scenario.with_policies(tuple(policies))
 
@@ -57,7 +56,7 @@ def test_lever_amounts_never_change_the_random_layout(tiny):
     from sim.model.engine import BatchSim
 
     def scaled(factor):
-        pols = tuple(dataclasses.replace(p, params=tuple((k, v * factor) for k, v in p.params))
+        pols = tuple(dataclasses.replace(p, spec=p.spec.model_copy(update={k: v * factor for k, v in p.params}))
                      if p.kind == "incubator_subsidy" else p for p in tiny.policies)
         return tiny.with_policies(pols)
 

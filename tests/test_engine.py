@@ -7,8 +7,10 @@ import pytest
 
 from sim.errors import RunError
 from sim.measure.indicators import FIELD_INDEX, FIELDS
+from sim.model import calendar
 from sim.model import rules as mech
 from sim.model.engine import BatchSim
+from sim.model.mechanisms import certification
 
 
 def field(result, name):
@@ -72,9 +74,9 @@ def test_certificates_lapse_after_36_months_unless_renewed(tiny):
     w = holders.shape[1]  # entrants may widen the arrays; the base firms keep their slots
     assert holders.any()
     for m in range(1, 13):
-        sim.step_month(m)
-        if sim.month_of_year(m) in sim.rounds:
-            sim.certification_round(m)
+        calendar.month(sim, m)
+        if calendar.month_of_year(m) in sim.rounds:
+            certification.application_round(sim, m)
         f = sim.state.firms
         still = f.hte[:, :w] & holders
         assert not (still & (expiry < m)).any(), "a certificate outlived its expiry month without renewal"
@@ -89,11 +91,11 @@ def test_renewal_extends_by_36_months(tiny):
     sim.p["hte_pass_rate"][:] = 1.0
     m = sim.rounds[0]
     for month in range(1, m + 1):
-        sim.step_month(month)
-    gap = sim.months_to_next_round(m)
-    due = f.hte & f.alive & sim._eligible_now() & (f.hte_expiry >= m) & (f.hte_expiry - m < gap)
+        calendar.month(sim, month)
+    gap = certification.months_to_next_round(sim, m)
+    due = f.hte & f.alive & certification.eligible_now(sim) & (f.hte_expiry >= m) & (f.hte_expiry - m < gap)
     assert due.any()
-    sim.certification_round(m)
+    certification.application_round(sim, m)
     assert (f.hte_expiry[due] == m + mech.HTE_VALID_MONTHS).all()
 
 
@@ -120,7 +122,7 @@ def test_first_january_keeps_the_base_years_growth_points(tiny):
     before = f.growth_pts.copy()
     alive = f.alive.copy()
     assert (before[alive] > 0).any()
-    sim.step_month(1)
+    calendar.month(sim, 1)
     w = before.shape[1]
     np.testing.assert_array_equal(sim.state.firms.growth_pts[:, :w][alive], before[alive])
 

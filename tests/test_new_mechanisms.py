@@ -10,6 +10,7 @@ import numpy as np
 from sim.input.scenario import LEVEL_CODE, Scenario
 from sim.measure.indicators import FIELD_INDEX
 from sim.model.engine import BatchSim, run_batch
+from sim.model.fields import FieldCondition
 
 
 def field(result, name):
@@ -27,7 +28,7 @@ def candidate_levels(scenario: Scenario, res) -> np.ndarray:
 
 def test_a_park_short_of_the_entry_conditions_is_never_established(tiny):
     easy = with_creation(tiny, conditions=(), first_month=1)
-    hard = with_creation(tiny, conditions=(("hte", 1e6),), first_month=1)
+    hard = with_creation(tiny, conditions=(FieldCondition("hte", "hte", None, 1.0, 1e6),), first_month=1)
     assert (candidate_levels(easy, run_batch(easy, 3, np.arange(24))) == LEVEL_CODE["municipal"]).any(), \
         "without conditions some candidate should be established in 24 runs (tiny's rates are raised)"
     assert (candidate_levels(hard, run_batch(hard, 3, np.arange(24))) == LEVEL_CODE["candidate"]).all()

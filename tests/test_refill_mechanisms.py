@@ -9,9 +9,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.input.scenario import Policy, load_scenario
+from sim.input.scenario import policy_from_raw, load_scenario
 from sim.measure.indicators import FIELD_INDEX
 from sim.model.engine import BatchSim
+from sim.model.mechanisms import exit
 from sim.model.population import certificate_years
 
 from .conftest import TINY
@@ -52,7 +53,7 @@ def test_holders_exit_at_their_factor_of_the_ordinary_hazard(tiny, factor):
     f.exit_month[:] = 0.6  # every firm would leave with probability 0.6 this month
     holders, others = f.hte & f.alive, ~f.hte & f.alive
     u = np.random.default_rng(0).random(f.alive.shape).astype(np.float32)
-    sim.exit(u)
+    exit.monthly(sim, u)
     left_holders = (holders & ~f.alive).sum() / holders.sum()
     left_others = (others & ~f.alive).sum() / others.sum()
     assert left_others == pytest.approx(0.6, abs=0.02)
@@ -79,8 +80,9 @@ def test_major_projects_add_output_and_entries(tiny):
 
 
 def _with_cultivation(tiny, firms_per_year: int, amount: float = 20_000.0, budget: float | None = None):
-    lever = Policy("cultivate", "hte_cultivation", "高企培育库", "HTE cultivation", (2018, 1), (2020, 12), "region",
-                   (("amount", amount), ("firms_per_year", firms_per_year)), budget, "pro_rata", None)
+    raw = {"id": "cultivate", "kind": "hte_cultivation", "name": "高企培育库", "name_en": "HTE cultivation",
+           "start": "2018-01", "end": "2020-12", "scope": "region", "amount": amount, "firms_per_year": firms_per_year}
+    lever = policy_from_raw(raw if budget is None else {**raw, "budget_per_year": budget})
     return dataclasses.replace(tiny, policies=(*tiny.policies, lever))
 
 

@@ -27,6 +27,7 @@ from sim.input.fields import (
     text,
 )
 from sim.measure.indicators import ALL_INDICATORS
+from sim.model.levels import ZONE_LEVELS
 from sim.model.levers import LeverParams
 
 #: The plans zonesim models (the seed texts); a target's `source.document` must name one of them.
@@ -37,7 +38,6 @@ SEED_DOCUMENTS = (
     "003_0379f150b067e840.txt",  # Taizhou
     "004_2b5f0542b5beac8f.txt",  # Zengcheng
 )
-ZONE_LEVELS = ("outside", "candidate", "municipal", "provincial", "national")
 TARGET_KINDS = ("level", "multiple", "growth", "added", "share", "per_10k", "per_zone", "zones_meeting",
                 "districts_covered")
 COMPARISONS = (">=", ">", "<=", "<")

@@ -16,20 +16,20 @@ from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.input.fields import parse_year_month
-from sim.input.models import SEED_DOCUMENTS, ZONE_LEVELS, scenario_model
+from sim.input.models import SEED_DOCUMENTS, scenario_model
 from sim.input.posterior import Posterior
 from sim.input.priors import Prior, default_priors, parameter_bounds
 from sim.input.problems import problems_from_model
 from sim.input.rules import did_you_mean, scenario_rules
 from sim.input.yamlio import YamlDoc, load_yaml
+from sim.measure.indicators import INDICATORS
+from sim.model.fields import FieldCondition
+from sim.model.levels import LEVEL_CODE, OFFICIAL_MIN_LEVEL, ZONE_LEVELS
 from sim.model.levers import KINDS as POLICY_KINDS
 
 __all__ = ["SEED_DOCUMENTS", "ZONE_LEVELS", "LEVEL_CODE", "OFFICIAL_MIN_LEVEL", "POLICY_KINDS", "Scenario",
            "build_scenario", "load_scenario", "validate_file", "default_priors", "parameter_bounds"]
 
-LEVEL_CODE = {name: i for i, name in enumerate(ZONE_LEVELS)}
-#: Levels at which a park counts as a high-tech zone in the plan's statistics.
-OFFICIAL_MIN_LEVEL = LEVEL_CODE["municipal"]
 
 
 def validate(doc: YamlDoc) -> list[Problem]:
@@ -69,11 +69,20 @@ class ZoneCreation:
     level: str
     first_month: int                      # month index (1 = January after the base year)
     review_months: int
-    conditions: tuple[tuple[str, float], ...]
+    conditions: tuple[FieldCondition, ...]
+
+
+def _condition(indicator: str, at_least: float) -> FieldCondition:
+    """An entry condition compiled into the fields the model sums (validated names only)."""
+    ind = INDICATORS[indicator]
+    return FieldCondition(indicator, ind.numerator, ind.denominator, ind.scale, at_least)
 
 
 @dataclass(frozen=True)
 class Policy:
+    """A lever of the scenario, frozen: its common fields and `spec`, the kind's typed input model
+    (`sim.model.levers.<kind>.Params`), which the kind's effect hooks read."""
+
     id: str
     kind: str
     name: str
@@ -81,10 +90,15 @@ class Policy:
     start: tuple[int, int]
     end: tuple[int, int]
     scope: str
-    params: tuple[tuple[str, Any], ...]
+    spec: Any
     budget_per_year: float | None
     when_exhausted: str
     source: Source | None
+
+    @property
+    def params(self) -> tuple[tuple[str, Any], ...]:
+        """The kind's own fields as (name, value) pairs (for files and experiments)."""
+        return self.spec.params()
 
     def get(self, key: str, default: Any = None) -> Any:
         return dict(self.params).get(key, default)
@@ -200,7 +214,8 @@ def build_scenario(doc: YamlDoc) -> Scenario:
         first = parse_year_month(zc["from"]) if "from" in zc else None
         creation = ZoneCreation(zc["level"], 1 if first is None else max(1, (first[0] - base - 1) * 12 + first[1]),
                                 zc["review_months"],
-                                tuple((c["indicator"], float(c["at_least"])) for c in zc.get("conditions", [])))
+                                tuple(_condition(c["indicator"], float(c["at_least"]))
+                                      for c in zc.get("conditions", [])))
     policies = tuple(policy_from_raw(p) for p in d.get("policies") or [])
     zone_pos = {z.id: j for j, z in enumerate(zones)}
     districts = sorted({z.district for z in zones if z.district})
@@ -229,10 +244,10 @@ def build_scenario(doc: YamlDoc) -> Scenario:
 
 def policy_from_raw(p: Mapping) -> Policy:
     """Freeze a validated lever mapping."""
-    params = POLICY_KINDS[p["kind"]].Params.model_validate(dict(p)).params()
+    spec = POLICY_KINDS[p["kind"]].Params.model_validate(dict(p))
     return Policy(p["id"], p["kind"], p["name"], p.get("name_en", p["id"]), parse_year_month(p["start"]),
                   parse_year_month(p["end"]), p.get("scope", "zones"),  # type: ignore[arg-type]
-                  params, p.get("budget_per_year"), p.get("when_exhausted", "pro_rata"), _source(p.get("source")))
+                  spec, p.get("budget_per_year"), p.get("when_exhausted", "pro_rata"), _source(p.get("source")))
 
 
 

@@ -5,8 +5,17 @@ Indicators (`sim.measure.indicators`) are ratios of these sums; the model itself
 
 from __future__ import annotations
 
-#: Organisations counted per zone (R&D institutions first, then S&T service, finance and venture funds).
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Organisations counted per zone, type and level. The first four are R&D institutions (their count raises
+#: nearby firms' patenting); the others are S&T service organisations, S&T finance institutions and venture
+#: (angel) investment funds, which the plans count per zone.
 INST_TYPES = ("eng_centre", "tech_centre", "new_rd", "platform", "service_org", "finance_org", "venture_fund")
+N_INST_TYPES = len(INST_TYPES)
+ENG, TECH, NEW_RD, PLATFORM, SERVICE, FINANCE, FUND = range(N_INST_TYPES)
+N_RD_TYPES = 4
 
 #: Per-zone sums recorded at every snapshot (statistical year end, or a target's month).
 FIELDS: tuple[str, ...] = (
@@ -69,3 +78,25 @@ FIELD_INDEX = {name: i for i, name in enumerate(FIELDS)}
 #: Fields that are flows over the year rather than stocks at its end.
 FLOW_FIELDS = ("entries", "exits", "hte_new", "hte_renewed", "hte_lapsed", "hte_certified", "invention_applications",
                "invention_grants", "tech_contracts", "fiscal_cost", "fiscal_st")
+
+
+@dataclass(frozen=True)
+class FieldCondition:
+    """A threshold on a ratio of fields, checked per zone by the model (e.g. a candidate park's entry condition
+    "HTEs ≥ 30"): numerator / denominator × scale ≥ at_least. The input layer compiles an indicator's name into
+    its fields (`sim.measure.indicators`), so the model never evaluates targets or indicators itself."""
+
+    indicator: str
+    numerator: str
+    denominator: str | None
+    scale: float
+    at_least: float
+
+    def holds(self, fields: np.ndarray) -> np.ndarray:
+        """(…, zones) mask where the condition holds, given (…, zones, FIELDS) sums; a zero denominator fails."""
+        num = fields[..., FIELD_INDEX[self.numerator]]
+        if self.denominator is None:
+            return num * self.scale >= self.at_least
+        den = fields[..., FIELD_INDEX[self.denominator]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (den > 0) & (num / np.where(den > 0, den, 1.0) * self.scale >= self.at_least)

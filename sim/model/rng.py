@@ -1,11 +1,13 @@
-"""Random streams: one `SeedSequence` per (seed, run, purpose), so results never depend on batching.
+"""Random streams: one generator per (seed, run, purpose), so that results never depend on batching, and one
+*named* stream per mechanism and lever, so that adding one never shifts another's draws.
 
 Why this layout: a run's numbers come only from its own streams, so the same seed gives the same run whether
-it is computed alone, in a batch of 500, or in another worker process. Two scenarios run with the same seed
-draw the same streams, and each month's block has a fixed size set by the calendar and the agent capacity,
-not by what the agents do: the same agent slot meets the same uniform in both (common random numbers).
-Parameters and base-year quantities draw from a stream keyed by their *name*, so adding a parameter does not
-shift the others.
+it is computed alone, in a batch of 500, or in another worker process. Each mechanism draws from streams named
+after it (`"exit"`, `"certification.apply"`, ...): its generator is keyed by the name, so a new mechanism, or
+a new draw in one, leaves every other stream as it was. Each call draws a block of fixed size set by the
+calendar and the run's agent capacity, never by what the agents do: the same agent slot meets the same uniform
+in two variants of a scenario (common random numbers). Parameters and base-year quantities draw from a stream
+keyed by their *name*, so adding a parameter does not shift the others.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import zlib
 
 import numpy as np
 
-MONTHLY, INIT, NAMED, ENTRANT = 0, 1, 2, 3
+INIT, NAMED, ENTRANT, STREAM = 1, 2, 3, 4
 #: Entrants' traits come in blocks of this many, keyed by the entrant's ordinal in its run.
 ENTRANT_BLOCK = 256
 N_TRAIT_NORMALS, N_TRAIT_UNIFORMS = 11, 3
@@ -51,37 +53,39 @@ def _fill(gens: list[np.random.Generator], out: np.ndarray, widths: np.ndarray, 
 class BatchStreams:
     """The random streams of a batch of runs, each drawn from the run's own generators.
 
-    Monthly blocks: each run draws exactly `caps[run]` uniforms per row (its firm capacity, fixed by its own
-    draws), whatever width the batch's arrays have now, so a run's stream never depends on its batch and
-    every slot meets the same uniform in every variant. Padding is inert (1.0: no event has probability 1).
+    `firm(name, width)`: a (runs, width) block of float32 uniforms for firm slots from the stream `name`; each
+    run draws exactly `caps[run]` (its firm capacity, fixed by its own draws) whatever the batch's width, so a
+    run's stream never depends on its batch. Padding is inert (1.0: no event has probability 1).
+    `small(name, n)`: (runs, n) float64 uniforms (per zone, per incubator, per run) from the stream `name`.
     Entrants: entrant k of a run takes row k of its run's entrant blocks, whenever it enters.
     """
 
     def __init__(self, seed: int, runs: np.ndarray) -> None:
         self.seed = seed
         self.runs = np.asarray(runs)
-        self._monthly = [generator(seed, int(r), MONTHLY) for r in self.runs]
         self._init = [generator(seed, int(r), INIT) for r in self.runs]
+        self._named: dict[str, list[np.random.Generator]] = {}
         self.caps: np.ndarray | None = None
-        self._buffer: np.ndarray | None = None
         self._entrants: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def monthly(self, rows: int, width: int | None = None) -> np.ndarray:
-        """(runs, rows, width) float32 uniforms for firm slots (each run advances by its capacity per row)."""
+    def _gens(self, name: str) -> list[np.random.Generator]:
+        gens = self._named.get(name)
+        if gens is None:
+            key = name_key(name)
+            gens = self._named[name] = [generator(self.seed, int(r), STREAM, key) for r in self.runs]
+        return gens
+
+    def firm(self, name: str, width: int) -> np.ndarray:
+        """(runs, width) float32 uniforms for firm slots from stream `name` (each run advances by its capacity)."""
         assert self.caps is not None
         cmax = int(self.caps.max())
-        if self._buffer is None or self._buffer.shape[1] < rows:
-            self._buffer = np.ones((len(self._monthly), rows, cmax), dtype=np.float32)
-        _fill(self._monthly, self._buffer[:, :rows], self.caps, normal=False)
-        return self._buffer[:, :rows, : (width or cmax)]
+        out = np.ones((len(self.runs), 1, cmax), dtype=np.float32)
+        _fill(self._gens(name), out, self.caps, normal=False)
+        return out[:, 0, :width]
 
-    def current(self, rows: int, width: int) -> np.ndarray:
-        """The month's firm block again, at a new width (after entrants widened the arrays): no new draws."""
-        assert self._buffer is not None
-        return self._buffer[:, :rows, :width]
-
-    def monthly64(self, n: int) -> np.ndarray:
-        return np.stack([g.random(n) for g in self._monthly])
+    def small(self, name: str, n: int) -> np.ndarray:
+        """(runs, n) float64 uniforms from stream `name`."""
+        return np.stack([g.random(n) for g in self._gens(name)])
 
     def init(self, rows: int, widths: np.ndarray, width: int) -> np.ndarray:
         """(runs, rows, width) uniforms: `widths[run]` from each run's initialisation stream, padded with 1."""
@@ -93,7 +97,7 @@ class BatchStreams:
 
     def entrant_draws(self, batch_index: np.ndarray, ordinal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Normals (n, 11) and uniforms (n, 3) of entrants given by batch row and ordinal within their run.
-        Entrants come grouped by run with consecutive ordinals (as `_claim_slots` makes them)."""
+        Entrants come grouped by run with consecutive ordinals (as `claim_slots` makes them)."""
         normals = np.empty((len(ordinal), N_TRAIT_NORMALS), dtype=np.float32)
         uniforms = np.empty((len(ordinal), N_TRAIT_UNIFORMS), dtype=np.float32)
         starts = np.flatnonzero(np.r_[True, batch_index[1:] != batch_index[:-1]])
@@ -113,3 +117,7 @@ class BatchStreams:
                                    g.random((ENTRANT_BLOCK, N_TRAIT_UNIFORMS), dtype=np.float32))
             self._entrants.pop((b, k - 2), None)  # ordinals only increase: older blocks are done
         return self._entrants[key]
+
+    def names(self) -> list[str]:
+        """The named streams drawn so far (for the calendar's table and tests)."""
+        return sorted(self._named)

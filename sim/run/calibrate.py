@@ -282,8 +282,12 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
             abc.new(db_url, observed)
         eps_min = min_epsilon if min_epsilon is not None else math.sqrt(len(fit_data))
         done = 0 if not resume else len(abc.history.get_all_populations()) - 1
-        with _progress_from_log(say, t0):
-            hist = abc.run(max_nr_populations=max(generations - max(done, 0), 1), minimum_epsilon=eps_min)
+        if resume and done >= generations:
+            hist = abc.history  # every generation asked for is in the database: export it as it is
+            say(f"{done} generations already in {db}: writing the posterior without running more")
+        else:
+            with _progress_from_log(say, t0):
+                hist = abc.run(max_nr_populations=generations - max(done, 0), minimum_epsilon=eps_min)
         frame, weights = hist.get_distribution()
         pops = hist.get_all_populations()
     except BaseException:

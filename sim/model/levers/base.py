@@ -1,13 +1,25 @@
 """What every lever kind shares: its window, scope, budget and provenance (the input model), and the ledger
-that pays its claims (`sim.model.levers.ledger`). A kind's module adds its own fields and its effects."""
+that pays its claims (`sim.model.levers.ledger`). A kind's module adds its own fields and its effects.
+
+Effects are hooks: functions of the kind's module with names the mechanisms ask for (`sim.model.levers.LeverSet`),
+each called as hook(sim, lever, ...) with the batch and the lever (its typed input in `lever.spec`):
+
+    preparation_award, application_award, on_certified, enrol   certification (sim.model.mechanisms.certification)
+    rd_subsidy_rate, pay_monthly                                R&D (sim.model.mechanisms.rd)
+    january                                                     the calendar's January, before certification
+    growth_boost                                                growth (sim.model.mechanisms.growth)
+    formation_boost, on_built, on_recognised                    incubation (sim.model.mechanisms.incubation)
+    founding_award, on_founded                                  organisations (sim.model.mechanisms.organisations)
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
-from sim.input.fields import Id, Money, Strict_, Text, YearMonth, number, parse_year_month, problem
+from sim.input.fields import Id, Strict_, Text, YearMonth, number, parse_year_month, problem
 
 #: Seed documents a source may cite (the five plans); `sim.input.models.Source` checks it.
 
@@ -52,4 +64,14 @@ class LeverBase(Strict_):
                      if k not in common and v is not None)
 
 
-Amount = Money
+def choose_up_to(candidates: np.ndarray, u: np.ndarray, n: int) -> np.ndarray:
+    """(runs, slots) mask of at most `n` candidates per run: those with the smallest uniforms `u` (the run's
+    own stream), so exactly min(n, candidates) are chosen and the choice is common to a scenario's variants.
+    `candidates` and `u` have the same shape (runs, slots)."""
+    run, col = np.nonzero(candidates)
+    order = np.lexsort((u[run, col], run))
+    run, col = run[order], col[order]
+    rank = np.arange(run.size) - np.searchsorted(run, run, side="left")
+    chosen = np.zeros(candidates.shape, bool)
+    chosen[run[rank < n], col[rank < n]] = True
+    return chosen

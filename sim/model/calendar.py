@@ -1,0 +1,204 @@
+"""The calendar: what runs when, as data. simpy owns time; this module says which mechanism steps run at which
+moment of which months, in which order, so that a run's loop can be read (and printed: `zonesim calendar FILE`)
+without reading the engine.
+
+Month m (1 = January after the base year) has fixed moments, so that events of the same month always happen in
+the same order:
+
+    m + 0.0   levers start or stop (their windows)
+    m + 0.1   deliveries: incubators built, payments and decisions that were waiting (construction, reviews)
+    m + 0.2   January steps (January only), then the monthly steps
+    m + 0.5   HTE certification round (the scenario's round months)
+    m + 0.55  technology-based SME listing (yearly)
+    m + 0.6   zone upgrade and creation applications (yearly)
+    m + 0.9   statistical year end (December) and dated-target snapshots: year-end steps, then the record
+
+A step is a function of the batch (`sim.model.engine.BatchSim`), or of the batch and the month, defined in a
+mechanism module (`sim.model.mechanisms`) or standing for the lever hooks of that name (`sim.model.levers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sim.model.mechanisms import (
+    certification,
+    contracts,
+    entry,
+    exit,
+    fiscal,
+    gazelles,
+    growth,
+    incubation,
+    major_projects,
+    organisations,
+    patents,
+    rd,
+    tech_sme,
+    zones,
+)
+
+if TYPE_CHECKING:
+    from sim.input.scenario import Scenario
+    from sim.model.engine import BatchSim
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the calendar: `name` (module.function), the function, and whether it takes the month."""
+
+    name: str
+    run: Callable[..., None]
+    with_month: bool = False
+
+    def __call__(self, sim: BatchSim, m: int) -> None:
+        if self.with_month:
+            self.run(sim, m)
+        else:
+            self.run(sim)
+
+    @property
+    def doc(self) -> str:
+        """The first sentence of the step's docstring."""
+        text = " ".join((self.run.__doc__ or "").split())
+        return text.split(". ")[0].rstrip(".")
+
+
+def _step(fn: Callable[..., None], with_month: bool = False) -> Step:
+    return Step(f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}", fn, with_month)
+
+
+def lever_hooks(name: str) -> Step:
+    """A step that calls every active lever's hook `name` with (sim, lever, month)."""
+
+    def call(sim: BatchSim, m: int) -> None:
+        for lever, hook in sim.levers.each(name):
+            hook(sim, lever, m)
+
+    call.__doc__ = f"Levers with a '{name}' hook act (innovation vouchers, gazelle grants)."
+    return Step(f"levers.{name}", call, with_month=True)
+
+
+#: Before the first month: the base year's state finished, in this order.
+START = (
+    _step(rd.decide), _step(exit.set_hazard), _step(patents.set_rate), _step(patents.calibrate_k),
+    _step(organisations.drivers), _step(certification.check_calibration), _step(tech_sme.listing),
+    _step(patents.base_year), _step(contracts.base_year), _step(fiscal.base_year),
+    _step(organisations.attach_centres),
+)
+#: Each January at m + 0.2, before the monthly steps.
+JANUARY = (
+    _step(gazelles.january), _step(growth.year_start, True), _step(rd.year_start), lever_hooks("january"),
+    _step(certification.learn), _step(certification.prepare), _step(rd.decide), _step(organisations.drivers),
+    _step(growth.draw_year), _step(exit.set_hazard), _step(patents.set_rate), _step(patents.other_ip),
+    _step(major_projects.january),
+)
+#: Every month at m + 0.2.
+MONTHLY = (
+    _step(entry.monthly), _step(exit.monthly), _step(growth.monthly), _step(patents.monthly),
+    _step(incubation.tenancy), _step(certification.lapse, True), _step(incubation.formation, True),
+    _step(organisations.formation), _step(rd.monthly),
+)
+ROUND = (_step(certification.application_round, True),)
+LISTING = (_step(tech_sme.listing),)
+APPLICATIONS = (_step(zones.applications, True),)
+#: Each December at m + 0.9, before the record.
+YEAR_END = (
+    _step(incubation.recognition), _step(organisations.recognition), _step(organisations.attach_centres),
+    _step(contracts.year_end), _step(fiscal.year_end),
+)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment of the month: its offset, which months of the year it fires in, and its steps."""
+
+    offset: float
+    months: str
+    steps: tuple[Step, ...]
+
+
+def plan(scenario: Scenario) -> list[Moment]:
+    """The calendar of `scenario` as data: every moment with its months (names of months of the year) and steps,
+    in the order they run within a month."""
+    rounds = ", ".join(f"month {r}" for r in scenario.cal("hte_rounds"))
+    return [
+        Moment(0.0, "any (lever windows)", ()),
+        Moment(0.1, "any (deliveries)", ()),
+        Moment(0.2, "January", JANUARY),
+        Moment(0.2, "every month", MONTHLY),
+        Moment(0.5, rounds, ROUND),
+        Moment(0.55, f"month {scenario.cal('tech_sme_listing_month')}", LISTING),
+        Moment(0.6, f"month {scenario.cal('upgrade_application_month')}", APPLICATIONS),
+        Moment(0.9, "December", YEAR_END),
+    ]
+
+
+def table(scenario: Scenario) -> list[tuple[str, str, str, str]]:
+    """(moment, months, step, what it does) rows of the calendar, the start first."""
+    rows = [("start", "base year end", s.name, s.doc) for s in START]
+    for mo in plan(scenario):
+        if not mo.steps:
+            rows.append((f"m+{mo.offset:g}", mo.months, "-", "levers start/stop" if mo.offset == 0 else
+                         "waiting actions (construction, reviews, deferred payments)"))
+        rows += [(f"m+{mo.offset:g}", mo.months, s.name, s.doc) for s in mo.steps]
+    rows.append(("m+0.9", "December and dated targets", "record", "the per-zone sums of sim.model.fields"))
+    return rows
+
+
+def month_of_year(m: int) -> int:
+    """1..12 for month index m (1 = January after the base year)."""
+    return (m - 1) % 12 + 1
+
+
+def month(sim: BatchSim, m: int) -> None:
+    """The m + 0.2 moment of month m: the January steps (in January), then the monthly steps."""
+    if month_of_year(m) == 1:
+        for s in JANUARY:
+            s(sim, m)
+    for s in MONTHLY:
+        s(sim, m)
+    sim.count_month()
+
+
+def year_end(sim: BatchSim, m: int) -> None:
+    """The m + 0.9 moment: the year-end steps in December, then the record (flows close at the year end)."""
+    closing = month_of_year(m) == 12
+    if closing:
+        for s in YEAR_END:
+            s(sim, m)
+    sim.record(m, take_flows=closing)
+
+
+def schedule(sim: BatchSim, record_months: list[int]) -> None:
+    """Put the whole run on the batch's simpy environment: lever windows, the monthly and yearly moments and the
+    snapshots (at `record_months`)."""
+    env, sc = sim.env, sim.sc
+    months = range(1, sc.months + 1)
+    for i, (first, last) in enumerate(sim.lever_windows()):
+        env.process(_window(sim, i, first, last))
+    env.process(_at(env, months, 0.2, lambda m: month(sim, m)))
+    for offset, key, steps in ((0.5, "hte_rounds", ROUND), (0.55, "tech_sme_listing_month", LISTING),
+                               (0.6, "upgrade_application_month", APPLICATIONS)):
+        chosen = sc.cal(key)
+        chosen = tuple(chosen) if isinstance(chosen, (tuple, list)) else (chosen,)
+        env.process(_at(env, [m for m in months if month_of_year(m) in chosen], offset,
+                        lambda m, steps=steps: [s(sim, m) for s in steps]))
+    env.process(_at(env, record_months, 0.9, lambda m: year_end(sim, m)))
+
+
+def _at(env: Any, months: Any, offset: float, action: Callable[[int], Any]) -> Any:
+    for m in months:
+        yield env.timeout(m + offset - env.now)
+        action(m)
+
+
+def _window(sim: BatchSim, i: int, first: int, last: int) -> Any:
+    if first > last:
+        return
+    yield sim.env.timeout(first - sim.env.now)
+    sim.ledger.active[i] = True
+    yield sim.env.timeout(last + 1 - sim.env.now)
+    sim.ledger.active[i] = False

@@ -1,0 +1,152 @@
+"""High-tech enterprise (HTE) certification, 2016 rules (DOMAIN §1): who is eligible, who prepares (and gains
+the score it lacks), who applies at a round and passes, renewal, lapse, and the firms' learning that refills
+the pool. Levers act through hooks: `preparation_award`, `application_award`, `on_certified` (awards) and
+`enrol` (cultivation programmes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import rules
+
+if TYPE_CHECKING:
+    from sim.model.engine import BatchSim
+
+PARAMETERS = ("hte_apply_rate", "hte_prepare_rate", "hte_award_elasticity", "hte_pass_rate", "hte_renew_apply",
+              "profit_margin", "capability_growth", "prepare_score_reach", "relabel_max", "hte_real_rd_uplift")
+STATE = ("firms.hte", "firms.hte_expiry", "firms.hte_ever", "firms.prepared", "firms.capability",
+         "flows.hte_new", "flows.hte_renewed", "flows.hte_lapsed")
+STREAMS = ("certification.prepare", "certification.apply", "certification.pass", "certification.queue")
+
+
+def eligible_now(sim: BatchSim) -> np.ndarray:
+    f = sim.state.firms
+    crit = rules.hte_criteria_except_rd(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
+                                        f.capability, f.growth_pts)
+    return crit & (f.rd_reported >= rules.rd_threshold(f.revenue))
+
+
+def preparable_now(sim: BatchSim) -> np.ndarray:
+    f = sim.state.firms
+    return f.alive & ~f.hte & rules.preparable(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
+                                               f.capability, f.growth_pts, f.rd_real, f.revenue, f.relabeller,
+                                               sim.p["relabel_max"], sim.p["prepare_score_reach"])
+
+
+def learn(sim: BatchSim) -> None:
+    """January: firms that do R&D learn — technology-transfer and R&D-management points rise with the years."""
+    f = sim.state.firms
+    learning = (f.rd_propensity > 0) & f.alive
+    f.capability = np.where(learning, np.minimum(50.0, f.capability + sim.p["capability_growth"]),
+                            f.capability).astype(np.float32)
+
+
+def prepare(sim: BatchSim) -> None:
+    """January: near-eligible firms prepare with the run's yearly rate, raised by awards on offer; programmes
+    (`enrol` hooks) enrol others, who prepare for sure. A preparing firm secures core IP, the revenue and staff
+    shares, R&D within reach of its threshold and the score points it lacked (at most `prepare_score_reach`)."""
+    f, s = sim.state.firms, sim.state
+    u = sim.streams.firm("certification.prepare", sim.W)
+    at = np.nonzero(preparable_now(sim))
+    if at[0].size == 0:
+        return
+    award = np.zeros(at[0].size)
+    for lever, hook in sim.levers.each("preparation_award"):
+        award += hook(sim, lever, at)
+    sub = {k: v[at[0], 0] for k, v in sim.p.items()}
+    prob = rules.apply_probability(s.prepare_year[at[0]], 1, award, f.revenue[at], sub)
+    ua = u[at]
+    go = ua < prob
+    # the uniform of a firm that did not prepare on its own, rescaled: independent of that decision
+    u_rest = np.clip((ua - prob) / np.maximum(1.0 - prob, 1e-9), 0.0, 1.0)
+    for lever, hook in sim.levers.each("enrol"):
+        go |= hook(sim, lever, at, ~go, u_rest)
+    rows, cols = at[0][go], at[1][go]
+    thr = rules.rd_threshold(f.revenue[rows, cols]) * (1.0 - sim.p["relabel_max"][rows, 0])
+    raise_to = np.maximum(f.rd_propensity[rows, cols], thr) / np.maximum(1.0 + sim.p["hte_real_rd_uplift"][rows, 0]
+                                                                         * f.hte[rows, cols], 1.0)
+    f.rd_propensity[rows, cols] = np.maximum(f.rd_propensity[rows, cols], raise_to)
+    f.prepared[rows, cols] = True
+    f.other_ip[rows, cols] = np.maximum(f.other_ip[rows, cols], rules.PREPARED_OTHER_IP)
+    f.tech_share[rows, cols] = np.maximum(f.tech_share[rows, cols], rules.HTE_TECH_STAFF_MIN)
+    f.hightech_share[rows, cols] = np.maximum(f.hightech_share[rows, cols], rules.HTE_HIGHTECH_REVENUE_MIN)
+    need = rules.capability_needed(f.inventions[rows, cols], f.other_ip[rows, cols], f.growth_pts[rows, cols])
+    f.capability[rows, cols] = np.minimum(50.0, np.maximum(f.capability[rows, cols], need))
+
+
+def months_to_next_round(sim: BatchSim, m: int) -> int:
+    """Months from round month m to the next round: a holder renews at the last round before its certificate
+    ends (certificates are issued at rounds, so they end at one)."""
+    cm = sim.month_of_year(m)
+    later = [r for r in sim.rounds if r > cm]
+    return (later[0] - cm) if later else (12 - cm + sim.rounds[0])
+
+
+def application_round(sim: BatchSim, m: int) -> None:
+    """A certification round: eligible firms apply (more when an award is on offer), a share pass; certificates
+    run 36 months; holders re-apply in their last year."""
+    f, p, s = sim.state.firms, sim.p, sim.state
+    u_apply = sim.streams.firm("certification.apply", sim.W)
+    u_pass = sim.streams.firm("certification.pass", sim.W)
+    u_queue = sim.streams.firm("certification.queue", sim.W)
+    eligible = f.alive & eligible_now(sim)
+    new_cand = eligible & ~f.hte
+    to_expiry = f.hte_expiry.astype(np.int64) - m
+    renew_cand = eligible & f.hte & (to_expiry >= 0) & (to_expiry < months_to_next_round(sim, m))
+    at = np.nonzero(new_cand | renew_cand)  # applicants are few: work on them only
+    run = at[0]
+    rev, ever, renewing = f.revenue[at], f.hte_ever[at], renew_cand[at]
+    award_first = np.zeros(run.size)
+    award_again = np.zeros(run.size)
+    for lever, hook in sim.levers.each("application_award"):
+        first, again = hook(sim, lever, at)
+        award_first += first
+        award_again += again
+    sub = {k: v[run, 0] for k, v in p.items()}
+    n_rounds = len(sim.rounds)
+    p_new = rules.apply_probability(s.hte_apply_year[run], n_rounds, np.where(ever, award_again, award_first), rev,
+                                    sub)
+    p_new = np.where(f.prepared[at], 1.0, p_new)  # a firm that prepared applies at the next round
+    p_renew = rules.apply_probability(s.params["hte_renew_apply"][run], n_rounds, award_again, rev, sub)
+    cert_c = (u_apply[at] < np.where(renewing, p_renew, p_new)) & (u_pass[at] < sub["hte_pass_rate"])
+    first_c, again_c = cert_c & ~ever, cert_c & ever
+    cert = np.zeros((sim.B, sim.W), bool)
+    cert[at] = cert_c
+    first = np.zeros_like(cert)
+    first[at] = first_c
+    again = cert & ~first
+    sim.flows["hte_new"] += sim.zcount(first)
+    sim.flows["hte_renewed"] += sim.zcount(again)
+    f.hte |= cert
+    f.hte_ever |= cert
+    f.hte_expiry[cert] = m + rules.HTE_VALID_MONTHS
+    f.prepared[at] = False  # applied: certified or not, the preparation is spent
+    for lever, hook in sim.levers.each("on_certified"):
+        hook(sim, lever, at, first_c, again_c, u_queue)
+
+
+def lapse(sim: BatchSim, m: int) -> None:
+    """Monthly: a certificate is valid through its expiry month, whose round may renew it."""
+    f = sim.state.firms
+    lapsed = f.hte & (f.hte_expiry < m)
+    sim.flows["hte_lapsed"] += sim.zcount(lapsed)
+    f.hte &= ~lapsed
+
+
+def check_calibration(sim: BatchSim) -> None:
+    """The base-year calibration's check: the expected certifications of the first year from the state the run
+    starts with, and how far they fall short of `hte_certified_base_year` (`calibration_gap`)."""
+    s, f = sim.state, sim.state.firms
+    s.hte_apply_year = s.params["hte_apply_rate"].copy()
+    flow = s.quantities.get("hte_certified_base_year")
+    if flow is None:
+        return
+    eligible = f.alive & eligible_now(sim)
+    pool = (eligible & ~f.hte).sum(axis=1)
+    due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)  # certificates ending in the first year
+    near = preparable_now(sim).sum(axis=1)
+    pr = s.params
+    expected = pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)
+    s.calibration_gap = np.maximum(flow - expected, 0.0)
