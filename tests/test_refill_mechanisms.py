@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.input.scenario import policy_from_raw, load_scenario
+from sim.input.scenario import load_scenario, policy_from_raw
 from sim.measure.indicators import FIELD_INDEX
 from sim.model.engine import BatchSim
 from sim.model.mechanisms import exit
