@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--no-holdout", action="store_true",
                      help="skip the check that fits all but the last year and predicts it")
     cal.add_argument("--resume", action="store_true", help="continue an interrupted calibration")
+    calp = sub.add_parser("calendar", help="print what the model runs when: the calendar of a scenario, step by "
+                          "step (mechanism modules and lever hooks)")
+    calp.add_argument("scenario", metavar="FILE", help="a scenario YAML file")
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario (default) or experiment files")
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
@@ -301,6 +304,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from sim.input.scenario import load_scenario
+    from sim.model.calendar import format_table
+
+    print(format_table(load_scenario(args.scenario)))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.input.schema import dumps
 
@@ -353,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     STOP["signum"] = 0
     try:
         return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "hindcast": cmd_hindcast,
-                "calibrate": cmd_calibrate,
+                "calibrate": cmd_calibrate, "calendar": cmd_calendar,
                 "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")

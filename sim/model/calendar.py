@@ -63,7 +63,8 @@ class Step:
     def doc(self) -> str:
         """The first sentence of the step's docstring."""
         text = " ".join((self.run.__doc__ or "").split())
-        return text.split(". ")[0].rstrip(".")
+        first = text.split(". ")[0].rstrip(".")
+        return first if len(first) <= 110 else first[:first.rfind(" ", 0, 108)] + " …"
 
 
 def _step(fn: Callable[..., None], with_month: bool = False) -> Step:
@@ -146,6 +147,32 @@ def table(scenario: Scenario) -> list[tuple[str, str, str, str]]:
         rows += [(f"m+{mo.offset:g}", mo.months, s.name, s.doc) for s in mo.steps]
     rows.append(("m+0.9", "December and dated targets", "record", "the per-zone sums of sim.model.fields"))
     return rows
+
+
+def format_table(scenario: Scenario) -> str:
+    """The calendar table as text: moment, months, step, what it does (the first sentence of its docstring)."""
+    from sim.model.levers import KINDS
+
+    rows = table(scenario)
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"Calendar of {scenario.id} ({scenario.base_year} → {scenario.end_year}), month m = 1 is January "
+             f"{scenario.base_year + 1}; steps run in this order within a moment", ""]
+    lines += ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    hooks = sorted({name for m in KINDS.values() for name in dir(m) if name in HOOKS})
+    lines += ["", "lever hooks (called by the steps above for each active lever whose kind defines them): "
+              + ", ".join(f"{h} ({', '.join(k for k, m in KINDS.items() if hasattr(m, h))})" for h in hooks)]
+    from sim.model.mechanisms import ALL
+
+    lines.append("named random streams: " + "; ".join(f"{m.__name__.rsplit('.', 1)[-1]}: {', '.join(m.STREAMS)}"
+                                                     for m in ALL if m.STREAMS) + "; each lever: lever:<id>")
+    levers = ", ".join(f"{p.id} ({p.kind})" for p in scenario.policies) or "none"
+    lines.append(f"this scenario's levers: {levers}")
+    return "\n".join(lines)
+
+
+#: Every hook name a mechanism or the calendar calls on lever kinds (sim.model.levers.base lists them).
+HOOKS = ("preparation_award", "application_award", "on_certified", "enrol", "rd_subsidy_rate", "pay_monthly",
+         "january", "growth_boost", "formation_boost", "on_built", "on_recognised", "founding_award", "on_founded")
 
 
 def month_of_year(m: int) -> int:

@@ -25,6 +25,7 @@ def _shock(sim: BatchSim) -> np.ndarray:
 
 
 def base_year(sim: BatchSim) -> None:
+    """At the start: the base year's shock per zone and the trend's origin."""
     sim.contract_shock = _shock(sim)
     sim.contract_trend = np.ones((sim.B, 1))
 

@@ -18,6 +18,7 @@ STREAMS = ("fiscal",)
 
 
 def base_year(sim: BatchSim) -> None:
+    """At the start: the base year's own fiscal S&T spending spread over zones by output."""
     f, s = sim.state.firms, sim.state
     out = sim.zsum(f.revenue * f.alive)
     share = out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
@@ -25,6 +26,7 @@ def base_year(sim: BatchSim) -> None:
 
 
 def year_end(sim: BatchSim) -> None:
+    """Year end: next year's growth of the region's own spending, one draw per run."""
     p = sim.state.params
     u = sim.streams.small("fiscal", 1)[:, 0]
     g = p["fiscal_st_growth"] + p["fiscal_st_growth_sd"] * special.ndtri(np.clip(u, 1e-9, 1 - 1e-9))

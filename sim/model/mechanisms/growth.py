@@ -34,7 +34,7 @@ def year_start(sim: BatchSim, m: int) -> None:
 
 def draw_year(sim: BatchSim) -> None:
     """January, after the R&D decision: this year's growth, a firm's Laplace draw plus the run's common shock
-    plus what growth levers add (e.g. a loan-interest subsidy)."""
+    plus what growth levers add (a loan-interest subsidy, say)."""
     f, p = sim.state.firms, sim.p
     u = sim.streams.firm("growth", sim.W)
     u_macro = sim.streams.small("growth.macro", 1)[:, 0]
@@ -47,6 +47,7 @@ def draw_year(sim: BatchSim) -> None:
 
 
 def monthly(sim: BatchSim) -> None:
+    """Monthly: revenue grows by the year's monthly factor; firms age a month."""
     f = sim.state.firms
     f.revenue *= f.growth_factor
     f.age += f.alive

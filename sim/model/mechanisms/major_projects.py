@@ -22,6 +22,7 @@ SIGMA = 1.0
 
 
 def january(sim: BatchSim) -> None:
+    """January: major projects and relocated plants enter the official zones, in number Poisson on the zones' output."""
     f, p = sim.state.firms, sim.state.params
     u = sim.streams.small("major_projects", sim.Z)
     out_z = sim.zsum(f.revenue * f.alive)  # M RMB

@@ -16,6 +16,8 @@ STREAMS = ("tech_sme",)
 
 
 def listing(sim: BatchSim, m: int = 0) -> None:
+    """The listing month (and at the start): a qualifying firm (DOMAIN §2 criteria) is listed with the run's
+    chance of registering."""
     f = sim.state.firms
     u = sim.streams.firm("tech_sme", sim.W)
     ok = rules.tech_sme_qualifies(f.employees, f.revenue, f.tech_share, f.rd_reported, f.inventions, f.other_ip)
