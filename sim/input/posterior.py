@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import atomic_write
+
 FORMAT = "zonesim-posterior/1"
 #: Largest posterior file read, bytes (10,000 particles of 20 parameters take about 4 MB of JSON).
 MAX_BYTES = 20_000_000
@@ -123,8 +125,6 @@ def load_posterior(path: str | Path) -> Posterior:
 def write_posterior(path: str | Path, names: list[str], samples: np.ndarray, weights: np.ndarray, vintage: int,
                     region: str, method: str, **meta: Any) -> Path:
     """Write a posterior file (JSON, numbers rounded to 6 significant digits)."""
-    from sim.run.checkpoint import atomic_write
-
     data = {"format": FORMAT, "region": region, "vintage": int(vintage), "method": method, **meta,
             "parameters": list(names),
             "samples": [[float(f"{x:.6g}") for x in row] for row in np.asarray(samples, dtype=float)],

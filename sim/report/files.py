@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.atomic import atomic_write
 from sim.input.scenario import Target
 from sim.measure.backtest import STRONG
 from sim.measure.indicators import ALL_INDICATORS, INDICATORS
@@ -157,8 +158,6 @@ def manifest(results: Results, files: list[str], identity: dict | None = None) -
 
 def write_manifest(data: dict, out: Path) -> Path:
     """manifest.json, written whole or not at all (it is what marks a folder as zonesim's)."""
-    from sim.run.checkpoint import atomic_write
-
     path = out / "manifest.json"
     atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
     return path

@@ -14,11 +14,9 @@ with a changed scenario, seed or run plan is refused, naming what changed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -27,28 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import atomic_write
 from sim.errors import OutputError, Problem, ScenarioError
 
 STATE = "state.json"
 BATCH = re.compile(r"runs_(\d{7})_(\d{7})\.npz")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader (or a kill) sees either the old file or the whole new one.
-
-    Raises OutputError naming the file and the system's reason (disk full, read-only, ...)."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise OutputError.single(str(path), f"cannot write: {exc.strerror or exc}", key="output",
-                                 expected="a writable folder with free space") from None
 
 
 def batch_bytes(part: Any) -> bytes:
