@@ -26,6 +26,7 @@ from sim.input.fields import (
     quantity,
     text,
 )
+from sim.input.priors import default_priors, parameter_bounds
 from sim.measure.indicators import ALL_INDICATORS
 from sim.model.levels import ZONE_LEVELS
 from sim.model.levers import LeverParams
@@ -311,9 +312,7 @@ class Calibration(Strict_):
 @cache
 def parameters_model() -> type[Strict_]:
     """`parameters:` takes exactly the names of the default priors, each within the range an override may take
-    (`sim.input.scenario.parameter_bounds`)."""
-    from sim.input.scenario import default_priors, parameter_bounds
-
+    (`sim.input.priors.parameter_bounds`)."""
     fields: dict[str, Any] = {}
     for name, prior in default_priors().items():
         lo, hi = parameter_bounds(prior)
