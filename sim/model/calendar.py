@@ -180,6 +180,13 @@ def month_of_year(m: int) -> int:
     return (m - 1) % 12 + 1
 
 
+def open_windows(sim: BatchSim, m: int) -> None:
+    """Set which levers are active in month m, as the window processes of `schedule` do at m + 0.0 (for
+    stepping a batch by hand, in a notebook or a test, without the simpy environment)."""
+    for i, (first, last) in enumerate(sim.lever_windows()):
+        sim.ledger.active[i] = first <= m <= last
+
+
 def month(sim: BatchSim, m: int) -> None:
     """The m + 0.2 moment of month m: the January steps (in January), then the monthly steps."""
     if month_of_year(m) == 1:

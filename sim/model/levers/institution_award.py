@@ -29,7 +29,7 @@ class Params(LeverBase):
         description="which organisations it rewards (default: the four R&D kinds)")
 
 
-def awarded_types(lever: Policy) -> np.ndarray:
+def _awarded_types(lever: Policy) -> np.ndarray:
     """(types,) 1 for the organisation types the award pays for (default: the four R&D institutions)."""
     names = lever.spec.types or INST_TYPES[:N_RD_TYPES]
     return np.array([name in names for name in INST_TYPES], dtype=float)
@@ -37,10 +37,10 @@ def awarded_types(lever: Policy) -> np.ndarray:
 
 def founding_award(sim: BatchSim, lever: Policy) -> np.ndarray:
     """(runs, zones, types) RMB on offer for each new organisation."""
-    return sim.in_scope_zone(lever.scope)[:, :, None] * float(lever.spec.amount) * awarded_types(lever)
+    return sim.in_scope_zone(lever.scope)[:, :, None] * float(lever.spec.amount) * _awarded_types(lever)
 
 
 def on_founded(sim: BatchSim, lever: Policy, k: np.ndarray) -> None:
     """Pay for the k[run, zone, type] organisations founded this month."""
-    claims = (k * awarded_types(lever)).sum(axis=2) * float(lever.spec.amount) * sim.in_scope_zone(lever.scope)
+    claims = (k * _awarded_types(lever)).sum(axis=2) * float(lever.spec.amount) * sim.in_scope_zone(lever.scope)
     sim.ledger.pay(lever.id, claims, np.broadcast_to(np.arange(sim.Z), (sim.B, sim.Z)))

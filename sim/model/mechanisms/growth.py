@@ -40,7 +40,7 @@ def draw_year(sim: BatchSim) -> None:
     u_macro = sim.streams.small("growth.macro", 1)[:, 0]
     mean, sigma = rules.growth_mean_and_sigma(f.revenue, f.rd_real, sim.rd_median, p)
     for lever, hook in sim.levers.each("growth_boost"):
-        mean = mean + hook(sim, lever)
+        mean = mean + hook(sim, lever).astype(mean.dtype)  # no lever, or a zero one: the same numbers
     macro = special.ndtri(np.clip(u_macro, 1e-9, 1 - 1e-9))[:, None] * p["macro_sd"]
     g = rules.laplace_growth(u, mean, sigma) + macro
     f.growth_factor = np.exp(g / 12.0).astype(np.float32)

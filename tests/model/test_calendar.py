@@ -1,0 +1,93 @@
+"""The calendar (sim.model.calendar) and the mechanism modules it runs: every step is a declared mechanism's,
+every stream a mechanism draws is declared, every lever hook is one a mechanism calls."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from sim.input.priors import default_priors
+from sim.model import calendar
+from sim.model.engine import BatchSim
+from sim.model.levers import KINDS
+from sim.model.mechanisms import ALL
+
+
+def test_every_step_belongs_to_a_mechanism_module_or_is_a_lever_hook():
+    modules = {m.__name__.rsplit(".", 1)[-1] for m in ALL}
+    steps = calendar.START + calendar.JANUARY + calendar.MONTHLY + calendar.ROUND + calendar.LISTING \
+        + calendar.APPLICATIONS + calendar.YEAR_END
+    for step in steps:
+        module, _, func = step.name.partition(".")
+        assert module in modules or (module == "levers" and func in calendar.HOOKS), step.name
+
+
+def test_every_mechanism_declares_its_parameters_state_and_streams():
+    priors = default_priors()
+    for m in ALL:
+        for attr in ("PARAMETERS", "STATE", "STREAMS"):
+            assert isinstance(getattr(m, attr), tuple), (m.__name__, attr)
+        unknown = [p for p in m.PARAMETERS if p not in priors]
+        assert not unknown, (m.__name__, unknown)
+        assert m.__doc__, m.__name__
+
+
+def test_every_parameter_of_the_priors_is_owned_by_a_mechanism_or_a_lever():
+    owned = {p for m in ALL for p in m.PARAMETERS}
+    source = "\n".join(inspect.getsource(m) for m in (*ALL, *KINDS.values()))
+    population = inspect.getsource(__import__("sim.model.population", fromlist=["x"]))
+    orphans = [p for p in default_priors() if p not in owned and f'"{p}"' not in source + population]
+    assert not orphans, f"priors no module reads: {orphans}"
+
+
+def test_the_streams_drawn_are_the_declared_ones(tiny):
+    sim = BatchSim(tiny, 0, np.arange(2))
+    sim.run()
+    declared = {s for m in ALL for s in m.STREAMS} | {f"lever:{p.id}" for p in tiny.policies}
+    drawn = set(sim.streams.names())
+    assert drawn <= declared, f"undeclared streams: {drawn - declared}"
+    assert {"exit", "entry", "growth", "certification.apply"} <= drawn
+
+
+def test_lever_hooks_are_ones_the_mechanisms_call():
+    for kind, module in KINDS.items():
+        own = [n for n, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__
+               and not n.startswith("_")]
+        assert own, kind
+        unknown = [n for n in own if n not in calendar.HOOKS]
+        assert not unknown, f"{kind}: {unknown} is not a hook any mechanism calls (typo?)"
+
+
+def test_the_table_lists_every_step_in_order(tiny):
+    rows = calendar.table(tiny)
+    names = [r[2] for r in rows]
+    assert names.index("growth.year_start") < names.index("growth.draw_year") < names.index("entry.monthly")
+    assert names.index("certification.application_round") > names.index("rd.monthly")
+    assert names[-1] == "record"
+    text = calendar.format_table(tiny)
+    assert "lever:<id>" in text and tiny.policies[0].id in text
+
+
+def test_stepping_by_hand_equals_the_simpy_calendar(tiny):
+    """calendar.month & co. are what `schedule` runs: a year stepped by hand gives the same state."""
+    a = BatchSim(tiny, 5, np.arange(2), check_invariants=False)
+    b = BatchSim(tiny, 5, np.arange(2), check_invariants=False)
+    a.run()
+    for m in range(1, 13):
+        calendar.open_windows(b, m)
+        b.env.run(until=m + 0.15)  # deliveries that `after` scheduled for this month (m + 0.1)
+        calendar.month(b, m)
+        if calendar.month_of_year(m) in b.rounds:
+            for s in calendar.ROUND:
+                s(b, m)
+        if m == b.sc.cal("tech_sme_listing_month"):
+            for s in calendar.LISTING:
+                s(b, m)
+        if m == b.sc.cal("upgrade_application_month"):
+            for s in calendar.APPLICATIONS:
+                s(b, m)
+        if m in b.snap_index:
+            calendar.year_end(b, m)
+    year1 = a.snap_index[12]
+    np.testing.assert_array_equal(a.snapshots[:, year1], b.snapshots[:, year1])

@@ -1,0 +1,58 @@
+"""Random streams (sim.model.rng): a run's draws depend only on (seed, run, stream name) — not on its batch, not
+on other streams drawn before, not on which other mechanisms or levers exist."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model.rng import BatchStreams, named_uniforms
+
+names = st.sampled_from(["exit", "growth", "certification.apply", "lever:award", "incubation.tenancy"])
+
+
+def streams(seed: int, runs: list[int], caps: list[int]) -> BatchStreams:
+    s = BatchStreams(seed, np.array(runs))
+    s.caps = np.array(caps)
+    return s
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32), name=names, other=names, width=st.integers(1, 40))
+def test_a_stream_is_the_same_whatever_was_drawn_before(seed, name, other, width):
+    alone = streams(seed, [0, 1], [40, 40])
+    after = streams(seed, [0, 1], [40, 40])
+    if other != name:
+        after.firm(other, width)  # another mechanism (or a new one) draws first
+    np.testing.assert_array_equal(alone.firm(name, width), after.firm(name, width))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32), run=st.integers(0, 50), cap=st.integers(1, 64), others=st.integers(1, 5))
+def test_a_runs_stream_does_not_depend_on_its_batch(seed, run, cap, others):
+    alone = streams(seed, [run], [cap])
+    mates = [run + 1 + k for k in range(others)]
+    batch = streams(seed, [run, *mates], [cap] + [cap * 2 + k for k in range(others)])
+    for _ in range(3):  # successive months
+        a, b = alone.firm("exit", cap), batch.firm("exit", cap)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(alone.small("zones", 5)[0], batch.small("zones", 5)[0])
+
+
+def test_padding_beyond_a_runs_capacity_is_inert():
+    s = streams(1, [0, 1], [5, 9])
+    block = s.firm("exit", 9)
+    assert (block[0, 5:] == 1.0).all() and (block[1] < 1.0).all()
+
+
+def test_different_names_give_different_streams():
+    s = streams(1, [0], [1000])
+    assert not np.array_equal(s.firm("exit", 1000), s.firm("growth", 1000))
+
+
+def test_named_uniforms_are_keyed_by_name_and_run():
+    a = named_uniforms(3, np.arange(5), "entry_rate")
+    assert np.array_equal(a[2:], named_uniforms(3, np.arange(2, 5), "entry_rate"))
+    assert not np.array_equal(a, named_uniforms(3, np.arange(5), "exit_hazard_peak"))
+    assert ((a >= 0) & (a < 1)).all()
