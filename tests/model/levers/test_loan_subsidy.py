@@ -55,7 +55,7 @@ def test_the_cap_per_firm_and_the_budget_hold(tiny):
     capped = with_loan(tiny.with_parameters({**FIXED, "loan_borrowing_share": 1.0}), share=0.5,
                        max_per_firm=20_000, budget_per_year=budget)
     sim, _, _ = january(capped)
-    np.testing.assert_allclose(paid(sim), budget, rtol=1e-6)  # float32 parameters  # claims exceed it in every run: all of it, no more
+    np.testing.assert_allclose(paid(sim), budget, rtol=1e-6)  # claims exceed it: all of it, no more
 
 
 def test_only_eligible_firms_are_paid(tiny):
