@@ -171,9 +171,11 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
                        workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                        force: bool = False, progress: bool = False) -> Outcome:
     """Run a back-test scenario (one with a `backtest:` section) and score it against its history
-    (`sim.measure.backtest`): scores.csv, backtest_summary.csv, a fan chart per scored series with the observed points,
-    manifest.json. Raises ScenarioError for a scenario without `backtest:`, and as `run_to_folder`."""
+    (`sim.measure.backtest`; the files by `sim.report.backtest_files`): scores.csv, backtest_summary.csv, a fan
+    chart per scored series with the observed points, manifest.json. Raises ScenarioError for a scenario
+    without `backtest:`, and as `run_to_folder`."""
     from sim.measure import backtest
+    from sim.report.backtest_files import write_backtest
     from sim.run.montecarlo import run_scenario
 
     if scenario.raw is None or "backtest" not in scenario.raw:
@@ -186,10 +188,10 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
         scored = backtest.score(results, seed)
         failures: list[str] = []
         try:
-            written = backtest.write(scored, folder.staging, plots=plots)
+            written = write_backtest(scored, folder.staging, plots=plots)
         except Exception as exc:  # a bug in drawing: write the tables without the charts
             failures.append(f"back-test charts: {type(exc).__name__}: {exc}")
-            written = backtest.write(scored, folder.staging, plots=False)
+            written = write_backtest(scored, folder.staging, plots=False)
         folder.commit()
     return Outcome(scored, folder.out, [str(folder.out / p.name) for p in written], [], failures)
 

@@ -113,3 +113,31 @@ def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, yea
     result = backtest.score(run_scenario(sc, runs=200, seed=0, workers=2), seed=0)
     [stock] = [s for s in result.scores if s.series == "hte_stock" and s.year == year]
     assert stock.p05 <= stock.observed <= stock.p95, (stock.observed, stock.p05, stock.p95)
+
+
+def test_a_scored_backtest_is_written_as_tables_charts_and_a_manifest(tmp_path):
+    import csv
+    import json
+
+    from sim.measure.backtest import BacktestResult
+    from sim.report.backtest_files import SCORE_COLUMNS, write_backtest
+
+    sc = load_scenario(HINDCAST / "guangxi_2015.yaml")
+    times = [(y, 12, 0) for y in range(sc.base_year, sc.base_year + 3)]
+    model = np.random.default_rng(0).lognormal(np.log(100.0), 0.1, (50, len(times)))
+    scores = [Score("hte_stock", "hte", "region", sc.base_year + k, "year", 100.0, 0.03, 100.0, 85.0, 95.0, 105.0,
+                    115.0, 0.5, True, True, 0.1, 0.2, 100.0, "X") for k in (1, 2)]
+    result = BacktestResult(sc, 50, 0, scores, [("zone_net_profit", "not modelled")], [],
+                            {("hte_stock", "hte"): model}, times)
+    files = write_backtest(result, tmp_path, plots=True)
+    names = [f.name for f in files]
+    assert names == ["scores.csv", "backtest_summary.csv", "backtest_hte_stock.png", "backtest_hte_stock.svg",
+                     "manifest.json"]
+    with open(tmp_path / "scores.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert tuple(rows[0]) == SCORE_COLUMNS and len(rows) == 2 and rows[0]["pit"] == "0.5"
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "backtest" and manifest["gate"]["pass"] is True
+    assert manifest["files"] == sorted(names[:-1])
+    assert [f.name for f in write_backtest(result, tmp_path / "bare", plots=False)] == \
+        ["scores.csv", "backtest_summary.csv", "manifest.json"]

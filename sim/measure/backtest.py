@@ -15,6 +15,8 @@ end year is scored:
 
 The **gate** (`gate`): every scored value inside its 90% band, at most one in five with a PIT outside 10–90%,
 and a mean log-CRPS below the naive forecaster's. Wide bands alone cannot pass the last condition.
+
+This module scores only; `sim.report.backtest_files` writes a scored back-test's tables, charts and manifest.
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from __future__ import annotations
 import csv
 import functools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
@@ -225,65 +226,6 @@ def _brier(results: object, sc: Scenario) -> list[dict]:
         out.append({"target_id": t.id, "year": t.year, "p_hit": p, "observed": obs[0].value,
                     "outcome": outcome, "brier": (p - float(outcome)) ** 2})
     return out
-
-
-SCORE_COLUMNS = ("series", "indicator", "scope", "year", "period", "observed", "log_sigma", "median", "p05", "p25",
-                 "p75", "p95", "pit", "in50", "in90", "crps", "crps_naive", "naive_median", "sources", "note")
-
-
-def write(result: BacktestResult, out: Path, plots: bool = True) -> list[Path]:
-    """scores.csv, summary.csv, a fan chart per scored series with its observed points, and manifest.json."""
-    from sim.report.files import write_manifest
-    from sim.version import __version__
-
-    out.mkdir(parents=True, exist_ok=True)
-    files = [out / "scores.csv", out / "backtest_summary.csv"]
-    with open(files[0], "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=SCORE_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        for s in result.scores:
-            row = asdict(s)
-            w.writerow({k: (f"{row[k]:.6g}" if isinstance(row[k], float) else row[k]) for k in SCORE_COLUMNS})
-    summary = result.summary()
-    with open(files[1], "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(summary), lineterminator="\n")
-        w.writeheader()
-        w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in summary.items()})
-    if plots:
-        files += _fan_charts(result, out)
-    ok, why = gate(result.scores)
-    manifest = {"kind": "backtest", "identity": {"scenario_sha256": result.scenario.sha256, "seed": result.seed,
-                                                 "runs": result.runs},
-                "scenario": result.scenario.path, "zonesim_version": __version__, "summary": summary,
-                "gate": {"pass": ok, "why": why}, "unscored": result.unscored,
-                "files": sorted(f.name for f in files)}
-    files.append(write_manifest(manifest, out))
-    return files
-
-
-def _fan_charts(result: BacktestResult, out: Path) -> list[Path]:
-    from sim.measure.indicators import ALL_INDICATORS
-    from sim.report.plots import FanSeries, fan_chart
-
-    files: list[Path] = []
-    x_all = np.array([y + (mo - 12) / 12.0 for y, mo, _ in result.times])
-    keep = [i for i, (_, mo, _) in enumerate(result.times) if mo == 12]
-    by_series: dict[tuple[str, str], list[Score]] = {}
-    for s in result.scores:
-        by_series.setdefault((s.series, s.indicator), []).append(s)
-    for (series, indicator), scores in by_series.items():
-        spec = next(o for o in result.scenario.raw["backtest"]["observe"] if o["series"] == series
-                    and o["indicator"] == indicator)
-        model = result.series_values[(series, indicator)][:, keep] * float(spec.get("factor", 1.0))
-        ind = ALL_INDICATORS[indicator]
-        points = [(s.year, s.observed, s.observed * math.exp(-1.645 * s.log_sigma),
-                   s.observed * math.exp(1.645 * s.log_sigma)) for s in scores]
-        note = (f"{result.runs} runs, seed {result.seed}; bands 25–75% and 5–95% of the model; observed values "
-                "with their 90% observation error; PIT " + ", ".join(f"{s.year}: {s.pit:.2f}" for s in scores))
-        files += fan_chart([FanSeries("模拟中位数 · simulated median", x_all[keep], model)],
-                           title=f"{ind.zh} · {series} ({result.scenario.raw['backtest']['region']})",
-                           ylabel=ind.unit, out_base=out / f"backtest_{series}", note=note, observed=points)
-    return files
 
 
 def format_table(result: BacktestResult) -> str:
