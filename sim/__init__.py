@@ -3,10 +3,11 @@
 Library API (the `zonesim` command only wraps it)::
 
     import sim
+    from sim.report.files import write_results
     scenario = sim.load_scenario("scenarios/guangxi_2020.yaml")
     results = sim.run(scenario, runs=2000, seed=0)
-    results.summary()                      # one row a target: median, 5-95% band, P(hit) with its interval
-    results.write("results/guangxi")      # summary.csv, per-run Parquet, fan charts, manifest.json
+    results.summary()                          # one row a target: median, 5-95% band, P(hit) with its interval
+    write_results(results, "results/guangxi")  # summary.csv, per-run Parquet, fan charts, manifest.json
 """
 
 from sim.errors import RunError, ScenarioError, ZonesimError

@@ -181,11 +181,6 @@ class Results:
         rows = [r for r in self.summary() if r["status"] == "modelled"]
         return max((r["p_hit_high"] - r["p_hit_low"]) / 2 for r in rows)
 
-    def write(self, out_dir: str, plots: bool = True) -> dict[str, str]:
-        from sim.report.files import write_results
-
-        return write_results(self, out_dir, plots=plots)
-
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
