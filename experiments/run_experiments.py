@@ -6,10 +6,10 @@ Usage:
     python experiments/run_experiments.py guangxi_hte_award.yaml
 
 Each experiment is run as `zonesim compare` runs it (`sim.run.compare.run_experiment`, every variant on the same
-seed) and written to results/experiments/<id>-<seed>/ (compare.csv, cost_effectiveness.csv, plots). For the
-Guangxi award experiment the script also measures the variance reduction of common random numbers: each
-variant's difference from the base estimated again without pairing, the variant run with another seed than
-the base, and the widths of the two 95% intervals compared. Everything between the markers of
+seed) and written to results/experiments/<id>-<seed>/ (`sim.report.compare_files.write_comparison`: compare.csv,
+cost_effectiveness.csv, plots). For the Guangxi award experiment the script also measures the variance reduction
+of common random numbers: each variant's difference from the base estimated again without pairing, the variant
+run with another seed than the base, and the widths of the two 95% intervals compared. Everything between the markers of
 docs/experiments.md is written here from those numbers; the rest of the page is hand-written.
 """
 
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim.input.experiment import Experiment, load_experiment  # noqa: E402
+from sim.report.compare_files import write_comparison  # noqa: E402
 from sim.run.compare import Comparison, independent_difference, run_experiment  # noqa: E402
 
 DOC = ROOT / "docs" / "experiments.md"
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{exp.id}: {len(exp.variants)} variants × {runs} runs", file=sys.stderr)
         c = run_experiment(exp, runs=runs, progress=True)
         out = ROOT / "results" / "experiments" / f"{exp.id}-{exp.seed}"
-        c.write(out, plots=not args.no_plots)
+        write_comparison(c, out, plots=not args.no_plots)
         blocks += section(c, out)
         if exp.id == VARIANCE_EXPERIMENT:
             variance = variance_reduction(exp, c, runs)

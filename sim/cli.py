@@ -231,7 +231,7 @@ def _plot_failures(outcome: object) -> bool:
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.input.experiment import load_experiment
     from sim.pipeline import compare_to_folder
-    from sim.run.compare import format_comparison
+    from sim.report.compare_files import format_comparison
 
     _check_numbers(args)
     exp = load_experiment(args.experiment)

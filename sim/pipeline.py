@@ -139,6 +139,7 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
                       on_note: Callable[[str], None] | None = None) -> Outcome:
     """Run every variant of an experiment into `out` with common random numbers (`sim.run.compare`), safely as
     `run_to_folder` does. Raises as `run_to_folder`."""
+    from sim.report.compare_files import write_comparison
     from sim.run.compare import run_experiment
     from sim.run.resources import disk_bytes
 
@@ -159,7 +160,8 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
         comparison = run_experiment(experiment, runs=n, seed=s, workers=workers, batch_size=batch_size,
                                     progress=progress, checkpoint=folder.checkpoint, resume=resume, notes=note)
         failures: list[str] = []
-        written = comparison.write(folder.staging, plots=plots, identity=identity, plot_failures=failures)
+        written = write_comparison(comparison, folder.staging, plots=plots, identity=identity,
+                                   plot_failures=failures)
         folder.commit()
         for text in folder.notes:
             note(text)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sim.errors import ScenarioError
 from sim.input.experiment import load_experiment
 from sim.measure.stats import newcombe_difference
-from sim.run.compare import COMPARE_COLUMNS, run_experiment
+from sim.report.compare_files import COMPARE_COLUMNS
+from sim.run.compare import run_experiment
 
 DATA = Path(__file__).parent / "data"
 #: Raising the award may not lower a run's HTE count at the end by more than this (knock-on effects of an

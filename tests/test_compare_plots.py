@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sim.input.experiment import load_experiment
 from sim.report import compare_plots
+from sim.report.compare_files import write_comparison
 from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
 from sim.run.compare import run_experiment
 
@@ -80,7 +81,7 @@ def test_one_axis_grid_gives_a_line_plot_not_a_heatmap(tmp_path):
 def test_variants_without_grid_give_fan_and_frontiers_but_no_heatmap(award, tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        files = award.write(tmp_path, plots=True)  # the way `zonesim compare` draws them
+        files = write_comparison(award, tmp_path, plots=True)  # the way `zonesim compare` draws them
     assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
     plots = [f for f in files if f.name.startswith("compare_") and f.suffix in (".png", ".svg")]
     _check_written(plots)

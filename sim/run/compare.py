@@ -4,11 +4,13 @@ Run k of every variant draws the same random numbers for the same agents and eve
 difference in P(hit) between a variant and the base is estimated from paired runs: its interval (Newcombe's
 paired score interval, `sim.measure.stats.newcombe_difference`) is much narrower than with independent seeds. Fiscal
 cost is the sum of every lever's payments over the plan period, per run.
+
+This module computes the statistics only; `sim.report.compare_files` writes them (compare.csv,
+cost_effectiveness.csv, lever_costs.csv, plots) and lays out the terminal table.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +20,6 @@ import numpy as np
 from sim.input.experiment import Experiment, Variant
 from sim.measure.stats import newcombe_difference, wilson
 from sim.run.montecarlo import Results, run_scenario
-
-COMPARE_COLUMNS = ("variant", "target_id", "p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high",
-                   "cost_mean", "cost_p05", "cost_p95")
-LEVER_COST_COLUMNS = ("variant", "lever", "kind", "year", "budget_per_year", "cost_mean", "cost_p05", "cost_p95",
-                      "cost_max")
-EFFECT_COLUMNS = ("variant", "target_id", "delta_points", "delta_cost_mean", "cost_per_point",
-                  "indicator", "delta_indicator", "cost_per_unit")
 
 
 @dataclass
@@ -130,56 +125,9 @@ class Comparison:
         return [(tid, best[tid][0], names[best[tid][0]], "at no extra cost" if np.isinf(best[tid][1])
                  else f"{best[tid][1]:.{digits}f} points per 1M RMB") for tid in self.target_ids() if tid in best]
 
-    def write(self, out_dir: str | Path, plots: bool = True, identity: dict | None = None,
-              plot_failures: list[str] | None = None) -> list[Path]:
-        """compare.csv, cost_effectiveness.csv, lever_costs.csv and the manifest first, then the plots, so that
-        a plot that cannot be drawn loses no computed result (its failure goes to `plot_failures`, or is raised
-        when that list is not given)."""
-        from sim.report.files import write_manifest
-        from sim.version import __version__
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        files = [_write_csv(out / "compare.csv", COMPARE_COLUMNS, self.rows()),
-                 _write_csv(out / "cost_effectiveness.csv", EFFECT_COLUMNS, self.effect_rows()),
-                 _write_csv(out / "lever_costs.csv", LEVER_COST_COLUMNS, self.lever_cost_rows())]
-
-        def info() -> dict:
-            return {"kind": "compare", "identity": identity or {}, "experiment_id": self.experiment.id,
-                    "experiment": self.experiment.path, "runs": self.runs,
-                    "seed": self.results[self.experiment.base_id].seed, "base": self.experiment.base_id,
-                    "variants": [v.id for v in self.experiment.variants], "zonesim_version": __version__,
-                    "wall_seconds": round(self.wall_seconds, 1), "files": sorted(f.name for f in files)}
-
-        manifest = write_manifest(info(), out)
-        if plots:
-            from sim.report.compare_plots import comparison_plots
-
-            try:
-                files += comparison_plots(self, out)
-            except Exception as exc:  # a bug in drawing: the tables above are complete and kept
-                if plot_failures is None:
-                    raise
-                plot_failures.append(f"comparison plots: {type(exc).__name__}: {exc}")
-            write_manifest(info(), out)
-        return files + [manifest]
-
 
 def _ratio(num: float, den: float) -> float:
     return num / den if abs(den) > 1e-12 else float("nan")
-
-
-def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: _cell(r[k]) for k in columns})
-    return path
-
-
-def _cell(value: object) -> object:
-    return repr(value) if isinstance(value, float) else value
 
 
 def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,
@@ -221,41 +169,3 @@ def independent_difference(experiment: Experiment, variant_id: str, runs: int, s
 
     ha, hb = hits(a), hits(base)
     return {tid: newcombe_difference(ha[:, j], hb[:, j], paired=False) for j, tid in enumerate(ids)}
-
-
-def format_comparison(c: Comparison) -> str:
-    """The terminal table: per target, each variant's P(hit), its paired difference from the base, and the
-    mean cost; then the variant that buys the most probability per yuan, per target."""
-    from sim.report.files import display_width, pad
-
-    names = {v.id: v.name for v in c.experiment.variants}
-    costs = {v.id: c.cost(v.id).mean() for v in c.experiment.variants}
-    lines = [f"{c.experiment.name} — {c.runs} runs per variant, seed {c.results[c.experiment.base_id].seed}, "
-             f"base '{c.experiment.base_id}'; Δ = P(hit) − P(base) with a paired 95% interval (Newcombe)", ""]
-    head = ["target", "variant", "P(hit) [95% CI]", "Δ points [95% CI]", "cost, 万元 (mean)"]
-    widths = [24, max(24, *(display_width(n) for n in names.values())), 24, 24, 18]
-    lines.append("  ".join(pad(h, w) for h, w in zip(head, widths, strict=True)))
-    lines.append("  ".join("-" * w for w in widths))
-    rows = c.rows()
-    moved = {r["target_id"] for r in rows if r["variant"] != c.experiment.base_id
-             and (r["delta_low"] > 0 or r["delta_high"] < 0)}
-    quiet = [t for t in c.target_ids() if t not in moved and t != "ALL"]
-    rows = [r for r in rows if r["target_id"] in moved or r["target_id"] == "ALL"]
-    for r in rows:
-        first = r["variant"] == c.experiment.variants[0].id
-        delta = "—" if r["variant"] == c.experiment.base_id else (
-            f"{r['delta'] * 100:+.1f} [{r['delta_low'] * 100:+.1f}, {r['delta_high'] * 100:+.1f}]")
-        cells = [r["target_id"] if first else "", names[r["variant"]],
-                 f"{r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]", delta,
-                 f"{costs[r['variant']] / 1e4:,.0f}"]
-        lines.append("  ".join(pad(x, w) for x, w in zip(cells, widths, strict=True)))
-    if quiet:
-        lines += ["", "No variant moves these targets (every Δ interval includes 0; see compare.csv): "
-                  + ", ".join(quiet)]
-    best = c.best_per_yuan_text()
-    lines += ["", "Most probability per yuan (points of P(hit) per million RMB of extra cost over the base; only "
-              "variants whose Δ interval lies above 0):"]
-    lines += [f"  {tid}: {name} ({vid}), {what}" for tid, vid, name, what in best]
-    if not best:
-        lines.append("  none: no variant raises any P(hit) with an interval above 0")
-    return "\n".join(lines)
