@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.input.experiment import load_experiment
-from sim.report import compare_plots
+from sim.report import compare_plots, style
 from sim.report.compare_files import write_comparison
 from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
 from sim.run.compare import run_experiment
@@ -107,13 +107,11 @@ def test_names_without_glyphs_never_warn(award, tmp_path):
     renamed = tuple(dataclasses.replace(v, name=f"{v.name} \ue000 $5k") for v in exp.variants)
     odd = dataclasses.replace(award, experiment=dataclasses.replace(exp, variants=renamed))
     _check_written(_plots(odd, tmp_path, max_targets=0))
-    assert compare_plots._drawable("奖励\ue000 $5k ≥ Δ") == "奖励? $5k ≥ Δ"
+    assert style.drawable("奖励\ue000 $5k ≥ Δ") == "奖励? $5k ≥ Δ"
 
 
 def test_tick_labels_have_the_decimals_the_ticks_need():
-    from sim.report.plots import _ThousandsFormatter
-
-    fmt = _ThousandsFormatter()
+    fmt = style.ThousandsFormatter()
     fmt.set_locs([0.75, 1.0, 1.25])
     assert [fmt(v) for v in (0.75, 1.0, 1.25)] == ["0.75", "1.00", "1.25"]
     fmt.set_locs([0, 5000, 10000])

@@ -1,4 +1,5 @@
-"""Tests for sim.report.plots: files are written, Chinese renders, edge cases do not crash."""
+"""Tests for sim.report.plots and its style (sim.report.style): files are written, Chinese renders, edge cases do
+not crash."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from sim.report import plots
+from sim.report import style
 from sim.report.plots import FanSeries, assert_glyphs_available, cjk_font_family, fan_chart
 
 YEARS = [2017, 2018, 2019, 2020]
@@ -60,13 +61,13 @@ def test_glyphs_missing_are_reported() -> None:
 
 
 def test_missing_font_raises_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    plots._cjk_font_path.cache_clear()
-    monkeypatch.setattr(plots, "_FONT_FILE", "does-not-exist.otf")
+    style.cjk_font_path.cache_clear()
+    monkeypatch.setattr(style, "FONT_FILE", "does-not-exist.otf")
     try:
         with pytest.raises(RuntimeError, match="mplfonts"):
-            plots._cjk_font_path()
+            style.cjk_font_path()
     finally:
-        plots._cjk_font_path.cache_clear()
+        style.cjk_font_path.cache_clear()
 
 
 def test_fan_chart_writes_png_and_svg(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_nan_values_and_all_nan_column(tmp_path: Path) -> None:
 
 def test_single_run_bands_collapse(tmp_path: Path) -> None:
     values = _values(runs=1)
-    bands = plots._bands(FanSeries("one", YEARS, values))
+    bands = style.percentile_bands(FanSeries("one", YEARS, values))
     np.testing.assert_allclose(bands.p5, bands.p95)
     np.testing.assert_allclose(bands.p50, values[0])
     paths = _render(tmp_path, [FanSeries("单次运行", YEARS, values[0])])  # 1-D also accepted
@@ -141,9 +142,9 @@ def test_percent_axis_and_fractional_x(tmp_path: Path) -> None:
         comparison="<=",
     )
     assert all(p.exists() for p in paths)
-    assert plots._is_percent("share of GDP (%)", share)
-    assert not plots._is_percent("企业数", share)
-    assert not plots._is_percent("share", share * 10)
+    assert style.is_percent("share of GDP (%)", share)
+    assert not style.is_percent("企业数", share)
+    assert not style.is_percent("share", share * 10)
 
 
 def test_target_without_x_and_outside_range(tmp_path: Path) -> None:
@@ -159,15 +160,15 @@ def test_bad_shape_rejected(tmp_path: Path) -> None:
 
 
 def test_value_formatting() -> None:
-    assert plots._format_value(900, percent=False) == "900"
-    assert plots._format_value(12500, percent=False) == "12,500"
-    assert plots._format_value(0.4, percent=True) == "40%"
-    assert plots._format_x(2020.0) == "2020"
-    formatter = plots._ThousandsFormatter()
+    assert style.format_value(900, percent=False) == "900"
+    assert style.format_value(12500, percent=False) == "12,500"
+    assert style.format_value(0.4, percent=True) == "40%"
+    assert style.format_x(2020.0) == "2020"
+    formatter = style.ThousandsFormatter()
     formatter.set_locs([0, 5000, 10000])
     assert formatter(10000) == "10,000"
     formatter.set_locs([0.0, 0.5, 1.0])
     assert formatter(0.5) == "0.5"
-    pct = plots._ThousandsFormatter(percent=True)
+    pct = style.ThousandsFormatter(percent=True)
     pct.set_locs([0.0, 0.05, 0.10])
     assert pct(0.05) == "5%"

@@ -11,12 +11,11 @@
 
 Frontier and grid plots are drawn for ALL and for the targets whose P(hit) some variant moves (a paired Δ
 interval excluding 0), at most `MAX_TARGET_PLOTS` of them (the largest moves first). Every chart is saved as
-PNG (150 dpi) and SVG with the fonts, style and glyph check of `sim.report.plots`.
+PNG (150 dpi) and SVG with the fonts, style and glyph check of `sim.report.style`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import unicodedata
@@ -26,28 +25,26 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
-from matplotlib import font_manager, ticker
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import ticker
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
 from sim.measure.indicators import ALL_INDICATORS, FLOW_FIELDS
-from sim.report.plots import (
-    _MUTED_COLOR,
-    _TEXT_COLOR,
+from sim.report.style import (
+    MUTED_COLOR,
+    TEXT_COLOR,
     FanSeries,
-    _bands,
-    _chart_style,
-    _draw_target,
-    _is_percent,
-    _style_axes,
-    _ThousandsFormatter,
-    assert_glyphs_available,
-    cjk_font_family,
+    ThousandsFormatter,
+    chart_style,
+    draw_target,
+    drawable,
+    is_percent,
+    new_figure,
+    percentile_bands,
+    save_figure,
+    style_axes,
 )
 
 if TYPE_CHECKING:
@@ -103,22 +100,6 @@ def moved_targets(comparison: Comparison, limit: int = MAX_TARGET_PLOTS) -> list
     return [t for t in comparison.target_ids() if t in keep]
 
 
-@functools.lru_cache(maxsize=1)
-def _fallback_charmap() -> frozenset[int]:
-    """Code points of the Latin fallback font of `sim.report.plots` (drawn where the CJK font has no glyph)."""
-    path = font_manager.findfont(FontProperties(family=cjk_font_family()[-1]), fallback_to_default=True)
-    return frozenset(FT2Font(path).get_charmap())
-
-
-def _drawable(text: str) -> str:
-    """Text as it can be drawn: characters neither font has become '?' (never an empty box or a missing-glyph
-    warning); '$' needs no escape, as the chart style draws all text literally."""
-    for char in assert_glyphs_available(text):
-        if ord(char) not in _fallback_charmap():
-            text = text.replace(char, "?")
-    return text
-
-
 def _target_names(comparison: Comparison, target_id: str) -> tuple[str, str]:
     if target_id == "ALL":
         return _ALL_NAMES
@@ -141,20 +122,6 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
-def _save(fig: Figure, out_base: Path) -> list[Path]:
-    out_base.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = out_base.with_suffix(".png"), out_base.with_suffix(".svg")
-    fig.savefig(png, dpi=150, facecolor="white")
-    fig.savefig(svg, facecolor="white", metadata={"Date": None})
-    return [png, svg]
-
-
-def _new_figure(size: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=size)
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _finish(fig: Figure, note: str, footnote: bool = True) -> None:
     """tight_layout leaving room for a footnote of one or more lines at the bottom left (drawn once: pass
     `footnote=False` to lay out again)."""
@@ -162,7 +129,7 @@ def _finish(fig: Figure, note: str, footnote: bool = True) -> None:
     bottom = (0.012 + 0.032 * lines) * 6.0 / fig.get_figheight() if note else 0.0
     fig.tight_layout(rect=(0.0, bottom, 1.0, 1.0))
     if note and footnote:
-        fig.text(0.012, 0.014, _drawable(note), fontsize=8, color=_MUTED_COLOR, ha="left", va="bottom",
+        fig.text(0.012, 0.014, drawable(note), fontsize=8, color=MUTED_COLOR, ha="left", va="bottom",
                  linespacing=1.5)
 
 
@@ -175,8 +142,8 @@ def _inches(text: str, size: float) -> float:
 def _fit(label: str, inches: float, size: float = 10.0) -> str:
     """An axis label on two lines (at its '·' between Chinese and English) when one would not fit."""
     if _inches(label, size) <= inches or "·" not in label:
-        return _drawable(label)
-    return _drawable(re.sub(r"\s*·\s*", "\n", label, count=1))
+        return drawable(label)
+    return drawable(re.sub(r"\s*·\s*", "\n", label, count=1))
 
 
 def _title(ax: Any, title: str, *subtitle: str) -> None:
@@ -186,9 +153,9 @@ def _title(ax: Any, title: str, *subtitle: str) -> None:
     line = " — ".join(parts)
     text = line if _inches(line, 9.5) <= width else "\n".join(parts)
     lines = text.count("\n") + 1 if parts else 0
-    ax.set_title(_drawable(title), loc="left", pad=12 + 13 * lines)
+    ax.set_title(drawable(title), loc="left", pad=12 + 13 * lines)
     if parts:
-        ax.text(0.0, 1.02, _drawable(text), transform=ax.transAxes, fontsize=9.5, color=_MUTED_COLOR,
+        ax.text(0.0, 1.02, drawable(text), transform=ax.transAxes, fontsize=9.5, color=MUTED_COLOR,
                 ha="left", va="bottom", linespacing=1.4)
 
 
@@ -240,24 +207,24 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
               for v in exp.variants}
     base = values[exp.base_id]
     others = [v for v in exp.variants if v.id != exp.base_id]
-    bands = {vid: _bands(FanSeries(vid, x, vals)) for vid, vals in values.items()}
-    diffs = {v.id: _bands(FanSeries(v.id, x, values[v.id] - base)) for v in others}
+    bands = {vid: percentile_bands(FanSeries(vid, x, vals)) for vid, vals in values.items()}
+    diffs = {v.id: percentile_bands(FanSeries(v.id, x, values[v.id] - base)) for v in others}
     final = {v.id: _last_finite(bands[v.id].p50) for v in others}
     ranked = sorted(others, key=lambda v: final[v.id], reverse=True)
     extremes = {ranked[0].id, ranked[-1].id} if ranked else set()
     coloured = ranked if len(ranked) <= MAX_COLOURED else [v for v in ranked if v.id in extremes]
     colours = {v.id: _PALETTE[i % len(_PALETTE)] for i, v in enumerate(coloured)}
-    percent = _is_percent(ind.unit, np.concatenate([v.ravel() for v in values.values()]))
+    percent = is_percent(ind.unit, np.concatenate([v.ravel() for v in values.values()]))
     target = _indicator_target(comparison, name)
 
-    with _chart_style():
-        fig = _new_figure((10.5, 6.6))
+    with chart_style():
+        fig = new_figure((10.5, 6.6))
         ax, dax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3.0, 1.45)})
         handles: list[Any] = []
         b = bands[exp.base_id]
         ax.fill_between(b.x, b.p5, b.p95, color=_BASE_COLOR, alpha=0.12, linewidth=0, zorder=1)
         (line,) = ax.plot(b.x, b.p50, color=_BASE_COLOR, linewidth=2.4, zorder=4, marker="o", markersize=3.5,
-                          label=_drawable(exp.base.name))
+                          label=drawable(exp.base.name))
         handles.append(line)
         drawn = [b.p50]  # the base's and the coloured variants' medians
         for v in ranked:
@@ -270,7 +237,7 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
             z = 5 if same else 3 if v.id in colours else 2
             (line,) = ax.plot(vb.x, vb.p50, color=colour, linewidth=width, zorder=z, linestyle=style,
                               marker="o" if v.id in colours and vb.x.size <= 12 else None, markersize=3,
-                              label=_drawable(v.name))
+                              label=drawable(v.name))
             dax.plot(db.x, db.p50, color=colour, linewidth=width, zorder=z, linestyle=style)
             if v.id in colours:
                 drawn.append(vb.p50)
@@ -286,20 +253,20 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
                                   label=f"其他 {hidden} 个方案 · {hidden} other variants"))
         handles.append(Patch(facecolor=_BASE_COLOR, alpha=0.2, linewidth=0, label="基准 5–95% · base 5–95%"))
         if extremes:
-            handles.append(Line2D([], [], color=_MUTED_COLOR, linewidth=0.9, linestyle=(0, (3, 2)),
+            handles.append(Line2D([], [], color=MUTED_COLOR, linewidth=0.9, linestyle=(0, (3, 2)),
                                   label="最高/最低方案 5–95% · extreme variants 5–95%"))
         if target is not None:
             tx = target.year + (target.month - 12) / 12.0
-            _draw_target(ax, target.threshold, tx if x.min() <= tx <= x.max() + 1 else None,
-                         _drawable(target.name), target.comparison, percent)
+            draw_target(ax, target.threshold, tx if x.min() <= tx <= x.max() + 1 else None,
+                         drawable(target.name), target.comparison, percent)
         dax.axhline(0.0, color=_BASE_COLOR, linewidth=1.0, zorder=2)
 
         integer_years = bool(np.all(np.mod(x, 1) == 0) or np.ptp(x) >= 2)
-        _style_axes(ax, ylabel=_drawable(f"{ind.unit}（高新区合计 · zones）"), percent=percent,
+        style_axes(ax, ylabel=drawable(f"{ind.unit}（高新区合计 · zones）"), percent=percent,
                     integer_years=integer_years)
-        _style_axes(dax, ylabel="与基准之差\nvs base (paired)", percent=percent, integer_years=integer_years)
-        ax.yaxis.set_major_formatter(_ThousandsFormatter(percent=percent))
-        dax.yaxis.set_major_formatter(_ThousandsFormatter(percent=percent))
+        style_axes(dax, ylabel="与基准之差\nvs base (paired)", percent=percent, integer_years=integer_years)
+        ax.yaxis.set_major_formatter(ThousandsFormatter(percent=percent))
+        dax.yaxis.set_major_formatter(ThousandsFormatter(percent=percent))
         ax.tick_params(labelbottom=False)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
                   handlelength=1.8, borderaxespad=0.0)
@@ -307,7 +274,7 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
         note = _footnote(comparison, "upper: median of each variant over the base's 5–95% band; lower: the paired "
                                      "difference from the base, run by run (median; 5–95% for the extremes)")
         _finish(fig, note)
-        return _save(fig, out / f"compare_fan_{name}")
+        return save_figure(fig, out / f"compare_fan_{name}")
 
 
 def _last_finite(values: np.ndarray) -> float:
@@ -341,8 +308,8 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
     zh, en = _target_names(comparison, target_id)
     sc = exp.base.scenario
 
-    with _chart_style():
-        fig = _new_figure((9.5, 6.0))
+    with chart_style():
+        fig = new_figure((9.5, 6.0))
         ax = fig.add_subplot()
         for mask, colour, z in ((~front, _DOMINATED_COLOR, 2), (front, _FRONTIER_COLOR, 4)):
             if mask.any():
@@ -368,7 +335,7 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
         ]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
                   borderaxespad=0.0)
-        ax.set_xlabel(_drawable(f"平均财政成本（{unit}，{sc.base_year + 1}–{sc.end_year}合计）· "
+        ax.set_xlabel(drawable(f"平均财政成本（{unit}，{sc.base_year + 1}–{sc.end_year}合计）· "
                                 f"mean fiscal cost of all levers, {sc.base_year + 1}–{sc.end_year} "
                                 f"({'100M' if unit == '亿元' else '10k'} RMB)"))
         ax.set_ylabel("达标概率 · P(hit), %")
@@ -376,7 +343,7 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
             ax.spines[side].set_visible(False)
         ax.grid(color="#ececec", linewidth=0.8)
         ax.set_axisbelow(True)
-        ax.xaxis.set_major_formatter(_ThousandsFormatter())
+        ax.xaxis.set_major_formatter(ThousandsFormatter())
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
         _pad_limits(ax, np.concatenate([c05, c95, cost]), np.concatenate([lo, hi]))
         _title(ax, _bilingual(zh, en), "达标概率与财政成本 · P(hit) against fiscal cost",
@@ -387,18 +354,18 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
         _finish(fig, note)
         labelled = [i for i in range(len(variants))
                     if len(variants) <= MAX_POINT_LABELS or front[i] or is_base[i]]
-        names = [_drawable(variants[i].name) for i in labelled]
-        colours = [_FRONTIER_COLOR if front[i] else _TEXT_COLOR for i in labelled]
+        names = [drawable(variants[i].name) for i in labelled]
+        colours = [_FRONTIER_COLOR if front[i] else TEXT_COLOR for i in labelled]
         placed = _place_labels(fig, ax, cost, p, names, labelled, colours)
         if any(clash > 0 for clash, _ in placed):  # too crowded for names: numbers, and a key beside the legend
             for _, text in placed:
                 text.remove()
             key = "\n".join(f"{k + 1:>2}  {name}" for k, name in enumerate(names))
             ax.text(1.01, 0.80, key, transform=ax.transAxes, ha="left", va="top", fontsize=8.5,
-                    color=_TEXT_COLOR, linespacing=1.55)
+                    color=TEXT_COLOR, linespacing=1.55)
             _finish(fig, note, footnote=False)
             _place_labels(fig, ax, cost, p, [str(k + 1) for k in range(len(names))], labelled, colours)
-        return _save(fig, out / f"compare_frontier_{target_id}")
+        return save_figure(fig, out / f"compare_frontier_{target_id}")
 
 
 def _pad_limits(ax: Any, xs: np.ndarray, ys: np.ndarray) -> None:
@@ -494,8 +461,8 @@ def grid_heatmap(comparison: Comparison, target_id: str, out: Path, rows: list[d
     annotate = len(xs) <= MAX_ANNOTATED_CELLS and len(ys) <= MAX_ANNOTATED_CELLS
     decimals = 1 if hi - lo < 20 else 0
 
-    with _chart_style():
-        fig = _new_figure((max(7.5, 2.6 + 0.95 * len(xs)), max(5.2, 2.6 + 0.62 * len(ys))))
+    with chart_style():
+        fig = new_figure((max(7.5, 2.6 + 0.95 * len(xs)), max(5.2, 2.6 + 0.62 * len(ys))))
         ax = fig.add_subplot()
         image = ax.imshow(p, origin="lower", cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
         ax.set_xticks(range(len(xs)), [_number(v) for v in xs])
@@ -527,7 +494,7 @@ def grid_heatmap(comparison: Comparison, target_id: str, out: Path, rows: list[d
                                      f"{base['p_hit_high']:.1%}]; Δ: points against the base, paired; * its 95% "
                                      "interval excludes 0")
         _finish(fig, note)
-        return _save(fig, out / f"compare_heatmap_{target_id}")
+        return save_figure(fig, out / f"compare_heatmap_{target_id}")
 
 
 def grid_line(comparison: Comparison, target_id: str, out: Path, rows: list[dict] | None = None) -> list[Path]:
@@ -545,8 +512,8 @@ def grid_line(comparison: Comparison, target_id: str, out: Path, rows: list[dict
     base = by_variant[exp.base_id]
     zh, en = _target_names(comparison, target_id)
 
-    with _chart_style():
-        fig = _new_figure((9.0, 5.4))
+    with chart_style():
+        fig = new_figure((9.0, 5.4))
         ax = fig.add_subplot()
         ax.axhspan(base["p_hit_low"] * 100, base["p_hit_high"] * 100, color=_BASE_COLOR, alpha=0.08, linewidth=0)
         ax.axhline(base["p_hit"] * 100, color=_BASE_COLOR, linewidth=1.0, linestyle=(0, (4, 3)))
@@ -564,7 +531,7 @@ def grid_line(comparison: Comparison, target_id: str, out: Path, rows: list[dict
                                   markeredgecolor="#c0392b", markersize=9,
                                   label="与基准之差显著 · paired Δ excludes 0"))
         ax.legend(handles=handles, loc="best", frameon=False)
-        _style_axes(ax, ylabel="达标概率 · P(hit), %", percent=False, integer_years=False)
+        style_axes(ax, ylabel="达标概率 · P(hit), %", percent=False, integer_years=False)
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: _number(v)))
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
         if len(x) <= 12:
@@ -573,4 +540,4 @@ def grid_line(comparison: Comparison, target_id: str, out: Path, rows: list[dict
         _pad_limits(ax, x, np.concatenate([lo, hi, [base["p_hit_low"] * 100, base["p_hit_high"] * 100]]))
         _title(ax, _bilingual(zh, en), "达标概率 · P(hit) along the grid", _bilingual(exp.name, exp.name_en))
         _finish(fig, _footnote(comparison, "bars: 95% Wilson interval; band: the base's interval"))
-        return _save(fig, out / f"compare_grid_{target_id}")
+        return save_figure(fig, out / f"compare_grid_{target_id}")
