@@ -17,7 +17,7 @@ the manifest's SHA-256 is checked). Everything between the markers below is comp
 - for a target hit in no run or in every run, a line with the range of its value over all runs and how far
   the threshold lies beyond it. Why such a target is certain is hand-written in docs/scenarios.md, in the
   section WHY_HEADING (one item per `<scenario id>/<target id>`), outside the markers; this script warns about
-  certain targets that lack one, and tests/test_docs_tables.py fails on them.
+  certain targets that lack one, and tests/system/test_docs_tables.py fails on them.
 """
 
 from __future__ import annotations

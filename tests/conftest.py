@@ -9,7 +9,8 @@ import pytest
 from sim.input.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
+DATA = ROOT / "tests" / "data"
+TINY = DATA / "tiny.yaml"
 GUANGXI = ROOT / "scenarios" / "guangxi_2020.yaml"
 SEEDS = ROOT.parent / "shared" / "seeds"
 

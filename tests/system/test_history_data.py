@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 DATA = ROOT / "sim" / "data"
 HISTORY = DATA / "history.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "scenarios.md"
 BEGIN, END = "<!-- plan-tables:begin -->", "<!-- plan-tables:end -->"

@@ -34,7 +34,7 @@ import sim.run.resultdir
 from sim.cli import main
 from sim.run.resultdir import FolderLock, read_manifest, staging_of
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 TINY = DATA / "tiny.yaml"
 GUANGXI = ROOT / "scenarios" / "guangxi_2020.yaml"

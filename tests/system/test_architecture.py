@@ -16,7 +16,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-SIM = Path(__file__).resolve().parents[1] / "sim"
+SIM = Path(__file__).resolve().parents[2] / "sim"
 
 #: The layers, lowest first: a module may import its own layer and the ones below it.
 LAYERS = ("input", "model", "measure", "run", "report", "pipeline", "cli")

@@ -14,8 +14,7 @@ import pytest
 
 from sim import cli
 from sim.input.scenario import load_scenario
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.startswith("."))
 RUNS = 24

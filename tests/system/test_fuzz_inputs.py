@@ -17,7 +17,7 @@ from sim.input.experiment import load_experiment
 from sim.input.scenario import build_scenario
 from sim.input.yamlio import loads_yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "scenarios").glob("*.yaml"))}
 EXPERIMENTS = {p.name: yaml.safe_load(p.read_text(encoding="utf-8"))
                for p in sorted((ROOT / "experiments").glob("*.yaml"))}

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from sim.run.resultdir import staging_of
+from tests.conftest import DATA
 
-DATA = Path(__file__).parent / "data"
 RUN = [sys.executable, "-m", "sim", "run", "--runs", "60", "--batch-size", "3", "--workers", "1", "--no-plots",
        "--quiet", "--seed", "5"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.run.montecarlo import run_scenario
+from tests.conftest import TINY
 
 
 def summary_table(res):
@@ -44,13 +45,10 @@ def test_adaptive_run_count_is_batch_independent(tiny):
 def test_summary_csv_is_byte_identical_at_1_2_and_4_workers(tmp_path):
     import subprocess
     import sys
-    from pathlib import Path
-
-    tiny = Path(__file__).parent / "data" / "tiny.yaml"
     outputs = []
     for workers, batch in ((1, 24), (2, 5), (4, 3)):
         out = tmp_path / f"w{workers}"
-        done = subprocess.run([sys.executable, "-m", "sim", "run", str(tiny), "--runs", "24", "--seed", "9",
+        done = subprocess.run([sys.executable, "-m", "sim", "run", str(TINY), "--runs", "24", "--seed", "9",
                                "--workers", str(workers), "--batch-size", str(batch), "--no-plots", "--quiet",
                                "--out", str(out)], capture_output=True, text=True, timeout=240)
         assert done.returncode == 0, done.stderr
