@@ -13,8 +13,7 @@ from sim.errors import ScenarioError
 from sim.input.posterior import PosteriorError, load_posterior, write_posterior
 from sim.input.scenario import load_scenario
 from sim.model.engine import BatchSim
-
-from .conftest import TINY
+from tests.conftest import ROOT, TINY
 
 
 def _posterior(path, vintage=2017, names=("entry_rate", "hte_prepare_rate"), rows=None, weights=None):
@@ -86,8 +85,6 @@ def test_unknown_or_out_of_bounds_parameters_are_refused(tmp_path):
 
 
 def test_bundled_posteriors_are_readable_and_of_the_right_vintage():
-    from .conftest import ROOT
-
     for path in sorted((ROOT / "scenarios" / "posteriors").glob("*.json")):
         post = load_posterior(path)
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -12,8 +12,9 @@ from sim.input.fields import Dist, Fixed
 from sim.input.models import scenario_model
 from sim.input.priors import default_priors
 from sim.model.levers import KINDS
+from tests.conftest import ROOT
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
+DOC = ROOT / "docs" / "scenarios.md"
 
 
 def model_keys(model: type[BaseModel], path: str = "", seen: frozenset = frozenset()) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -13,8 +12,8 @@ from sim.errors import ScenarioError
 from sim.input.scenario import build_scenario
 from sim.input.schema import FILES, dumps
 from sim.input.yamlio import loads_yaml
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 
