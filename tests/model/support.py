@@ -1,0 +1,73 @@
+"""Helpers for the model's tests (tests/model): levers from raw fields, a batch stepped by hand through the
+calendar (`sim.model.calendar`), and the recorded per-zone sums (`sim.model.fields`) by name."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from sim.input.priors import Prior
+from sim.input.scenario import Policy, Scenario, policy_from_raw
+from sim.model import calendar
+from sim.model.engine import BatchResult, BatchSim
+from sim.model.fields import FIELD_INDEX
+
+
+def lever(kind: str, lever_id: str | None = None, **fields: object) -> Policy:
+    """A lever of `kind` over the whole simulated horizon of the tiny scenario (2018-01 to 2020-12), region-wide
+    unless `fields` say otherwise."""
+    raw = {"id": lever_id or kind, "kind": kind, "name": kind, "start": "2018-01", "end": "2020-12",
+           "scope": "region", **fields}
+    return policy_from_raw(raw)
+
+
+def only(scenario: Scenario, *policies: Policy) -> Scenario:
+    """`scenario` with exactly these levers (none: no lever at all)."""
+    return dataclasses.replace(scenario, policies=tuple(policies))
+
+
+def with_quantities(scenario: Scenario, **values: float) -> Scenario:
+    """`scenario` with base-year facts added or fixed in its `region:` section (known values)."""
+    facts = dict(scenario.region_facts)
+    facts.update({k: Prior.from_yaml({"value": v, "assumed": True}) for k, v in values.items()})
+    return dataclasses.replace(scenario, region_facts=tuple(facts.items()))
+
+
+def batch(scenario: Scenario, seed: int = 0, runs: int | np.ndarray = 4) -> BatchSim:
+    """A batch at the base year's end, invariants unchecked (tests corrupt or probe its state)."""
+    rows = np.arange(runs) if np.isscalar(runs) else np.asarray(runs)
+    return BatchSim(scenario, seed, rows, check_invariants=False)
+
+
+def step(sim: BatchSim, last: int, first: int = 1) -> BatchSim:
+    """Run months first..last by hand, moment by moment, as `calendar.schedule` does on the simpy environment."""
+    sc = sim.sc
+    for m in range(first, last + 1):
+        moy = calendar.month_of_year(m)
+        calendar.open_windows(sim, m)
+        sim.env.run(until=m + 0.15)  # deliveries that `after` scheduled for this month (m + 0.1)
+        calendar.month(sim, m)
+        if moy in sim.rounds:
+            for s in calendar.ROUND:
+                s(sim, m)
+        if moy == sc.cal("tech_sme_listing_month"):
+            for s in calendar.LISTING:
+                s(sim, m)
+        if moy == sc.cal("upgrade_application_month"):
+            for s in calendar.APPLICATIONS:
+                s(sim, m)
+        if m in sim.snap_index:
+            calendar.year_end(sim, m)
+    return sim
+
+
+def field(result: BatchResult | np.ndarray, name: str) -> np.ndarray:
+    """The sum `name` of every snapshot (runs, times, zones), or of a (…, zones, FIELDS) array."""
+    snaps = result.snapshots if isinstance(result, BatchResult) else result
+    return snaps[..., FIELD_INDEX[name]]
+
+
+def total(result: BatchResult, name: str, snap: int = -1) -> np.ndarray:
+    """(runs,) the sum `name` over all zones at snapshot `snap`."""
+    return field(result, name)[:, snap].sum(axis=1)
