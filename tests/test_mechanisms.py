@@ -1,21 +1,11 @@
-"""Properties of the pure rules (hypothesis), independent of any scenario."""
+"""Wilson intervals (sim.measure.stats): what is left of the old tests of the pure rules."""
 
 from __future__ import annotations
 
-import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.measure.stats import wilson
-from sim.model.population import allocate
-
-
-@given(st.lists(st.floats(0.0, 10.0), min_size=1, max_size=12), st.integers(0, 100000))
-@settings(max_examples=60, deadline=None)
-def test_allocate_splits_exactly(weights, total):
-    w = np.array([weights]) + 1e-3
-    out = allocate(np.array([total]), w)
-    assert out.sum() == total and (out >= 0).all()
 
 
 @given(st.integers(0, 5000), st.integers(1, 5000))
