@@ -78,6 +78,8 @@ class SchemaView:
                         elif part in ("fixed-value", "distribution"):
                             title = "Fixed" if part == "fixed-value" else "Dist"
                             nxt += [o for o in self._options(opt) if o.get("title") == title]
+                        elif isinstance(opt.get("additionalProperties"), dict):  # a value of a dict[str, X]
+                            nxt.append(opt["additionalProperties"])
             if not nxt:
                 nodes = [n for n in nodes]  # a union tag not in the schema's words: stay
                 continue
