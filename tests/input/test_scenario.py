@@ -1,44 +1,28 @@
-"""Scenario validation: every problem reported at once, with file, line, key and what was expected."""
+"""sim.input.scenario: a scenario file validated in one pass (structure and cross-field rules together) and frozen
+into a picklable Scenario; the bundled scenarios are valid, use nothing after their base year, and quote their
+plans verbatim."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 import re
 
 import pytest
 import yaml
 
-from sim.errors import ScenarioError
-from sim.input.scenario import SEED_DOCUMENTS, build_scenario, load_scenario
+from sim.input.priors import default_priors
+from sim.input.scenario import SEED_DOCUMENTS, build_scenario, load_scenario, policy_from_raw, validate_file
 from sim.input.yamlio import loads_yaml
-
-from .conftest import GUANGXI, ROOT, SEEDS, TINY
-
-
-def problems_for(text: str) -> list:
-    with pytest.raises(ScenarioError) as info:
-        build_scenario(loads_yaml(text, file="bad.yaml"))
-    return info.value.problems
-
-
-def tiny_text(**replace: str) -> str:
-    text = TINY.read_text(encoding="utf-8")
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    return text
+from tests.conftest import GUANGXI, ROOT, SEEDS, TINY
+from tests.helpers import problems_for, tiny_text
 
 
 def test_bundled_scenarios_validate():
     for path in (GUANGXI, TINY):
         sc = load_scenario(path)
         assert sc.targets and sc.sha256
-
-
-def test_unknown_key_suggests_the_closest():
-    probs = problems_for(tiny_text(**{"  base_year: 2017": "  base_yaer: 2017"}))
-    p = next(p for p in probs if "base_yaer" in p.key)
-    assert p.line == 8 and "base_year" in p.hint and p.file == "bad.yaml"
 
 
 def test_all_problems_are_reported_at_once():
@@ -53,67 +37,11 @@ def test_all_problems_are_reported_at_once():
         assert p.line is not None and p.expected
 
 
-def test_base_facts_need_provenance():
-    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true, vintage: 2017}":
-                                      "hte_outside: {value: 20, vintage: 2017}"}))
-    assert any(p.key == "firms.hte_outside" and "assumed" in p.expected for p in probs)
-
-
-def test_bad_distribution_is_named():
-    probs = problems_for(tiny_text(**{"count_in_zones: {dist: uniform, loc: 500, scale: 200, assumed: true,":
-                                      "count_in_zones: {dist: unifrom, loc: 500, scale: 200, assumed: true,"}))
-    assert any("uniform" in p.hint for p in probs)
-    probs = problems_for(tiny_text(**{"rd_zero_share: {value: 0.2, assumed: true,":
-                                      "rd_zero_share: {dist: norm, loc: 0.2, scale: 0.1, assumed: true,"}))
-    assert any(p.key == "firms.rd_zero_share" and "within [0, 1]" in p.expected for p in probs)
-
-
-def test_target_year_before_the_base_year():
-    probs = problems_for(tiny_text(**{"threshold: 80, year: 2020": "threshold: 80, year: 2016"}))
-    assert any(p.key == "targets[0].year" for p in probs)
-
-
-def test_unknown_seed_document():
-    old = "{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達900家以上}}\n  - {id: hte_mid"
-    probs = problems_for(tiny_text(**{old: old.replace("002_71d7ff763af18a90.txt", "009_nope.txt")}))
-    assert any(p.key == "targets[0].source.document" for p in probs)
-
-
-def test_lever_fields_must_match_its_kind():
-    probs = problems_for(tiny_text(**{"per_m2: 300,": "rate: 0.3,"}))
-    assert any("per_m2" in p.found for p in probs) and any(p.key.endswith("rate") for p in probs)
-
-
-def test_duplicate_ids():
-    probs = problems_for(tiny_text(**{"{id: hte_mid,": "{id: hte,"}))
-    assert any(p.key == "targets[1].id" for p in probs)
-
-
-def test_absurd_and_non_finite_numbers():
-    probs = problems_for(tiny_text(**{"count_outside: {value: 200, assumed: true,":
-                                      "count_outside: {value: 1e12, assumed: true,",
-                                      "threshold: 80,": "threshold: .nan,"}))
-    keys = {p.key for p in probs}
-    assert "targets[0].threshold" in keys and any(k.startswith("firms.count_outside") for k in keys)
-
-
-def test_every_input_records_its_vintage_and_none_is_after_the_base_year():
-    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true, vintage: 2017}":
-                                      "hte_outside: {value: 20, assumed: true}"}))
-    assert any(p.key == "firms.hte_outside" and "vintage" in p.found for p in probs)
-    probs = problems_for(tiny_text(**{"hte_outside: {value: 20, assumed: true, vintage: 2017}":
-                                      "hte_outside: {value: 20, assumed: true, vintage: 2018}"}))
-    assert any(p.key == "firms.hte_outside.vintage" and "2017" in p.expected for p in probs)
-
-
-def test_a_default_prior_newer_than_the_base_year_must_be_overridden(monkeypatch):
-    from sim.input import rules
-
-    priors = dict(rules.default_priors())
-    late = dataclasses.replace(priors["entry_rate"], vintage=2019)
-    monkeypatch.setattr(rules, "default_priors", lambda: {**priors, "entry_rate": late})
-    probs = problems_for(tiny_text())
-    assert any(p.key == "scenario.base_year" and "entry_rate" in p.found for p in probs)
+def test_structural_and_cross_field_problems_come_in_the_same_pass():
+    probs = problems_for(tiny_text(**{"threshold: 80, year: 2020": "threshold: 80, year: 2016",  # a rule
+                                      "  rd_median: {value: 0.025, assumed: true, vintage: 2017}":  # a field
+                                      "  rd_median: 0.025"}))
+    assert {"targets[0].year", "firms.rd_median"} <= {p.key for p in probs}
 
 
 def test_bundled_scenarios_use_nothing_after_their_base_year():
@@ -125,12 +53,6 @@ def test_bundled_scenarios_use_nothing_after_their_base_year():
         assert all(p.vintage is not None and p.vintage <= sc.base_year for _, p in sc.parameters), path
         if sc.posterior is not None:
             assert sc.posterior.vintage <= sc.base_year, path
-
-
-def test_not_modelled_needs_a_reason():
-    probs = problems_for(tiny_text(**{"status: not_modelled, reason: testing the not-modelled path,":
-                                      "status: not_modelled,"}))
-    assert any("reason" in p.found for p in probs)
 
 
 def test_every_quote_is_verbatim_in_its_seed():
@@ -145,3 +67,75 @@ def test_every_quote_is_verbatim_in_its_seed():
             src = item.get("source")
             if src:
                 assert norm(src["quote"]) in texts[src["document"]], (path.name, item.get("id"), src["quote"])
+
+
+# --- the frozen Scenario ------------------------------------------------------------------------------------------
+
+def test_a_loaded_scenario_records_its_file_and_the_sha256_of_its_bytes(tiny):
+    assert tiny.path == str(TINY)
+    assert tiny.sha256 == hashlib.sha256(TINY.read_bytes()).hexdigest()
+
+
+def test_a_scenario_survives_pickling_unchanged(tiny):
+    clone = pickle.loads(pickle.dumps(tiny))  # how it reaches worker processes
+    assert clone == tiny and clone.sha256 == tiny.sha256
+
+
+def test_the_frozen_scenario_holds_what_the_file_says(tiny):
+    data = loads_yaml(TINY.read_text(encoding="utf-8")).data
+    assert (tiny.id, tiny.base_year, tiny.end_year) == ("tiny", 2017, 2020)
+    assert tiny.months == 12 * (2020 - 2017)
+    assert [z.id for z in tiny.zones] == [z["id"] for z in data["zones"]]
+    assert [t.id for t in tiny.targets] == [t["id"] for t in data["targets"]]
+    assert [p.id for p in tiny.policies] == [p["id"] for p in data["policies"]]
+    assert tiny.cal("hte_rounds") == (6, 11)
+    assert tiny.firm("count_outside").value == 200 and tiny.firm("no_such_fact") is None
+    # every default prior is there, the file's override replacing its default
+    params = tiny.param_priors()
+    assert set(default_priors()) <= set(params)
+    assert params["upgrade_base_rate"].dist is not None and params["upgrade_base_rate"].bounds() == \
+        pytest.approx((0.05, 0.25))
+
+
+def test_a_targets_omitted_keys_take_their_defaults(tiny):
+    hte = next(t for t in tiny.targets if t.id == "hte")
+    assert (hte.month, hte.scope, hte.from_year, hte.zone_level, hte.status) == (12, "zones", 2017, "any",
+                                                                                 "modelled")
+    assert hte.modelled and not next(t for t in tiny.targets if t.id == "skip").modelled
+    assert next(t for t in tiny.targets if t.id == "hte_mid").month == 10
+
+
+def test_the_end_year_defaults_to_the_last_targets_year():
+    sc = build_scenario(loads_yaml(tiny_text(**{"  end_year: 2020\n": ""}), file="no_end.yaml"))
+    assert sc.end_year == max(t.year for t in sc.targets) == 2020
+
+
+def test_with_parameters_fixes_the_named_parameters_only(tiny):
+    fixed = tiny.with_parameters({"entry_rate": 0.123})
+    assert fixed.param_priors()["entry_rate"].bounds() == (0.123, 0.123)
+    assert {k: v for k, v in fixed.parameters if k != "entry_rate"} == \
+        {k: v for k, v in tiny.parameters if k != "entry_rate"}
+    assert tiny.param_priors()["entry_rate"].bounds() != (0.123, 0.123)  # the original is unchanged
+
+
+def test_with_policies_replaces_the_levers_only(tiny):
+    fewer = tiny.with_policies(tiny.policies[:1])
+    assert fewer.policies == tiny.policies[:1]
+    assert dataclasses.replace(fewer, policies=tiny.policies) == tiny
+
+
+def test_a_policy_keeps_its_typed_lever_input(tiny):
+    data = loads_yaml(TINY.read_text(encoding="utf-8")).data
+    award = policy_from_raw(data["policies"][0])
+    assert award == tiny.policies[0]
+    assert (award.start, award.end) == ((2018, 1), (2020, 12))
+    assert award.spec.amount_new == 100000 and award.get("amount_renewal") == 50000
+
+
+def test_validate_file_lists_the_problems_of_a_file(tmp_path):
+    assert validate_file(TINY) == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(tiny_text(**{"  base_year: 2017": "  base_yaer: 2017"}), encoding="utf-8")
+    problems = validate_file(bad)
+    assert problems and all(p.file == str(bad) for p in problems)
+    assert any(p.key == "scenario.base_yaer" for p in problems)
