@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from sim.errors import RunError
 from sim.measure.indicators import FIELD_INDEX
 from sim.model import calendar
 from sim.model import rules as mech
@@ -52,16 +50,6 @@ def test_renewal_extends_by_36_months(tiny):
     assert due.any()
     certification.application_round(sim, m)
     assert (f.hte_expiry[due] == m + mech.HTE_VALID_MONTHS).all()
-
-
-def test_invariant_breach_names_run_and_seed(tiny):
-    sim = BatchSim(tiny, 11, np.arange(5, 8))
-    f = sim.state.firms
-    f.revenue[1, np.flatnonzero(f.alive[1])[0]] = np.nan  # corrupt one firm of run 6
-    with pytest.raises(RunError) as info:
-        sim.run()
-    text = str(info.value)
-    assert "run 6" in text and "--seed 11" in text and "--only-run 6" in text
 
 
 def test_first_january_keeps_the_base_years_growth_points(tiny):
