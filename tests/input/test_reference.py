@@ -1,4 +1,4 @@
-"""docs/scenarios.md's generated reference must match the schema: current, and naming every key."""
+"""sim.input.reference: docs/scenarios.md's generated reference must match the schema: current, and naming every key."""
 
 from __future__ import annotations
 

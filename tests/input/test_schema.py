@@ -1,4 +1,5 @@
-"""The JSON Schemas are generated from the validator's specification, and the two agree."""
+"""sim.input.schema: the JSON Schemas are generated from the validator's models, the files in docs/ are current, and the
+schema and the validator agree on bundled and broken files."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import yaml
 
 from sim.errors import ScenarioError
 from sim.input.scenario import build_scenario
-from sim.input.schema import FILES, dumps
+from sim.input.schema import DRAFT, FILES, dumps, schema, write
 from sim.input.yamlio import loads_yaml
 from tests.conftest import ROOT
 
@@ -70,3 +71,17 @@ def test_schema_and_validator_agree_on_broken_scenarios(name, mutate):
     assert list(validator("scenario").iter_errors(_jsonable(bad))), f"the schema accepts: {name}"
     with pytest.raises(ScenarioError):
         build_scenario(loads_yaml(yaml.safe_dump(bad, allow_unicode=True), file="mutated.yaml"))
+
+
+def test_write_puts_both_schemas_in_a_folder_as_dumps_gives_them(tmp_path):
+    written = write(tmp_path)
+    assert sorted(p.name for p in written) == sorted(FILES.values())
+    for kind, name in FILES.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == dumps(kind)
+
+
+@pytest.mark.parametrize("kind", list(FILES))
+def test_a_schema_names_its_draft_its_file_and_its_kind(kind):
+    s = schema(kind)
+    assert s["$schema"] == DRAFT and s["$id"].endswith(FILES[kind]) and kind in s["title"]
+    jsonschema.Draft202012Validator.check_schema(s)
