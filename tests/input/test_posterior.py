@@ -1,5 +1,6 @@
-"""sim.input.posterior: calibration posteriors as data: written and read back as plain JSON, drawn per run by weight, and refused
-by a scenario when they are of a later vintage, name unknown parameters or leave their bounds."""
+"""sim.input.posterior: calibration posteriors as data: written and read back as plain JSON, drawn per run by
+weight, and refused by a scenario when they are of a later vintage, name unknown parameters or leave their
+bounds."""
 
 from __future__ import annotations
 
