@@ -12,8 +12,6 @@ import pytest
 from sim.input.scenario import load_scenario, policy_from_raw
 from sim.measure.indicators import FIELD_INDEX
 from sim.model.engine import BatchSim
-from sim.model.mechanisms import exit
-from sim.model.population import certificate_years
 
 from .conftest import TINY
 
@@ -32,32 +30,6 @@ def _total(result, field, snap=-1):
 @pytest.fixture(scope="module")
 def tiny():
     return load_scenario(TINY)
-
-
-def test_certificate_ages_follow_the_stocks_history():
-    q = {"hte_in_zones": np.array([535.0]), "hte_outside": np.array([669.0]),
-         "hte_certified_base_year": np.array([570.0]), "hte_stock_base_minus_1": np.array([830.0]),
-         "hte_stock_base_minus_2": np.array([641.0])}
-    w = certificate_years(q)[0]
-    assert w.sum() == pytest.approx(1.0)
-    assert w[2] == pytest.approx(570 / 1204)
-    assert w[1] / w[0] == pytest.approx(830 / 641)
-    del q["hte_certified_base_year"], q["hte_stock_base_minus_1"], q["hte_stock_base_minus_2"]
-    assert certificate_years(q)[0] == pytest.approx([1 / 3] * 3)
-
-
-@pytest.mark.parametrize("factor", [0.0, 0.5, 1.0])
-def test_holders_exit_at_their_factor_of_the_ordinary_hazard(tiny, factor):
-    sim = BatchSim(tiny.with_parameters({"hte_exit_factor": factor}), 4, RUNS)
-    f = sim.state.firms
-    f.exit_month[:] = 0.6  # every firm would leave with probability 0.6 this month
-    holders, others = f.hte & f.alive, ~f.hte & f.alive
-    u = np.random.default_rng(0).random(f.alive.shape).astype(np.float32)
-    exit.monthly(sim, u)
-    left_holders = (holders & ~f.alive).sum() / holders.sum()
-    left_others = (others & ~f.alive).sum() / others.sum()
-    assert left_others == pytest.approx(0.6, abs=0.02)
-    assert left_holders == pytest.approx(0.6 * factor, abs=0.05)
 
 
 def test_capability_growth_refills_the_pool(tiny):
