@@ -1,12 +1,12 @@
-"""Helpers shared by the input tests (not a test module): the tiny scenario's text with replacements, and the
-problems a text is refused with."""
+"""Helpers shared by several test modules (not a test module): the tiny scenario's text with replacements, the
+problems a text is refused with, a target made by hand."""
 
 from __future__ import annotations
 
 import pytest
 
 from sim.errors import Problem, ScenarioError
-from sim.input.scenario import build_scenario
+from sim.input.scenario import Source, Target, build_scenario
 from sim.input.yamlio import loads_yaml
 from tests.conftest import TINY
 
@@ -33,3 +33,12 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return i
     raise AssertionError(f"{needle!r} not in the text")
+
+
+def make_target(**kw) -> Target:
+    """A level target on HTEs over the zones in 2020, with `kw` changed."""
+    base = dict(id="t", name="t", name_en="t", indicator="hte", kind="level", comparison=">=", threshold=0.0,
+                year=2020, month=12, scope="zones", of_indicator=None, of_scope="zones", from_year=2017, mode=None,
+                zone_level="any", level=None, status="modelled", reason="", source=Source("x", "y"))
+    base.update(kw)
+    return Target(**base)

@@ -1,5 +1,5 @@
-"""Back-tests: history as observations, the naive forecaster, the gate, the caution rule, and the reduced
-hindcasts of Guangxi (2015 → 2017) and Hunan (2013 → 2016) whose HTE stocks must fall in their 5–95% band."""
+"""sim.measure.backtest: the naive forecaster, scores, the gate, the caution rule, and the reduced hindcasts of
+Guangxi (2015 → 2017) and Hunan (2013 → 2016) whose HTE stocks must fall in their 5–95% band."""
 
 from __future__ import annotations
 
@@ -8,36 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.errors import ScenarioError
-from sim.input import history
-from sim.input.scenario import build_scenario, load_scenario
-from sim.input.yamlio import loads_yaml
+from sim.input.scenario import load_scenario
 from sim.measure import backtest
 from sim.measure.backtest import Score, gate, naive_forecast
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 HINDCAST = ROOT / "scenarios" / "hindcast"
-
-
-def test_disagreeing_sources_become_one_observation_with_their_spread_as_error():
-    [obs] = history.observed("zone_revenue", "national", until=2016, since=2016)
-    assert sorted(obs.values) == [279_000.0, 283_000.0]
-    assert obs.value == pytest.approx(math.sqrt(279_000 * 283_000))
-    assert obs.log_sigma >= (math.log(283_000) - math.log(279_000)) / 2
-    assert len(obs.sources) == 2
-
-
-def test_observation_error_follows_the_flags():
-    [exact] = history.observed("hte_stock", "guangxi", until=2017, since=2017)
-    [derived] = history.observed("hte_stock", "guangxi", until=2016, since=2016)
-    assert exact.log_sigma == history.SIGMA_EXACT and derived.log_sigma == history.SIGMA_UNCERTAIN
-
-
-def test_history_beyond_a_regions_cutoff_is_refused():
-    with pytest.raises(ValueError):
-        history.observed("hte_stock", "hunan", until=2017)
-    assert all(r.year <= history.CUTOFF[r.region] for r in history.rows())
 
 
 def test_naive_forecaster_carries_the_last_growth_rate_forward_with_its_spread():
@@ -73,15 +49,6 @@ def test_the_gate_fails_on_each_of_its_three_conditions():
     assert gate([])[0] is False
 
 
-def test_a_backtest_must_account_for_every_series_observed_in_its_window():
-    text = (HINDCAST / "guangxi_2015.yaml").read_text(encoding="utf-8")
-    line = '    - {series: zone_net_profit, reason: "profits are not modelled"}\n'
-    assert line in text
-    with pytest.raises(ScenarioError) as info:
-        build_scenario(loads_yaml(text.replace(line, ""), file=str(HINDCAST / "x.yaml")))
-    assert any("zone_net_profit" in p.found for p in info.value.problems)
-
-
 def test_caution_flags_extreme_probabilities_on_poorly_back_tested_indicators(monkeypatch):
     rows = ({"indicator": "hte", "scope": "region", "region": "guangxi", "observations": "3", "in90": "3",
              "pit_outside": "0"},
@@ -115,29 +82,58 @@ def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, yea
     assert stock.p05 <= stock.observed <= stock.p95, (stock.observed, stock.p05, stock.p95)
 
 
-def test_a_scored_backtest_is_written_as_tables_charts_and_a_manifest(tmp_path):
-    import csv
-    import json
+# --- scoring made-up model values ---------------------------------------------------------------------------------
 
-    from sim.measure.backtest import BacktestResult
-    from sim.report.backtest_files import SCORE_COLUMNS, write_backtest
+class MadeUpResults:
+    """What `score` reads of a Monte Carlo: every indicator lognormal around `level` at every snapshot."""
 
-    sc = load_scenario(HINDCAST / "guangxi_2015.yaml")
-    times = [(y, 12, 0) for y in range(sc.base_year, sc.base_year + 3)]
-    model = np.random.default_rng(0).lognormal(np.log(100.0), 0.1, (50, len(times)))
-    scores = [Score("hte_stock", "hte", "region", sc.base_year + k, "year", 100.0, 0.03, 100.0, 85.0, 95.0, 105.0,
-                    115.0, 0.5, True, True, 0.1, 0.2, 100.0, "X") for k in (1, 2)]
-    result = BacktestResult(sc, 50, 0, scores, [("zone_net_profit", "not modelled")], [],
-                            {("hte_stock", "hte"): model}, times)
-    files = write_backtest(result, tmp_path, plots=True)
-    names = [f.name for f in files]
-    assert names == ["scores.csv", "backtest_summary.csv", "backtest_hte_stock.png", "backtest_hte_stock.svg",
-                     "manifest.json"]
-    with open(tmp_path / "scores.csv", encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
-    assert tuple(rows[0]) == SCORE_COLUMNS and len(rows) == 2 and rows[0]["pit"] == "0.5"
-    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["kind"] == "backtest" and manifest["gate"]["pass"] is True
-    assert manifest["files"] == sorted(names[:-1])
-    assert [f.name for f in write_backtest(result, tmp_path / "bare", plots=False)] == \
-        ["scores.csv", "backtest_summary.csv", "manifest.json"]
+    def __init__(self, scenario, runs: int, level: float, sigma: float = 0.3) -> None:
+        from sim.model.engine import snapshot_times
+
+        self.scenario, self.runs = scenario, runs
+        self.times = snapshot_times(scenario)
+        self.values = np.random.default_rng(1).lognormal(np.log(level), sigma, (runs, len(self.times)))
+
+    def indicator(self, name: str) -> np.ndarray:
+        return self.values
+
+    def summary(self) -> list[dict]:
+        return []
+
+
+@pytest.fixture(scope="module")
+def guangxi_2015():
+    return load_scenario(HINDCAST / "guangxi_2015.yaml")
+
+
+@pytest.mark.parametrize("level", [1.0, 600.0, 1e6])
+def test_every_score_is_consistent_with_its_predictive_bands(guangxi_2015, level):
+    result = backtest.score(MadeUpResults(guangxi_2015, 100, level), seed=0)
+    observed = {o["series"] for o in guangxi_2015.raw["backtest"]["observe"]}
+    assert result.scores and {s.series for s in result.scores} <= observed
+    for s in result.scores:
+        assert s.p05 <= s.p25 <= s.median <= s.p75 <= s.p95
+        assert 0.0 <= s.pit <= 1.0 and s.crps >= 0 and s.crps_naive >= 0
+        assert s.in90 == (s.p05 <= s.observed <= s.p95) and s.in50 == (s.p25 <= s.observed <= s.p75)
+        assert guangxi_2015.base_year < s.year <= guangxi_2015.end_year
+        assert s.pit_outside == (not backtest.PIT_BAND[0] <= s.pit <= backtest.PIT_BAND[1])
+    summary = result.summary()
+    assert summary["observations"] == len(result.scores)
+    assert summary["in90"] == sum(s.in90 for s in result.scores)
+    assert summary["gate"] == gate(result.scores)[0]
+    rows = backtest.coverage_rows(result)
+    assert sum(r["observations"] for r in rows) == len(result.scores)
+    assert sum(r["in90"] for r in rows) == summary["in90"]
+    assert ("gate: PASS" if summary["gate"] else "gate: FAIL") in backtest.format_table(result)
+
+
+def test_scores_are_reproducible_from_the_seed(guangxi_2015):
+    results = MadeUpResults(guangxi_2015, 50, 600.0)
+    a, b = backtest.score(results, seed=4), backtest.score(results, seed=4)
+    assert [(s.pit, s.crps, s.crps_naive) for s in a.scores] == [(s.pit, s.crps, s.crps_naive) for s in b.scores]
+
+
+def test_a_coverage_is_supported_only_when_every_value_fell_in_its_band():
+    assert backtest.Coverage("hte", "zones", 0, 0, 0, ()).status == "untested"
+    assert backtest.Coverage("hte", "zones", 3, 3, 1, ("guangxi",)).status == "supported"
+    assert backtest.Coverage("hte", "zones", 3, 2, 0, ("guangxi",)).status == "poor"

@@ -1,4 +1,4 @@
-"""Each target kind evaluated on hand-made snapshots, where the right answer is known."""
+"""sim.measure.targets: each target kind evaluated on hand-made snapshots, where the right answer is known."""
 
 from __future__ import annotations
 
@@ -6,22 +6,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.input.models import TARGET_KINDS
-from sim.input.scenario import LEVEL_CODE, Source, Target
+from sim.input.scenario import LEVEL_CODE
 from sim.measure.indicators import FIELD_INDEX, FIELDS
 from sim.measure.targets import evaluate
+from tests.helpers import make_target
 
 TIMES = [(2017, 12, 0), (2018, 12, 12), (2019, 10, 22), (2019, 12, 24), (2020, 12, 36)]
 NAT, PROV, OUT = LEVEL_CODE["national"], LEVEL_CODE["provincial"], LEVEL_CODE["outside"]
-
-
-def make_target(**kw) -> Target:
-    base = dict(id="t", name="t", name_en="t", indicator="hte", kind="level", comparison=">=", threshold=0.0,
-                year=2020, month=12, scope="zones", of_indicator=None, of_scope="zones", from_year=2017, mode=None,
-                zone_level="any", level=None, status="modelled", reason="", source=Source("x", "y"))
-    base.update(kw)
-    return Target(**base)
 
 
 def state(values: dict[str, list[list[float]]], levels=(NAT, PROV, OUT)):
@@ -180,8 +174,20 @@ def test_districts_covered_counts_districts_with_an_official_zone():
     assert value[0] == 2 and hit[0]
 
 
-@pytest.mark.parametrize("kind", TARGET_KINDS)
-def test_every_kind_has_a_unit_for_its_chart(kind):
-    from sim.report.files import target_unit
+# --- indicators over a set of zones -------------------------------------------------------------------------------
 
-    assert target_unit(make_target(kind=kind))
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1e4), st.floats(0.01, 1e5)), min_size=3, max_size=3))
+def test_a_ratio_over_zones_is_the_ratio_of_sums_between_the_zones_own_ratios(zones):
+    from sim.measure.targets import indicator_series, per_zone_series
+
+    rd = [[r for r, _ in zones]] * len(TIMES)
+    gdp = [[g for _, g in zones]] * len(TIMES)
+    snaps, lv = state({"rd_reported": rd, "gdp": gdp})
+    total = indicator_series("rd_to_gdp", snaps, lv, "zones")[0, 0]
+    official = zones[:2]  # the outside region is not a zone
+    assert total == pytest.approx(sum(r for r, _ in official) / sum(g for _, g in official))
+    own = per_zone_series("rd_to_gdp", snaps)[0, 0, :2]
+    assert own.min() * (1 - 1e-9) <= total <= own.max() * (1 + 1e-9)
+    region = indicator_series("rd_to_gdp", snaps, lv, "region")[0, 0]
+    assert region == pytest.approx(sum(r for r, _ in zones) / sum(g for _, g in zones))
