@@ -50,15 +50,3 @@ def test_renewal_extends_by_36_months(tiny):
     assert due.any()
     certification.application_round(sim, m)
     assert (f.hte_expiry[due] == m + mech.HTE_VALID_MONTHS).all()
-
-
-def test_first_january_keeps_the_base_years_growth_points(tiny):
-    """Regression: at month 1 no revenue has moved yet, so last year's growth must come from initialisation."""
-    sim = BatchSim(tiny, 2, np.arange(3), check_invariants=False)
-    f = sim.state.firms
-    before = f.growth_pts.copy()
-    alive = f.alive.copy()
-    assert (before[alive] > 0).any()
-    calendar.month(sim, 1)
-    w = before.shape[1]
-    np.testing.assert_array_equal(sim.state.firms.growth_pts[:, :w][alive], before[alive])
