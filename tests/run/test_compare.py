@@ -1,21 +1,17 @@
-"""Comparing levers: experiment files, common random numbers, paired intervals, costs."""
+"""sim.run.compare: variants of an experiment run with common random numbers — paired differences, paired
+intervals, costs per lever and year, an interrupted comparison resumed to the same table."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
 from sim.input.experiment import load_experiment
 from sim.measure.stats import newcombe_difference
 from sim.report.compare_files import COMPARE_COLUMNS
 from sim.run.compare import run_experiment
+from tests.conftest import DATA
 
-DATA = Path(__file__).parent / "data"
 #: Raising the award may not lower a run's HTE count at the end by more than this (knock-on effects of an
 #: earlier certification on budgets and growth could, in principle; none has been seen: measured 0).
 MONOTONE_TOLERANCE = 0
@@ -56,53 +52,6 @@ def test_costs_follow_the_levers(comparison):
     assert rows[("award_300k", "ALL")]["delta_cost_mean"] > 0
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=300))
-def test_newcombe_interval_contains_the_estimate(pairs):
-    x = np.array([a for a, _ in pairs])
-    y = np.array([b for _, b in pairs])
-    for paired in (True, False):
-        delta, lo, hi = newcombe_difference(x, y, paired)
-        assert -1.0 <= lo <= delta + 1e-12 and delta - 1e-12 <= hi <= 1.0
-
-
-def test_grid_makes_every_combination():
-    exp = load_experiment(DATA / "tiny_grid.yaml")
-    assert len(exp.variants) == 1 + 4
-    assert {v.grid for v in exp.variants[1:]} == {(0.0, 0.0), (0.0, 600.0), (200000.0, 0.0), (200000.0, 600.0)}
-
-
-def bad_experiment(tmp_path: Path, body: str) -> list:
-    path = tmp_path / "bad.yaml"
-    path.write_text(f"experiment:\n  id: bad\n  name: bad\n  scenario: {DATA / 'tiny.yaml'}\n{body}",
-                    encoding="utf-8")
-    with pytest.raises(ScenarioError) as info:
-        load_experiment(path)
-    return info.value.problems
-
-
-def test_unknown_path_names_the_closest_valid_one(tmp_path):
-    problems = bad_experiment(tmp_path, "variants:\n  - id: v\n    name: v\n"
-                                        "    set: {policies.award.amount_nwe: 1}\n")
-    assert problems[0].line == 8
-    assert "policies.award.amount_new" in problems[0].hint
-
-
-def test_unknown_lever_and_bad_value_are_located(tmp_path):
-    problems = bad_experiment(tmp_path, "variants:\n  - id: v\n    name: v\n"
-                                        "    set: {policies.awrd.amount_new: 1, policies.award.scope: city}\n")
-    text = " ".join(p.format() for p in problems)
-    assert "policies.awrd.amount_new" in text and "did you mean 'policies.award.amount_new'" in text
-    assert "city" in text and "zones" in text
-
-
-def test_added_lever_is_checked_like_a_scenario_lever(tmp_path):
-    problems = bad_experiment(tmp_path, "variants:\n  - id: v\n    name: v\n    add:\n"
-                                        "      - {id: x, kind: hte_award, name: x, start: 2018-01, end: 2019-01,"
-                                        " amount_new: 1}\n")
-    assert any("amount_renewal" in p.format() for p in problems)
-
-
 def test_a_variant_equal_to_the_base_is_the_base_run_for_run(tmp_path):
     path = tmp_path / "same.yaml"
     path.write_text(f"experiment:\n  id: same\n  name: same\n  scenario: {DATA / 'tiny.yaml'}\n  runs: 24\n"
@@ -130,20 +79,49 @@ def test_lever_costs_per_year_respect_the_caps(comparison):
     assert total == pytest.approx(comparison.cost("base").mean())
 
 
-def test_every_problem_is_reported_at_once(tmp_path):
-    problems = bad_experiment(tmp_path, "  runs: -5\nvariants:\n  - id: a\n    name: a\n"
-                                        "    set: {policies.award.amount_neww: 5}\n"
-                                        "  - id: b\n    name: b\n    remove: [awrd]\n")
-    text = " ".join(p.format() for p in problems)
-    assert len(problems) == 3 and "runs" in text and "amount_new'" in text and "did you mean 'award'" in text
-
-
 def test_an_interrupted_comparison_resumes_to_the_same_table(tmp_path, comparison):
     exp = load_experiment(DATA / "tiny_experiment.yaml")
     run_experiment(exp, workers=1, batch_size=4, checkpoint=tmp_path)
     for variant in ("award_300k", "no_vouchers"):  # as if killed during award_300k, before no_vouchers
-        chunks = sorted((tmp_path / variant).glob("runs_*.pkl"))
+        chunks = sorted((tmp_path / variant).glob("runs_*.npz"))
+        assert len(chunks) == 6  # 24 runs in batches of 4
         for path in chunks[len(chunks) // 2:] if variant == "award_300k" else chunks:
             path.unlink()
-    resumed = run_experiment(exp, workers=1, batch_size=4, checkpoint=tmp_path, resume=True)
+    notes: list[str] = []
+    resumed = run_experiment(exp, workers=1, batch_size=4, checkpoint=tmp_path, resume=True, notes=notes.append)
     assert resumed.rows() == comparison.rows()
+    assert notes == []  # the batches left are whole and listed: all trusted
+    assert len(list((tmp_path / "no_vouchers").glob("runs_*.npz"))) == 6  # simulated again
+
+
+def test_the_base_rows_have_no_difference_and_every_row_its_wilson_interval(comparison):
+    for r in comparison.rows():
+        assert 0.0 <= r["p_hit_low"] <= r["p_hit"] <= r["p_hit_high"] <= 1.0
+        assert r["delta_low"] <= r["delta"] <= r["delta_high"]
+        assert r["cost_p05"] <= r["cost_mean"] <= r["cost_p95"] or r["cost_p05"] == r["cost_p95"]
+        if r["variant"] == "base":
+            assert r["delta"] == 0.0
+    assert [r["target_id"] for r in comparison.rows() if r["variant"] == "base"] == comparison.target_ids()
+    assert comparison.target_ids()[-1] == "ALL" and "skip" not in comparison.target_ids()  # modelled only
+
+
+def test_effects_are_paired_means_against_the_base(comparison):
+    base_cost, base_hits = comparison.cost("base"), comparison.hits("base")
+    for e in comparison.effect_rows():
+        assert e["variant"] != "base"
+        assert e["delta_cost_mean"] == pytest.approx((comparison.cost(e["variant"]) - base_cost).mean())
+        j = comparison.target_ids().index(e["target_id"])
+        points = 100 * (comparison.hits(e["variant"])[:, j].mean() - base_hits[:, j].mean())
+        assert e["delta_points"] == pytest.approx(points)
+        if abs(points) > 1e-12:
+            assert e["cost_per_point"] == pytest.approx(e["delta_cost_mean"] / points)
+        else:
+            assert np.isnan(e["cost_per_point"])
+
+
+def test_the_best_per_yuan_raises_p_hit_with_an_interval_above_zero(comparison):
+    rows = {(r["variant"], r["target_id"]): r for r in comparison.rows()}
+    best = comparison.best_per_yuan()
+    for tid, (vid, value) in best.items():
+        assert rows[(vid, tid)]["delta_low"] > 0 and value > 0
+    assert [b[0] for b in comparison.best_per_yuan_text()] == [t for t in comparison.target_ids() if t in best]
