@@ -1,5 +1,5 @@
-"""Calibration: the data a back-test gives it, the distance, and a seed that gives the same posterior with any
-number of workers."""
+"""sim.run.calibrate: calibration — the data a back-test gives it, the distance, and a seed that gives the same
+posterior with any number of workers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 
 from sim.input.scenario import load_scenario
 from sim.run import calibrate as cal
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 GUANGXI_2015 = ROOT / "scenarios" / "hindcast" / "guangxi_2015.yaml"
 
