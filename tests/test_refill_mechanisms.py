@@ -32,13 +32,6 @@ def tiny():
     return load_scenario(TINY)
 
 
-def test_capability_growth_refills_the_pool(tiny):
-    _, none = _run(tiny.with_parameters({"capability_growth": 0.0}))
-    _, fast = _run(tiny.with_parameters({"capability_growth": 4.0}))
-    assert _total(fast, "hte_new").sum() >= _total(none, "hte_new").sum()
-    assert np.mean(_total(fast, "hte")) > np.mean(_total(none, "hte"))
-
-
 def test_major_projects_add_output_and_entries(tiny):
     _, none = _run(tiny.with_parameters({"major_project_share": 0.0}))
     _, some = _run(tiny.with_parameters({"major_project_share": 0.2}))
