@@ -71,23 +71,6 @@ def test_founding_award_for_funds_never_lowers_the_fund_count(tiny):
     assert funds_with.mean() > funds_without.mean()
 
 
-def test_patent_flows_are_consistent(tiny_batch):
-    _, res = tiny_batch
-    apps, grants = field(res, "invention_applications"), field(res, "invention_grants")
-    assert (apps >= grants).all()
-    assert (grants[:, 0].sum(axis=1) > 0).all(), "the base year's flows are drawn, so multiples have a base"
-
-
-def test_applications_calibration_hits_the_base_year_value(tiny):
-    q = dict(tiny.firms)
-    from sim.input.priors import Prior
-
-    q["invention_applications_base_year"] = Prior.from_yaml({"value": 400, "assumed": True})
-    calibrated = dataclasses.replace(tiny, firms=tuple(q.items()))
-    base_apps = field(run_batch(calibrated, 1, np.arange(40)), "invention_applications")[:, 0].sum(axis=1)
-    assert abs(base_apps.mean() - 400) < 4 * np.sqrt(400 / 40) + 8  # Poisson noise around the calibrated mean
-
-
 def test_levels_and_clusters_nest(tiny_batch):
     _, res = tiny_batch
     assert (field(res, "maker_spaces_national") <= field(res, "maker_spaces_provincial_plus")).all()

@@ -32,18 +32,6 @@ def tiny():
     return load_scenario(TINY)
 
 
-def test_major_projects_add_output_and_entries(tiny):
-    _, none = _run(tiny.with_parameters({"major_project_share": 0.0}))
-    _, some = _run(tiny.with_parameters({"major_project_share": 0.2}))
-    assert _total(some, "output").mean() > _total(none, "output").mean()
-    years = [i for i in range(none.snapshots.shape[1]) if i > 0]
-    entries_none = sum(_total(none, "entries", i) for i in years)
-    entries_some = sum(_total(some, "entries", i) for i in years)
-    assert (entries_some >= entries_none).all()
-    assert sum(int(s.overflow.sum()) for s in [BatchSim(tiny.with_parameters({"major_project_share": 0.2}), 4,
-                                                         RUNS)]) == 0
-
-
 def _with_cultivation(tiny, firms_per_year: int, amount: float = 20_000.0, budget: float | None = None):
     raw = {"id": "cultivate", "kind": "hte_cultivation", "name": "高企培育库", "name_en": "HTE cultivation",
            "start": "2018-01", "end": "2020-12", "scope": "region", "amount": amount, "firms_per_year": firms_per_year}
