@@ -71,17 +71,6 @@ def test_founding_award_for_funds_never_lowers_the_fund_count(tiny):
     assert funds_with.mean() > funds_without.mean()
 
 
-def test_levels_and_clusters_nest(tiny_batch):
-    _, res = tiny_batch
-    assert (field(res, "maker_spaces_national") <= field(res, "maker_spaces_provincial_plus")).all()
-    assert (field(res, "maker_spaces_provincial_plus") <= field(res, "maker_spaces")).all()
-    assert (field(res, "clusters_1000") <= field(res, "clusters_500")).all()
-    assert (field(res, "clusters_500") <= field(res, "clusters_100")).all()
-    assert (field(res, "innovative_clusters") <= field(res, "clusters_100")).all()
-    assert (field(res, "high_growth_firms") <= field(res, "firms")).all()
-    assert (field(res, "fiscal_st") >= field(res, "fiscal_cost") - 1e-9).all()
-
-
 def test_enterprise_centres_sit_in_living_above_size_firms(tiny_batch):
     sim, res = tiny_batch
     f = sim.state.firms
