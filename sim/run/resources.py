@@ -125,16 +125,32 @@ def plan_memory(scenario: Scenario, runs: int, workers: int, batch: int | None,
     plan = Plan(workers, chosen, WORKER_BASE + chosen * per_slot_run, kept, avail)
     if plan.total <= avail:
         return plan
+    # Each hint, applied alone (the other settings as given), fits; combined ones when no single one does.
     hints = []
     if fits >= 1:
         hints.append(f"--batch-size {fits}")
-    one = WORKER_BASE + per_slot_run
-    w_fit = int((avail - kept) // (one * max(chosen, 1))) if avail > kept else 0
+    w_fit = int((avail - kept) // plan.worker_bytes) if avail > kept else 0  # workers of this batch size
     if w_fit >= 1 and w_fit < workers:
         hints.append(f"--workers {w_fit}")
-    if kept > avail / 2:
-        per_run = kept / max(runs, 1)
-        hints.append(f"--runs {max(1, int(avail / 2 // per_run)):,}")
+    per_run = kept / max(runs, 1)
+    beside = avail - workers * plan.worker_bytes  # room for results beside the workers as planned
+    if beside > 0 and (kept > avail / 2 or not hints):
+        r_fit = int(beside // per_run)
+        if kept > avail / 2:
+            r_fit = min(r_fit, int(avail / 2 // per_run))
+        if 1 <= r_fit < runs:
+            hints.append(f"--runs {r_fit:,}")
+    if not hints:  # fewer workers, each holding fewer runs at once
+        for w in range(workers - 1, 0, -1):
+            b = (avail - kept - w * WORKER_BASE) // (w * per_slot_run)
+            if b >= 1:
+                hints.append(f"--workers {w} --batch-size {int(min(b, chosen))}")
+                break
+    one = WORKER_BASE + per_slot_run
+    if not hints and avail > one:  # one worker holding one run at a time, and fewer runs
+        r_fit = int((avail - one) // per_run)
+        if 1 <= r_fit < runs:
+            hints.append(f"--runs {r_fit:,} --workers 1 --batch-size 1")
     if not hints:
         hints.append("a smaller scenario: even one run of it does not fit (its firm counts are too high)")
     raise ScenarioError([Problem(scenario.path or scenario.id, None, None, "memory",
