@@ -71,3 +71,16 @@ def field(result: BatchResult | np.ndarray, name: str) -> np.ndarray:
 def total(result: BatchResult, name: str, snap: int = -1) -> np.ndarray:
     """(runs,) the sum `name` over all zones at snapshot `snap`."""
     return field(result, name)[:, snap].sum(axis=1)
+
+
+def assert_same_runs(a: Scenario, b: Scenario, seed: int = 3, runs: int = 3) -> None:
+    """Two scenarios give the same snapshots and zone levels, run by run (their levers may differ)."""
+    ra = BatchSim(a, seed, np.arange(runs)).run()
+    rb = BatchSim(b, seed, np.arange(runs)).run()
+    np.testing.assert_array_equal(ra.snapshots, rb.snapshots)
+    np.testing.assert_array_equal(ra.zone_levels, rb.zone_levels)
+
+
+def paid(sim: BatchSim, lever_id: str, year: int = 0) -> np.ndarray:
+    """(runs,) RMB lever `lever_id` paid in simulated year `year` (0: the first) so far."""
+    return sim.ledger.by_year[:, year, sim.ledger.index[lever_id]].copy()
