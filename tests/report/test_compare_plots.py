@@ -1,4 +1,5 @@
-"""Comparison plots: files written, the heatmap only for two-axis grids, the frontier, and Chinese glyphs."""
+"""sim.report.compare_plots: comparison plots — files written, the heatmap only for two-axis grids, the frontier,
+and Chinese glyphs."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.input.experiment import load_experiment
-from sim.report import compare_plots, style
+from sim.report import compare_plots
 from sim.report.compare_files import write_comparison
 from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
 from sim.run.compare import run_experiment
-
-DATA = Path(__file__).parent / "data"
+from tests.conftest import DATA
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def grid():
 
 
 def _plots(comparison, out: Path, **kwargs) -> list[Path]:
-    """Every plot of a comparison, failing on any missing-glyph warning (as tests/test_plots.py does)."""
+    """Every plot of a comparison, failing on any missing-glyph warning (as tests/report/test_plots.py does)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         files = comparison_plots(comparison, out, **kwargs)
@@ -107,15 +107,6 @@ def test_names_without_glyphs_never_warn(award, tmp_path):
     renamed = tuple(dataclasses.replace(v, name=f"{v.name} \ue000 $5k") for v in exp.variants)
     odd = dataclasses.replace(award, experiment=dataclasses.replace(exp, variants=renamed))
     _check_written(_plots(odd, tmp_path, max_targets=0))
-    assert style.drawable("奖励\ue000 $5k ≥ Δ") == "奖励? $5k ≥ Δ"
-
-
-def test_tick_labels_have_the_decimals_the_ticks_need():
-    fmt = style.ThousandsFormatter()
-    fmt.set_locs([0.75, 1.0, 1.25])
-    assert [fmt(v) for v in (0.75, 1.0, 1.25)] == ["0.75", "1.00", "1.25"]
-    fmt.set_locs([0, 5000, 10000])
-    assert fmt(10000) == "10,000"
 
 
 def test_frontier_on_a_hand_made_case():
