@@ -56,3 +56,19 @@ def test_named_uniforms_are_keyed_by_name_and_run():
     assert np.array_equal(a[2:], named_uniforms(3, np.arange(2, 5), "entry_rate"))
     assert not np.array_equal(a, named_uniforms(3, np.arange(5), "exit_hazard_peak"))
     assert ((a >= 0) & (a < 1)).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32), first=st.integers(0, 600), count=st.integers(1, 300), split=st.integers(0, 300))
+def test_entrant_k_draws_the_same_whenever_it_enters(seed, first, count, split):
+    """Entrants met in one month or over two (across a block of ENTRANT_BLOCK) draw the same traits by ordinal."""
+    ordinals = np.arange(first, first + count)
+    at_once = BatchStreams(seed, np.array([4, 9])).entrant_draws(np.ones(count, np.int64), ordinals)
+    later = BatchStreams(seed, np.array([4, 9]))
+    cut = min(split, count)
+    parts = [later.entrant_draws(np.ones(n, np.int64), o) for n, o in ((cut, ordinals[:cut]),
+                                                                      (count - cut, ordinals[cut:])) if n]
+    for i in range(2):
+        np.testing.assert_array_equal(at_once[i], np.concatenate([p[i] for p in parts]))
+    alone = BatchStreams(seed, np.array([9])).entrant_draws(np.zeros(count, np.int64), ordinals)
+    np.testing.assert_array_equal(at_once[0], alone[0])  # run 9's entrants, whatever its batch
