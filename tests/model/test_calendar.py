@@ -91,3 +91,15 @@ def test_stepping_by_hand_equals_the_simpy_calendar(tiny):
             calendar.year_end(b, m)
     year1 = a.snap_index[12]
     np.testing.assert_array_equal(a.snapshots[:, year1], b.snapshots[:, year1])
+
+
+def test_months_of_the_year_cycle_from_january():
+    assert [calendar.month_of_year(m) for m in (1, 2, 12, 13, 24, 25)] == [1, 2, 12, 1, 12, 1]
+
+
+def test_the_plan_lists_the_moments_of_a_month_in_order(tiny):
+    moments = calendar.plan(tiny)
+    offsets = [mo.offset for mo in moments]
+    assert offsets == sorted(offsets) and offsets[0] == 0.0 and offsets[-1] == 0.9
+    assert next(mo for mo in moments if mo.offset == 0.5).months == "month 6, month 11"  # the rounds
+    assert next(mo for mo in moments if mo.months == "every month").steps == calendar.MONTHLY

@@ -45,7 +45,7 @@ def test_allocate_splits_exactly(weights, total):
 
 
 @given(st.lists(st.floats(0.01, 10.0), min_size=1, max_size=12), st.integers(0, 10000))
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_allocate_gives_each_share_its_floor_or_one_more(weights, total):
     w = np.array([weights])
     out = allocate(np.array([total]), w)[0]

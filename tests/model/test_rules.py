@@ -45,7 +45,7 @@ def test_poisson_counts_rise_with_the_uniform_and_a_zero_rate_draws_nothing():
 
 
 @given(probs)
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_a_monthly_probability_compounds_to_the_yearly_one(p_year):
     p_year = min(p_year, 0.999)
     m = mech.monthly_from_yearly(p_year)
@@ -54,7 +54,7 @@ def test_a_monthly_probability_compounds_to_the_yearly_one(p_year):
 
 
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40), st.integers(1, 100))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_row_sums_do_not_move_with_a_batchs_padding(values, pad):
     """A run's sums are the same whatever the width of its batch: trailing zeros change nothing, bit for bit."""
     row = np.array([values])
@@ -66,7 +66,7 @@ def test_row_sums_do_not_move_with_a_batchs_padding(values, pad):
 # --- firm life ----------------------------------------------------------------------------------------------
 
 @given(st.floats(0.08, 0.12), st.floats(0.03, 0.05), st.floats(0.0, 0.3))
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_exit_hazard_follows_age_and_falls_with_size(peak, old, elasticity):
     ages = np.array([6.0, 24.0, 48.0, 84.0, 102.0, 120.0, 240.0])  # months
     h = mech.exit_hazard_year(ages, np.full(ages.shape, 10.0), peak, old, elasticity)  # at 10M: no size effect
@@ -118,7 +118,7 @@ def test_growth_points_follow_the_bands_and_never_exceed_twenty():
 
 
 @given(st.floats(0.0, 20.0), st.floats(0.0, 50.0))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_ip_points_are_at_most_thirty_and_rise_with_ip(inventions, other):
     pts = mech.ip_points(np.array([inventions, inventions + 1]), np.array([other, other]))
     assert 0.0 <= pts[0] <= pts[1] <= 30.0
@@ -162,7 +162,7 @@ def test_an_eligible_firm_is_not_preparable_and_one_missing_core_ip_is():
 
 
 @given(st.floats(0.0, 3.0), st.floats(0.0, 10.0), st.sampled_from([0.0, 3.0, 8.0, 13.0, 18.0]))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_a_prepared_firm_with_the_capability_needed_passes_the_score(inventions, other_ip, growth):
     need = float(mech.capability_needed(np.array([inventions], F32), np.array([other_ip], F32),
                                         np.array([growth], F32))[0])
@@ -178,7 +178,7 @@ RD_P = {"hte_real_rd_uplift": F32(0.1), "subsidy_additionality": F32(0.5)}
 
 
 @given(st.floats(0.0, 0.3), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 0.2), st.booleans())
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_real_rd_rises_with_subsidy_and_vouchers_and_stays_bounded(prop, rate_a, rate_b, voucher, hte):
     lo, hi = sorted((rate_a, rate_b))
 
