@@ -1,4 +1,4 @@
-"""The command line on real files: outputs on disk, exit codes, no tracebacks."""
+"""sim.cli: the command line on real files — outputs on disk, exit codes, located messages, no tracebacks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 
-from .conftest import TINY
+from tests.conftest import TINY
 
 
 def zonesim(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -161,24 +161,6 @@ def test_failure_in_a_later_scenario_keeps_earlier_results(tmp_path, monkeypatch
     assert "1 of 2 scenarios finished" in err and "tiny-0" in err
 
 
-def test_combined_table_from_the_library(tmp_path, tiny):
-    from sim.report.files import combined_path, combined_table, format_combined, write_combined_csv
-    from sim.run.montecarlo import run_scenario
-
-    a = run_scenario(tiny, runs=5, seed=0, workers=1)
-    b = run_scenario(tiny, runs=5, seed=1, workers=1)
-    rows = combined_table([a, b])
-    assert len(rows) == 2 * (len(tiny.targets) + 1)
-    assert [r["seed"] for r in rows] == [0] * (len(rows) // 2) + [1] * (len(rows) // 2)
-    path = write_combined_csv(rows, combined_path(tmp_path, 0))
-    assert path == tmp_path / "combined-0.csv"
-    again = tmp_path / "again.csv"
-    write_combined_csv(combined_table([a, b]), again)
-    assert path.read_bytes() == again.read_bytes()  # deterministic bytes
-    text = format_combined(combined_table([a]))
-    assert "tiny" in text and "P(all)" in text
-
-
 def test_replay_reproduces_one_run_of_a_monte_carlo(tmp_path):
     from sim.cli import main
 
@@ -189,3 +171,51 @@ def test_replay_reproduces_one_run_of_a_monte_carlo(tmp_path):
     full = pd.read_parquet(tmp_path / "all" / "indicators.parquet")
     one = pd.read_parquet(tmp_path / "one" / "indicators.parquet")
     pd.testing.assert_frame_equal(full[full.run == 3].reset_index(drop=True), one.reset_index(drop=True))
+
+
+# --- in this process: commands and exit codes ---------------------------------------------------------------------
+
+def test_schema_prints_the_json_schema_of_each_kind(capsys):
+    from sim.cli import main
+    from sim.input.schema import dumps
+
+    for kind in ("scenario", "experiment"):
+        assert main(["schema", kind]) == 0
+        assert capsys.readouterr().out == dumps(kind)
+    assert main(["schema"]) == 0 and json.loads(capsys.readouterr().out)["title"] == "zonesim scenario"
+
+
+def test_calendar_prints_the_steps_of_a_scenario(capsys):
+    from sim.cli import main
+
+    assert main(["calendar", str(TINY)]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_an_internal_bug_exits_1_with_a_plain_message_and_no_traceback(monkeypatch, capsys):
+    from sim import cli, pipeline
+
+    def bug(paths):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.delenv("ZONESIM_DEBUG", raising=False)
+    monkeypatch.setattr(pipeline, "load_all", bug)
+    assert cli.main(["validate", str(TINY)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: oops" in err and "ZONESIM_DEBUG=1" in err and "Traceback" not in err
+
+
+def test_a_run_error_exits_3_and_an_output_error_4(monkeypatch, capsys, tmp_path):
+    from sim import cli
+    from sim.errors import OutputError, Problem, RunError
+    from sim.run import montecarlo
+
+    for error, code in ((RunError, 3), (OutputError, 4)):
+        def breaks(sc, error=error, **kw):
+            raise error([Problem(sc.path, None, None, "run 0", "a broken invariant", "none")])
+
+        monkeypatch.setattr(montecarlo, "run_scenario", breaks)
+        assert cli.main(["run", str(TINY), "--runs", "2", "--workers", "1", "--no-plots", "--quiet", "--out",
+                         str(tmp_path / error.__name__)]) == code
+        err = capsys.readouterr().err
+        assert "run 0: found a broken invariant" in err and "Traceback" not in err
