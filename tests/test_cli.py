@@ -50,7 +50,7 @@ def test_bad_file_exits_2_without_traceback(tmp_path):
         assert "Traceback" not in proc.stderr and "bad.yaml:8:3" in proc.stderr and "base_year" in proc.stderr
 
 
-def test_missing_file_and_binary_file(tmp_path):
+def test_a_missing_or_binary_file_exits_2_without_traceback(tmp_path):
     blob = tmp_path / "blob.yaml"
     blob.write_bytes(b"\x00\xff\xfe binary")
     for path in (tmp_path / "nope.yaml", blob):
@@ -58,7 +58,7 @@ def test_missing_file_and_binary_file(tmp_path):
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
-def test_validate_ok():
+def test_validate_says_a_valid_file_is_valid():
     proc = zonesim("validate", str(TINY))
     assert proc.returncode == 0 and "valid" in proc.stdout
 

@@ -71,7 +71,7 @@ def test_zonesim_error_collects_problems() -> None:
     assert type(clone) is ScenarioError and clone.problems == [a, b]
 
 
-def test_single() -> None:
+def test_single_makes_an_error_of_one_problem_keeping_its_message() -> None:
     err = RunError.single("run 3", "NaN in firm revenue", key="firms[12].revenue", line=None, column=None)
     assert isinstance(err, RunError)
     assert str(err) == "run 3: firms[12].revenue: NaN in firm revenue"
@@ -92,11 +92,11 @@ def test_single() -> None:
         ("", None),
     ],
 )
-def test_closest(name: str, expected: str | None) -> None:
+def test_closest_forgives_case_separators_and_small_typos(name: str, expected: str | None) -> None:
     assert closest(name, ["threshold", "base_year", "end_year", "name"]) == expected
 
 
-def test_closest_without_candidates() -> None:
+def test_closest_without_candidates_is_none() -> None:
     assert closest("a", []) is None
 
 

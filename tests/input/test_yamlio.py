@@ -100,7 +100,7 @@ def test_problem_builds_located_problem() -> None:
     )
 
 
-def test_format_path() -> None:
+def test_format_path_writes_keys_as_planners_read_them() -> None:
     assert format_path(()) == ""
     assert format_path(("targets", 3, "threshold")) == "targets[3].threshold"
     assert format_path((0, "a")) == "[0].a"
@@ -162,13 +162,13 @@ def test_duplicate_key_reported_at_second_occurrence() -> None:
     assert "duplicate key 'name' (first at line 2)" in problems[0].found
 
 
-def test_tab_indentation() -> None:
+def test_tab_indentation_is_refused_with_a_hint() -> None:
     p = only_problem("scenario:\n  name: 高新区\n\tend_year: 2030\n")
     assert (p.line, p.column, p.key) == (3, 1, "scenario")
     assert "tabs" in p.format() and "spaces" in p.format()
 
 
-def test_tab_as_only_indentation() -> None:
+def test_tab_as_only_indentation_is_refused_with_a_hint() -> None:
     p = only_problem("a:\n\tb: 1\n")
     assert (p.line, p.key) == (2, "a") and "tabs" in p.hint
 
@@ -186,23 +186,23 @@ def test_utf8_bom_is_accepted() -> None:
     assert doc.key_pos[("名称",)] == (1, 1)
 
 
-def test_utf16_file() -> None:
+def test_a_utf16_file_is_named() -> None:
     p = only_problem("a: 1\n".encode("utf-16"))
     assert "UTF-16" in p.found
 
 
-def test_binary_file() -> None:
+def test_a_binary_file_is_located_at_its_first_nul_byte() -> None:
     p = only_problem(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert "binary" in p.found and (p.line, p.column) == (3, 1)
 
 
-def test_control_character() -> None:
+def test_a_control_character_is_located_by_its_code_point() -> None:
     p = only_problem("a: 1\nb: x\x07y\n")
     assert (p.line, p.column) == (2, 5) and "U+0007" in p.found
 
 
 @pytest.mark.parametrize("text", ["", "# 只有注释\n# only comments\n", "\n\n", "---\n"])
-def test_empty_file(text: str) -> None:
+def test_an_empty_file_is_a_problem(text: str) -> None:
     p = only_problem(text)
     assert p.found == "empty file" and p.expected == "a YAML mapping"
     assert p.line is not None
@@ -227,7 +227,7 @@ def test_python_and_custom_tags_are_refused() -> None:
     assert "python" in problems[0].found
 
 
-def test_bad_explicit_scalar() -> None:
+def test_a_bad_explicit_scalar_is_located() -> None:
     p = only_problem("a: 1\nb: !!int 十二\n")
     assert p.line == 2 and p.expected == "an integer"
 
@@ -244,14 +244,14 @@ def test_billion_laughs_is_stopped_quickly() -> None:
     assert p.line == 4  # l1 and l2 expand to 1220 nodes, the 8th *l2 in l3 (1111 each) passes 10000
 
 
-def test_recursive_and_undefined_aliases() -> None:
+def test_recursive_and_undefined_aliases_are_located() -> None:
     assert only_problem("a: 1\nb: &x [*x]\n").line == 2
     p = only_problem("a: 1\nb: *nowhere\n")
     assert p.line == 2 and "nowhere" in p.found
 
 
 @pytest.mark.parametrize("flow", [True, False])
-def test_deep_nesting(flow: bool) -> None:
+def test_nesting_deeper_than_50_levels_is_refused_where_it_passes_50(flow: bool) -> None:
     if flow:
         text = "x: " + "[" * 60 + "]" * 60 + "\n"
         where = (1, 53)  # the root mapping is level 1, so the 50th '[' is level 51
@@ -275,7 +275,7 @@ def test_merge_keys_are_refused() -> None:
     assert "merge" in p.found
 
 
-def test_multiple_documents() -> None:
+def test_a_second_document_is_refused() -> None:
     p = only_problem("a: 1\n---\nb: 2\n")
     assert p.line == 2 and "second YAML document" in p.found
 
@@ -359,7 +359,7 @@ def test_unexpected_exception_is_wrapped(monkeypatch: pytest.MonkeyPatch) -> Non
     assert p.found == "could not read YAML" and "RuntimeError: kaput" in p.hint
 
 
-def test_non_text_input() -> None:
+def test_non_text_input_is_a_problem() -> None:
     p = only_problem(12)  # type: ignore[arg-type]
     assert "int" in p.found
 

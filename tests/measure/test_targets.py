@@ -47,7 +47,7 @@ def test_dated_milestone_reads_its_month():
     assert v[0] == 20 and h[0]
 
 
-def test_multiple_of_the_base_year():
+def test_a_multiple_is_of_the_base_year_value():
     v, h = evaluate(make_target(kind="multiple", threshold=2.0), *state({"hte": HTE}), TIMES)
     assert v[0] == pytest.approx(2.0) and h[0]
 
@@ -71,7 +71,7 @@ def test_share_of_the_region():
     assert v[0] == pytest.approx(30 / 130) and h[0]
 
 
-def test_per_10k_people():
+def test_per_10k_people_divides_by_the_population():
     pats = [[0, 0, 0]] * 4 + [[3000, 1000, 999]]
     pop = [[1e6, 1e6, 1e6]] * 5
     v, h = evaluate(make_target(kind="per_10k", indicator="invention_patents", threshold=20),

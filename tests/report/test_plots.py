@@ -69,7 +69,7 @@ def test_fan_chart_does_not_leak_global_state(tmp_path: Path) -> None:
         assert pyplot.get_fignums() == []
 
 
-def test_nan_values_and_all_nan_column(tmp_path: Path) -> None:
+def test_nan_values_and_an_all_nan_column_still_draw(tmp_path: Path) -> None:
     values = _values()
     values[::3, 1] = np.nan
     values[:, 2] = np.nan  # undefined in every run
@@ -77,13 +77,13 @@ def test_nan_values_and_all_nan_column(tmp_path: Path) -> None:
     assert all(p.exists() for p in paths)
 
 
-def test_single_run_renders(tmp_path: Path) -> None:
+def test_a_single_run_draws(tmp_path: Path) -> None:
     values = _values(runs=1)
     paths = _render(tmp_path, [FanSeries("单次运行", YEARS, values[0])])  # 1-D also accepted
     assert all(p.exists() for p in paths)
 
 
-def test_multiple_series_with_legend(tmp_path: Path) -> None:
+def test_several_series_draw_with_a_legend(tmp_path: Path) -> None:
     series = [
         FanSeries("基准情景", YEARS, _values(seed=1)),
         FanSeries("加大孵化器投入", YEARS, _values(seed=2) * 1.1),
@@ -93,7 +93,7 @@ def test_multiple_series_with_legend(tmp_path: Path) -> None:
     assert paths[0].stat().st_size > 10_000
 
 
-def test_percent_axis_and_fractional_x(tmp_path: Path) -> None:
+def test_a_percent_axis_and_fractional_years_draw(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     months = [2017 + i / 12 for i in range(24)]
     share = np.clip(rng.normal(0.3, 0.05, size=(100, len(months))), 0, 1)
@@ -109,12 +109,12 @@ def test_percent_axis_and_fractional_x(tmp_path: Path) -> None:
     assert all(p.exists() for p in paths)
 
 
-def test_target_without_x_and_outside_range(tmp_path: Path) -> None:
+def test_a_target_without_x_or_outside_the_range_still_draws(tmp_path: Path) -> None:
     _render(tmp_path, [FanSeries("A", YEARS, _values())], target_value=900)
     _render(tmp_path, [FanSeries("A", YEARS, _values())], target_value=1500, target_x=2025)
 
 
-def test_bad_shape_rejected(tmp_path: Path) -> None:
+def test_a_bad_shape_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="shape"):
         fan_chart([FanSeries("A", YEARS, np.zeros((5, 3)))], title="t", ylabel="y", out_base=tmp_path / "x")
     with pytest.raises(ValueError):

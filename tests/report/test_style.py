@@ -26,7 +26,7 @@ def _values(runs: int = 200, seed: int = 0) -> np.ndarray:
     return 600 + 100 * np.arange(len(YEARS)) + rng.normal(0, 40, size=(runs, len(YEARS)))
 
 
-def test_font_family_registers_cjk_font() -> None:
+def test_the_cjk_font_is_registered_once_and_comes_first() -> None:
     family = cjk_font_family()
     assert family == ["Noto Sans CJK SC", "DejaVu Sans"]
     names = {f.name for f in matplotlib.font_manager.fontManager.ttflist}
@@ -47,7 +47,7 @@ def test_glyphs_missing_are_reported() -> None:
     assert assert_glyphs_available("高\ue000新\ue000") == ["\ue000"]
 
 
-def test_missing_font_raises_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_font_says_how_to_reinstall_it(monkeypatch: pytest.MonkeyPatch) -> None:
     style.cjk_font_path.cache_clear()
     monkeypatch.setattr(style, "FONT_FILE", "does-not-exist.otf")
     try:
@@ -57,7 +57,7 @@ def test_missing_font_raises_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
         style.cjk_font_path.cache_clear()
 
 
-def test_value_formatting() -> None:
+def test_values_are_formatted_with_separators_and_percent() -> None:
     assert style.format_value(900, percent=False) == "900"
     assert style.format_value(12500, percent=False) == "12,500"
     assert style.format_value(0.4, percent=True) == "40%"
