@@ -132,6 +132,10 @@ def drawable(text: str) -> str:
     for char in assert_glyphs_available(text):
         if ord(char) not in _fallback_charmap():
             text = text.replace(char, "?")
+    for char in set(text):  # a space neither font has (U+0085, U+2028, ...) is drawn as a glyph: a plain space
+        if char.isspace() and char != "\n" and ord(char) not in _cjk_charmap() \
+                and ord(char) not in _fallback_charmap():
+            text = text.replace(char, " ")
     return text
 
 
@@ -143,7 +147,9 @@ def chart_style() -> Iterator[None]:
     """Scoped rcParams (no global change): CJK fonts, ASCII minus as specified, path-only SVG text,
     every text drawn literally."""
     params: dict[str, Any] = {
-        "font.family": "sans-serif",
+        # the families themselves, not "sans-serif": only a list of families makes matplotlib fall back to the
+        # next font for a glyph the first lacks (with the generic name, 'Ą' or 'ł' was an empty box)
+        "font.family": cjk_font_family(),
         "font.sans-serif": cjk_font_family(),
         "axes.unicode_minus": False,
         "svg.fonttype": "path",
