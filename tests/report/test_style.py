@@ -114,8 +114,20 @@ def glyph_warnings(text: str) -> list[str]:
 def test_drawable_text_never_warns_of_a_missing_glyph(text):
     drawn = style.drawable(text)
     assert len(drawn) == len(text) and style.drawable(drawn) == drawn
-    assert all(a == b or b == "?" for a, b in zip(text, drawn, strict=True))
+    assert all(a == b or b == "?" or (a.isspace() and b == " ") for a, b in zip(text, drawn, strict=True))
     assert glyph_warnings(drawn) == []
+
+
+def test_a_space_no_font_has_is_drawn_as_a_plain_space():
+    assert style.drawable("甲\x85乙") == "甲 乙"
+    assert glyph_warnings(style.drawable("甲\x85乙\u2028丙\u1680丁")) == []
+
+
+def test_a_character_only_the_latin_font_has_is_drawn_by_it():
+    """The CJK font lacks 'Ą', 'ł', 'ő'; the fallback font draws them (no empty box, no warning)."""
+    text = "Łódź Ąb ő 高新区"
+    assert assert_glyphs_available(text) != [] and style.drawable(text) == text
+    assert glyph_warnings(text) == []
 
 
 def test_drawable_keeps_chinese_and_what_the_latin_font_has():
