@@ -240,3 +240,25 @@ def test_the_checks_find_what_they_are_for():
     assert not upward([Import("sim.input.models", "sim.model.levers.base", ("LeverBase",), 1)])
     assert not upward([Import("sim.input.posterior", "sim.atomic", ("atomic_write",), 1)])
     assert _private("_bands") and not _private("__version__") and not _private("bands")
+
+
+#: Modules with no logic of their own to test (package markers, the version string, `python -m sim`).
+NO_TEST_FILE = {"sim", "sim.version", "sim.__main__", "sim.input", "sim.model", "sim.measure", "sim.run",
+                "sim.report"}
+
+
+def test_every_module_has_its_mirrored_test_file():
+    """tests/ mirrors sim/: sim/<layer>/<m>.py is tested in tests/<layer>/test_<m>.py (a package's __init__ in
+    test_registry.py), sim/<m>.py in tests/test_<m>.py — so a module's tests are found by its name."""
+    root = Path(__file__).resolve().parents[2]
+    missing = []
+    for path in sorted((root / "sim").rglob("*.py")):
+        rel = path.relative_to(root / "sim").with_suffix("")
+        name = ".".join(("sim", *rel.parts)).removesuffix(".__init__")
+        if name in NO_TEST_FILE:
+            continue
+        folder = root / "tests" / Path(*rel.parts[:-1])
+        test = folder / ("test_registry.py" if rel.name == "__init__" else f"test_{rel.name}.py")
+        if not test.is_file():
+            missing.append(f"{name} → {test.relative_to(root)}")
+    assert not missing, "modules without their test file:\n  " + "\n  ".join(missing)
