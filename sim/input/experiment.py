@@ -312,7 +312,7 @@ def _raw(policy: Policy) -> dict[str, Any]:
     if policy.budget_per_year is not None:
         raw["budget_per_year"] = policy.budget_per_year
     if policy.source is not None:
-        raw["source"] = {"document": policy.source.document, "quote": policy.source.quote}
+        raw["source"] = {k: v for k, v in vars(policy.source).items() if v is not None}
     for k, v in policy.params:
         raw[k] = list(v) if isinstance(v, tuple) else v
     return raw

@@ -305,3 +305,41 @@ def _range_text(lo: float | None, hi: float | None, whole: bool = False) -> str:
     if hi is not None and hi < ABSURD:
         parts.append(f"<= {hi:g}")
     return f"{kind} {' and '.join(parts)}".strip()
+
+
+URL = re.compile(r"^https?://\S+$")
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class Source(Strict_):
+    """Where a target, lever or scenario comes from: the plan's clause, quoted, and its document — a bundled
+    plan or a file beside the scenario (`document`), a web address (`url`), or a `title` and `date`
+    (sim.input.sources). A quote from a readable file is checked verbatim."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["document"]}, {"required": ["url"]},
+                                                           {"required": ["title", "date"]}]})
+
+    document: Text | None = Field(None, description="a bundled plan (sim/data/plans/, e.g. "
+                                  "002_71d7ff763af18a90.txt) or a text file beside the scenario (a relative path)")
+    url: Text | None = Field(None, description="a web address of the plan (http:// or https://)")
+    title: Text | None = Field(None, description="the plan's title (with date when there is no file or address)",
+                               json_schema_extra={"zh": "文件名称"})
+    date: Text | Year | None = Field(None, description="the plan's date: YYYY, YYYY-MM or YYYY-MM-DD",
+                              json_schema_extra={"zh": "发布日期"})
+    quote: Text = Field(description="the clause copied verbatim (whitespace may differ)",
+                        json_schema_extra={"zh": "原文"})
+
+    @model_validator(mode="after")
+    def _which_document(self) -> Source:
+        if self.url is not None and not URL.match(self.url):
+            raise problem(self.url, "a web address starting with http:// or https://")
+        if isinstance(self.date, str) and not DATE.match(self.date):
+            raise problem(self.date, "a date YYYY, YYYY-MM or YYYY-MM-DD")
+        if self.document is None and self.url is None and self.title is None:
+            raise problem("no document, url or title", "where the quote comes from: document (a bundled plan or a "
+                          "file beside the scenario), url, or title and date")
+        if self.document is None and self.url is None and self.date is None:
+            raise problem(f"title {self.title!r} without a date", "a date (YYYY, YYYY-MM or YYYY-MM-DD) with the "
+                          "title, so that a reader can find the document")
+        return self
+

@@ -18,6 +18,7 @@ from sim.input.fields import (
     Flag,
     Id,
     Month,
+    Source,
     Strict_,
     Text,
     Year,
@@ -27,18 +28,13 @@ from sim.input.fields import (
     text,
 )
 from sim.input.priors import default_priors, parameter_bounds
+from sim.input.sources import bundled_plans
 from sim.measure.indicators import ALL_INDICATORS
 from sim.model.levels import ZONE_LEVELS
 from sim.model.levers import LeverParams
 
-#: The plans zonesim models (the seed texts); a target's `source.document` must name one of them.
-SEED_DOCUMENTS = (
-    "000_e83077ba89652f73.txt",  # Meizhou
-    "001_2cccbe40d0005b5e.txt",  # Hunan
-    "002_71d7ff763af18a90.txt",  # Guangxi
-    "003_0379f150b067e840.txt",  # Taizhou
-    "004_2b5f0542b5beac8f.txt",  # Zengcheng
-)
+#: The plans bundled with zonesim (sim/data/plans/): a source may cite one by file name.
+SEED_DOCUMENTS = tuple(bundled_plans())
 TARGET_KINDS = ("level", "multiple", "growth", "added", "share", "per_10k", "per_zone", "zones_meeting",
                 "districts_covered")
 COMPARISONS = (">=", ">", "<=", "<")
@@ -47,13 +43,6 @@ IndicatorName = Literal[tuple(ALL_INDICATORS)]  # type: ignore[valid-type]
 
 def _zh(label: str) -> dict[str, str]:
     return {"zh": label}
-
-
-class Source(Strict_):
-    """Where a target comes from: the plan's clause, quoted verbatim."""
-
-    document: Literal[SEED_DOCUMENTS] = Field(description="the seed file the clause is in")  # type: ignore[valid-type]
-    quote: Text = Field(description="the clause copied verbatim (whitespace may differ)", json_schema_extra=_zh("原文"))
 
 
 class Head(Strict_):

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.input.fields import DISTRIBUTIONS, Dist, Fixed, dist_arg_names
-from sim.input.models import SEED_DOCUMENTS, scenario_model
+from sim.input.models import scenario_model
 from sim.input.priors import Prior, default_priors, frozen_dist
 from sim.input.problems import SchemaView
+from sim.input.sources import bundled_plans
 from sim.measure.indicators import ALL_INDICATORS, ZONE_COUNT_INDICATORS
 from sim.model.levers import KINDS
 
@@ -214,8 +215,14 @@ def scenario_reference_markdown() -> str:
             "`dist:` names a `scipy.stats` distribution; its shape arguments are required, `loc` and `scale` "
             "optional.", "", "| `dist` | arguments |", "|---|---|"]
     out += [f"| {_code(d)} | {', '.join(_code(a) for a in dist_arg_names(d))} |" for d in DISTRIBUTIONS]
-    out += ["", "### Seed documents", "", "`source.document` must be one of: "
-            + ", ".join(_code(d) for d in SEED_DOCUMENTS) + ".", ""]
+    out += ["", "### Sources", "",
+            "A `source` quotes the clause and names where it is from: `document` (a bundled plan below, or a text "
+            "file beside the scenario, by relative path), `url` (http:// or https://), or `title` with `date`. "
+            "A quote from a bundled plan or a readable file must be in it verbatim (whitespace aside); otherwise "
+            "it is kept as given (a warning says so when a named file cannot be read).", "",
+            "| bundled plan (`document:`) | region | issued by | date |", "|---|---|---|---|"]
+    out += [f"| {_code(p.file)} | {p.region} | {p.issued_by} | {p.date or '—'} |" for p in bundled_plans().values()]
+    out += [""]
     out += ["### Default priors", "",
             "Sampled once per run (sim/data/priors.yaml); override any of them under `parameters:` by name. "
             "The prior is written as its `scipy.stats` call; the range is its support (or its central 90% when "

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import Problem, closest
+from sim.input import sources
 from sim.input.fields import parse_year_month
 from sim.input.priors import Prior, default_priors
 from sim.input.yamlio import YamlDoc
@@ -110,6 +111,7 @@ def scenario_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
                                "one of them: the HTEs outside the zones, or the region's total"))
     with _tolerant():
         _base_fact_rules(doc, data, out)
+    _source_rules(doc, data, out)
     if base is not None:
         with _tolerant():
             _vintage_rules(doc, data, base, out)
@@ -325,3 +327,24 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     if tgt.get("zone_level", "any") != "any" and kind in ("level", "multiple", "growth", "added") \
             and not tgt.get("each_zone"):
         out.append(doc.problem((*p, "zone_level"), tgt["zone_level"], "each_zone: true (or a per_zone target)"))
+
+
+def _source_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
+    """Every quote from a document zonesim can read is in it verbatim (sim.input.sources): an error when not, a
+    warning when a named file beside the scenario cannot be read (the quote is then kept as given)."""
+    places: list[tuple[tuple, Any]] = [(("scenario", "source"), (data.get("scenario") or {}).get("source"))]
+    for sec in ("targets", "policies"):
+        items = data.get(sec) if isinstance(data.get(sec), list) else []
+        places += [((sec, i, "source"), item.get("source")) for i, item in enumerate(items)
+                   if isinstance(item, Mapping)]
+    for path, src in places:
+        if not isinstance(src, Mapping):
+            continue
+        with _tolerant():
+            found = sources.check(dict(src), doc.file)
+            if found is None:
+                continue
+            severity, what, expected = found
+            problem = doc.problem((*path, "quote" if severity == "error" else "document"), what, expected)
+            (out if severity == "error" else doc.warnings).append(problem)
+

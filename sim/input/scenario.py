@@ -49,8 +49,20 @@ def validate(doc: YamlDoc) -> list[Problem]:
 
 @dataclass(frozen=True)
 class Source:
-    document: str
+    """A clause and where it is from (sim.input.sources): a document (bundled plan or file), a url, a title and
+    date — at least one of the three."""
+
+    document: str | None
     quote: str
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+
+    def cite(self) -> str:
+        """How a report names the document: title (date), else the file name, else the address."""
+        if self.title:
+            return f"{self.title} ({self.date})" if self.date else self.title
+        return self.document or self.url or ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +199,11 @@ class Scenario:
 
 
 def _source(raw: Mapping | None) -> Source | None:
-    return Source(raw["document"], raw["quote"]) if raw else None
+    if not raw:
+        return None
+    date = raw.get("date")
+    return Source(raw.get("document"), raw["quote"], raw.get("url"), raw.get("title"),
+                  None if date is None else str(date))
 
 
 def _priors(raw: Mapping) -> tuple[tuple[str, Prior], ...]:

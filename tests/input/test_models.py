@@ -62,8 +62,9 @@ def test_numbers_are_not_coerced_from_text():
     assert ("year",) in refused(Target, {**TARGET, "year": 2020.5})
 
 
-def test_a_targets_source_must_be_a_seed_document():
-    assert ("source", "document") in refused(Target, {**TARGET, "source": {**SOURCE, "document": "x.txt"}})
+def test_a_targets_source_must_say_where_its_quote_is_from():
+    assert ("source",) in refused(Target, {**TARGET, "source": {"quote": SOURCE["quote"]}})
+    assert ("source", "quote") in refused(Target, {**TARGET, "source": {"document": SOURCE["document"]}})
 
 
 def test_input_models_are_frozen():
@@ -92,10 +93,10 @@ def test_a_lever_kind_must_be_a_registered_one():
 
 # --- located in a file --------------------------------------------------------------------------------------------
 
-def test_unknown_seed_document():
+def test_a_source_with_an_address_that_is_not_a_web_address_is_refused():
     old = "{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達900家以上}}\n  - {id: hte_mid"
-    probs = problems_for(tiny_text(**{old: old.replace("002_71d7ff763af18a90.txt", "009_nope.txt")}))
-    assert any(p.key == "targets[0].source.document" for p in probs)
+    probs = problems_for(tiny_text(**{old: old.replace("document: 002_71d7ff763af18a90.txt", "url: nope")}))
+    assert any(p.key == "targets[0].source" for p in probs)
 
 
 def test_lever_fields_must_match_its_kind():

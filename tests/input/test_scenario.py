@@ -7,15 +7,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
-import re
 
 import pytest
-import yaml
 
 from sim.input.priors import default_priors
-from sim.input.scenario import SEED_DOCUMENTS, build_scenario, load_scenario, policy_from_raw, validate_file
+from sim.input.scenario import build_scenario, load_scenario, policy_from_raw, validate_file
 from sim.input.yamlio import loads_yaml
-from tests.conftest import GUANGXI, ROOT, SEEDS, TINY
+from tests.conftest import GUANGXI, ROOT, TINY
 from tests.helpers import problems_for, tiny_text
 
 
@@ -53,20 +51,6 @@ def test_bundled_scenarios_use_nothing_after_their_base_year():
         assert all(p.vintage is not None and p.vintage <= sc.base_year for _, p in sc.parameters), path
         if sc.posterior is not None:
             assert sc.posterior.vintage <= sc.base_year, path
-
-
-def test_every_quote_is_verbatim_in_its_seed():
-    if not SEEDS.is_dir():
-        pytest.skip(f"the seed texts are not beside the project ({SEEDS}); quotes not checked")
-    norm = lambda s: re.sub(r"\s+", "", s)  # noqa: E731 - whitespace may differ
-    texts = {d: norm((SEEDS / d).read_text(encoding="utf-8")) for d in SEED_DOCUMENTS}
-    for path in sorted((GUANGXI.parent).glob("*.yaml")) + [TINY]:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        items = data["targets"] + data.get("policies", []) + [data["scenario"]]
-        for item in items:
-            src = item.get("source")
-            if src:
-                assert norm(src["quote"]) in texts[src["document"]], (path.name, item.get("id"), src["quote"])
 
 
 # --- the frozen Scenario ------------------------------------------------------------------------------------------

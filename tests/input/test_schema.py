@@ -59,7 +59,8 @@ MUTATIONS = [
     ("bad level", lambda d: d["zones"][0].update(level="galactic")),
     ("bad comparison", lambda d: d["targets"][0].update(comparison="~=")),
     ("bare number", lambda d: d["firms"].update(hte_in_zones=535)),
-    ("unknown document", lambda d: d["targets"][0]["source"].update(document="nowhere.txt")),
+    ("source without quote", lambda d: d["targets"][0]["source"].pop("quote")),
+    ("source without a document, address or title", lambda d: d["targets"][0]["source"].pop("document")),
 ]
 
 

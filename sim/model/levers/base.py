@@ -19,17 +19,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.input.fields import Id, Strict_, Text, YearMonth, number, parse_year_month, problem
-
-#: Seed documents a source may cite (the five plans); `sim.input.models.Source` checks it.
-
-
-class SourceRef(Strict_):
-    """Where a value or lever comes from: the plan's clause, quoted verbatim."""
-
-    document: Text = Field(description="the plan document the clause is in")
-    quote: Text = Field(description="the clause, copied verbatim (whitespace may differ)",
-                        json_schema_extra={"zh": "原文"})
+from sim.input.fields import Id, Source, Strict_, Text, YearMonth, number, parse_year_month, problem
 
 
 class LeverBase(Strict_):
@@ -47,7 +37,7 @@ class LeverBase(Strict_):
                           "instead)", json_schema_extra={"zh": "年度预算"})
     when_exhausted: Literal["pro_rata", "first_come"] = Field(
         "pro_rata", description="how a capped budget is shared when claims exceed it")
-    source: SourceRef | None = None
+    source: Source | None = None
     note: Text | None = None
 
     @model_validator(mode="after")

@@ -1,0 +1,126 @@
+"""Sources (sim.input.sources, sim.input.fields.Source): every bundled quote is in its bundled plan, a wrong
+quote is refused with its location, a planner may cite a file beside the scenario, a web address, or a title
+and date — checked when the file can be read, kept as given otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.errors import ScenarioError
+from sim.input import sources
+from sim.input.scenario import build_scenario, load_scenario
+from sim.input.yamlio import loads_yaml
+from tests.conftest import GUANGXI, ROOT, SEEDS, TINY
+from tests.helpers import problems_for, tiny_text
+
+QUOTE = "{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達900家以上}"
+
+
+def problems_of(text: str, file: str = "s.yaml") -> list:
+    """The problems of a scenario text, [] when it is valid."""
+    try:
+        build_scenario(loads_yaml(text, file=file))
+    except ScenarioError as err:
+        return err.problems
+    return []
+
+
+def bundled_and_example_scenarios() -> list[Path]:
+    return sorted(GUANGXI.parent.glob("*.yaml")) + sorted((GUANGXI.parent / "hindcast").glob("*.yaml")) + [TINY]
+
+
+@pytest.mark.parametrize("path", bundled_and_example_scenarios(), ids=lambda p: p.name)
+def test_every_bundled_quote_is_verbatim_in_its_plan(path):
+    """Validation checks each quote against sim/data/plans/ (nothing outside the project is needed)."""
+    sc = load_scenario(path)
+    cited = [t.source for t in sc.targets] + [p.source for p in sc.policies if p.source]
+    for src in cited:
+        assert src.document in sources.bundled_plans()
+        assert sources.quote_in(src.quote, sources.bundled_text(src.document)), (path.name, src.quote)
+
+
+def test_the_bundled_plans_are_the_published_texts_when_the_originals_are_at_hand():
+    if not SEEDS.is_dir():
+        pytest.skip("the original seed folder is not beside the project: nothing to compare with")
+    for name in sources.bundled_plans():
+        assert sources.bundled_text(name) == (SEEDS / name).read_text(encoding="utf-8"), name
+
+
+def test_every_bundled_plan_has_its_provenance():
+    plans = sources.bundled_plans()
+    assert len(plans) == 5
+    for p in plans.values():
+        assert p.region and p.issued_by and p.title and p.plan_period
+        assert len(sources.bundled_text(p.file)) > 1000
+
+
+def test_a_quote_that_is_not_in_the_plan_is_refused_at_its_line():
+    probs = problems_for(tiny_text(**{QUOTE: "{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達9000家以上}"}))
+    [p] = [p for p in probs if p.key == "targets[0].source.quote"]
+    assert p.line is not None and "verbatim" in p.expected and "002_71d7ff763af18a90.txt" in p.expected
+
+
+def test_a_file_beside_the_scenario_is_checked_when_present(tmp_path):
+    text = tiny_text(**{QUOTE: "{document: plan/my_plan.txt, quote: 高新技术企业达到50家}"})
+    scenario = tmp_path / "my_city.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "my_plan.txt").write_text("到2020年，高新技术企业\n达到50家以上。", encoding="utf-8")
+    sc = load_scenario(scenario)  # line breaks in the file do not matter
+    assert sc.targets[0].source.document == "plan/my_plan.txt" and not sc.warnings
+    (tmp_path / "plan" / "my_plan.txt").write_text("到2020年，高新技术企业达到40家以上。", encoding="utf-8")
+    probs = problems_for(text, file=str(scenario))
+    assert any(p.key == "targets[0].source.quote" for p in probs)
+
+
+def test_a_missing_file_keeps_the_quote_with_a_warning(tmp_path):
+    scenario = tmp_path / "my_city.yaml"
+    scenario.write_text(tiny_text(**{QUOTE: "{document: not_here.txt, quote: 高新技术企业达到50家}"}), encoding="utf-8")
+    sc = load_scenario(scenario)
+    [w] = [w for w in sc.warnings if w.key == "targets[0].source.document"]
+    assert "unchecked" in w.expected and sc.targets[0].source.quote == "高新技术企业达到50家"
+
+
+@pytest.mark.parametrize(("source", "ok"), [
+    ("{url: 'https://kjt.example.gov.cn/plan.html', quote: 达到50家}", True),
+    ("{url: 'https://kjt.example.gov.cn/plan.html', title: 某市规划, date: 2024-03, quote: 达到50家}", True),
+    ("{title: 某市高新区三年行动计划, date: 2024-03-01, quote: 达到50家}", True),
+    ("{title: 某市高新区三年行动计划, quote: 达到50家}", False),        # a title alone cannot be found
+    ("{url: 'ftp://x', quote: 达到50家}", False),
+    ("{title: 某市规划, date: 24/03/01, quote: 达到50家}", False),
+    ("{quote: 达到50家}", False),
+    ("{document: 002_71d7ff763af18a90.txt}", False),                 # no quote
+])
+def test_a_source_names_a_document_an_address_or_a_title_and_date(source, ok):
+    probs = [p for p in problems_of(tiny_text(**{QUOTE: source})) if p.key.startswith("targets[0].source")]
+    assert (not probs) == ok, probs
+    for p in probs:
+        assert p.line is not None and p.expected
+
+
+def test_a_url_source_is_kept_in_the_frozen_scenario(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    source = "{url: 'https://example.org/p', title: 规划, date: 2024, quote: 达到50家}"
+    scenario.write_text(tiny_text(**{QUOTE: source}), encoding="utf-8")
+    src = load_scenario(scenario).targets[0].source
+    assert (src.url, src.title, src.date, src.document) == ("https://example.org/p", "规划", "2024", None)
+    assert src.cite() == "规划 (2024)"
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=st.text(st.characters(codec="utf-8"), min_size=1, max_size=60), cut=st.data())
+def test_any_piece_of_a_text_is_found_whatever_its_whitespace(text, cut):
+    i = cut.draw(st.integers(0, len(text) - 1))
+    j = cut.draw(st.integers(i + 1, len(text)))
+    piece = text[i:j]
+    spaced = " \n".join(piece)  # whitespace anywhere in the quote does not matter
+    assert sources.quote_in(spaced, text)
+
+
+def test_no_test_or_module_needs_the_shared_folder():
+    for path in list((ROOT / "sim").rglob("*.py")) + list((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]:
+        assert "../shared" not in path.read_text(encoding="utf-8"), path
