@@ -105,6 +105,16 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--no-holdout", action="store_true",
                      help="skip the check that fits all but the last year and predicts it")
     cal.add_argument("--resume", action="store_true", help="continue an interrupted calibration")
+    new = sub.add_parser("new", help="write a commented skeleton scenario for your own plan (validates and runs "
+                         "as written; replace its placeholders)")
+    new.add_argument("file", metavar="FILE", help="the scenario file to write (*.yaml); never overwritten without "
+                     "--force")
+    new.add_argument("--region", required=True, help="the region's name, e.g. 某市")
+    new.add_argument("--zones", type=int, default=2, help="official high-tech zones in the region (default 2)")
+    new.add_argument("--base-year", type=int, required=True, help="the year whose end state the plan starts from")
+    new.add_argument("--end-year", type=int, required=True, help="the plan's target year")
+    new.add_argument("--id", default=None, help="scenario id in lower_snake_case (default: from the file name)")
+    new.add_argument("--force", action="store_true", help="replace an existing file")
     calp = sub.add_parser("calendar", help="print what the model runs when: the calendar of a scenario, step by "
                           "step (mechanism modules and lever hooks)")
     calp.add_argument("scenario", metavar="FILE", help="a scenario YAML file")
@@ -304,6 +314,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from sim.pipeline import new_scenario
+
+    path = new_scenario(args.file, args.region, args.zones, args.base_year, args.end_year, args.id, args.force)
+    print(f"Written {path}: {args.zones} zone(s), {args.base_year}→{args.end_year}, one example of each target "
+          f"shape and one lever.\nEvery figure marked \"placeholder\" is yours to replace; then run:\n"
+          f"  zonesim validate {path}\n  zonesim run {path}")
+    return 0
+
+
 def cmd_calendar(args: argparse.Namespace) -> int:
     from sim.input.scenario import load_scenario
     from sim.model.calendar import format_table
@@ -364,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     STOP["signum"] = 0
     try:
         return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "hindcast": cmd_hindcast,
-                "calibrate": cmd_calibrate, "calendar": cmd_calendar,
+                "calibrate": cmd_calibrate, "calendar": cmd_calendar, "new": cmd_new,
                 "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")

@@ -9,6 +9,7 @@ checkpointed batch by batch, and put in place only when complete. A notebook get
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,3 +239,38 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     for k, (name, med, lo, hi) in enumerate(full.summary()):
         lines.insert(2 + k, f"{name:28} {med:>10.4g} {lo:>10.4g} {hi:>10.4g}   {priors[name].describe()}")
     return path, "\n".join(lines)
+
+
+def new_scenario(path: str | Path, region: str, zones: int, base_year: int, end_year: int,
+                 scenario_id: str | None = None, force: bool = False) -> Path:
+    """Write a commented skeleton scenario (`sim.input.skeleton.skeleton`) to `path` and check that it loads.
+    Raises ScenarioError for arguments it cannot honour (zones outside 1..50, years out of order, an existing
+    file without `force`: a planner's file is never overwritten by accident), OutputError if it cannot write."""
+    from sim.atomic import atomic_write
+    from sim.input.skeleton import skeleton
+
+    out = Path(path)
+    if out.exists() and not force:
+        raise ScenarioError([Problem(str(out), None, None, "", "an existing file",
+                                     "a new file name (or --force to replace it)")])
+    if out.suffix != ".yaml":
+        raise ScenarioError([Problem(str(out), None, None, "", f"suffix '{out.suffix}'",
+                                     "a file name ending in .yaml")])
+    if scenario_id is None:  # from the file name when it makes an id (my_city_2026.yaml), else the skeleton's
+        stem = re.sub(r"[^a-z0-9_]+", "_", out.stem.lower()).strip("_")
+        scenario_id = stem if stem[:1].isalpha() else None
+    try:
+        text = skeleton(region, zones, base_year, end_year, scenario_id)
+    except ValueError as exc:
+        what, _, expected = str(exc).partition(": expected ")
+        found = {"years": f"{base_year}→{end_year}", "base_year": str(base_year)}.get(what, str(zones))
+        raise ScenarioError([Problem(str(out), None, None, what, found, expected)]) from None
+    if scenario_id is not None:
+        from sim.input.fields import SLUG
+
+        if not re.fullmatch(SLUG, scenario_id):
+            raise ScenarioError([Problem(str(out), None, None, "--id", scenario_id, "an id in lower_snake_case")])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, text.encode("utf-8"))
+    load_scenario(out)  # the skeleton must validate as written (a bug in zonesim otherwise)
+    return out

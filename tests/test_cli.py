@@ -219,3 +219,19 @@ def test_a_run_error_exits_3_and_an_output_error_4(monkeypatch, capsys, tmp_path
                          str(tmp_path / error.__name__)]) == code
         err = capsys.readouterr().err
         assert "run 0: found a broken invariant" in err and "Traceback" not in err
+
+
+def test_new_writes_a_skeleton_that_validates_and_never_overwrites(tmp_path):
+    path = tmp_path / "jiangzhou_2026.yaml"
+    proc = zonesim("new", str(path), "--region", "江州市", "--zones", "2", "--base-year", "2023", "--end-year", "2026")
+    assert proc.returncode == 0, proc.stderr
+    assert "placeholder" in proc.stdout and path.is_file()
+    assert "id: jiangzhou_2026" in path.read_text(encoding="utf-8")
+    assert zonesim("validate", str(path)).returncode == 0
+    path.write_text("# my edits\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    again = zonesim("new", str(path), "--region", "江州市", "--base-year", "2023", "--end-year", "2026")
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert path.read_text(encoding="utf-8").startswith("# my edits")  # the planner's file is untouched
+    bad = zonesim("new", str(tmp_path / "x.yaml"), "--region", "江州市", "--zones", "0", "--base-year", "2023",
+                  "--end-year", "2026")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "zones" in bad.stderr
