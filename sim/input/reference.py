@@ -28,6 +28,9 @@ BEGIN = "<!-- BEGIN GENERATED REFERENCE -->"
 END = "<!-- END GENERATED REFERENCE -->"
 #: docs/scenarios.md of a source checkout (pass --file when zonesim is installed elsewhere).
 DEFAULT_DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
+#: The user guide's table of base-year inputs (sim.input.skeleton.inputs_table), between these markers.
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
+INPUTS_BEGIN, INPUTS_END = "<!-- inputs-table:begin -->", "<!-- inputs-table:end -->"
 
 
 def _cell(text: str) -> str:
@@ -239,12 +242,12 @@ def _common_lever_keys() -> set[str]:
 
 # --- the docs/scenarios.md block ------------------------------------------------------------------------------
 
-def replace_block(text: str, block: str) -> str:
+def replace_block(text: str, block: str, begin: str = BEGIN, end: str = END) -> str:
     """`text` with everything between the markers replaced by `block`; ValueError when the markers are missing."""
-    start, stop = text.find(BEGIN), text.find(END)
-    if start < 0 or stop < 0 or stop < start or text.count(BEGIN) != 1 or text.count(END) != 1:
-        raise ValueError(f"expected one '{BEGIN}' followed by one '{END}'")
-    return text[: start + len(BEGIN)] + "\n" + block.strip("\n") + "\n" + text[stop:]
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < 0 or stop < start or text.count(begin) != 1 or text.count(end) != 1:
+        raise ValueError(f"expected one '{begin}' followed by one '{end}'")
+    return text[: start + len(begin)] + "\n" + block.strip("\n") + "\n" + text[stop:]
 
 
 def generated_block(text: str) -> str:
@@ -255,16 +258,26 @@ def generated_block(text: str) -> str:
     return text[start + len(BEGIN): stop]
 
 
+def _blocks(path: Path) -> tuple[str, str, str]:
+    """The generated block a file takes: (block, begin marker, end marker) — the scenario reference, or the
+    guide's table of base-year inputs."""
+    if path.resolve() == GUIDE.resolve() or INPUTS_BEGIN in path.read_text(encoding="utf-8"):
+        from sim.input.skeleton import inputs_table
+
+        return "\n".join(inputs_table()), INPUTS_BEGIN, INPUTS_END
+    return scenario_reference_markdown(), BEGIN, END
+
+
 def is_up_to_date(path: Path = DEFAULT_DOC) -> bool:
-    """True when the file's generated block is what `scenario_reference_markdown()` renders now."""
+    """True when the file's generated block is what zonesim renders now."""
     text = path.read_text(encoding="utf-8")
-    return replace_block(text, scenario_reference_markdown()) == text
+    return replace_block(text, *_blocks(path)) == text
 
 
 def update(path: Path = DEFAULT_DOC) -> bool:
     """Rewrite the file's generated block; True when it changed."""
     text = path.read_text(encoding="utf-8")
-    new = replace_block(text, scenario_reference_markdown())
+    new = replace_block(text, *_blocks(path))
     if new == text:
         return False
     path.write_text(new, encoding="utf-8")
@@ -277,21 +290,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.input.reference",
                                      description="Regenerate the scenario reference in docs/scenarios.md.")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the block is out of date")
-    parser.add_argument("--file", type=Path, default=DEFAULT_DOC, help=f"the Markdown file (default {DEFAULT_DOC})")
+    parser.add_argument("--file", type=Path, action="append", default=None,
+                        help=f"a Markdown file (default {DEFAULT_DOC} and {GUIDE}); repeatable")
     args = parser.parse_args(argv)
-    try:
-        if args.check:
-            if is_up_to_date(args.file):
-                return 0
-            print(f"{args.file}: the generated reference is out of date; run: python -m sim.input.reference",
-                  file=sys.stderr)
-            return 1
-        changed = update(args.file)
-    except (OSError, ValueError) as err:
-        print(f"{args.file}: {err}", file=sys.stderr)
-        return 2
-    print(f"{args.file}: {'updated' if changed else 'already up to date'}")
-    return 0
+    code = 0
+    for path in args.file or [DEFAULT_DOC, GUIDE]:
+        try:
+            if args.check:
+                if not is_up_to_date(path):
+                    print(f"{path}: the generated block is out of date; run: python -m sim.input.reference",
+                          file=sys.stderr)
+                    code = max(code, 1)
+                continue
+            changed = update(path)
+        except (OSError, ValueError) as err:
+            print(f"{path}: {err}", file=sys.stderr)
+            return 2
+        print(f"{path}: {'updated' if changed else 'already up to date'}")
+    return code
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ sees at once which figures are still to be replaced (the table's `assumed` colum
 from __future__ import annotations
 
 import re
+import typing
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -53,7 +54,7 @@ def inputs() -> list[Input]:
     out = []
     for section, model in SECTIONS.items():
         for key, info in model.model_fields.items():
-            meta = next((m for m in info.metadata if isinstance(m, QuantitySchema)), None)
+            meta = _schema_of(info)
             g = guide.get(section, {}).get(key, {})
             other = ONE_OF.get((section, key))
             required = f"one of this and {other}" if other else ("yes" if info.is_required() else "no")
@@ -63,6 +64,14 @@ def inputs() -> list[Input]:
                              tuple(ex) if isinstance(ex, list) else ex, bool(g.get("per_zone")),
                              g.get("absent", "")))
     return out
+
+
+def _schema_of(info: Any) -> QuantitySchema | None:
+    """The QuantitySchema of a model field, also when the field is optional (`quantity(...) | None`)."""
+    found = [m for m in info.metadata if isinstance(m, QuantitySchema)]
+    for arg in typing.get_args(info.annotation):
+        found += [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, QuantitySchema)]
+    return found[0] if found else None
 
 
 def _value(inp: Input, n_zones: int, year: int) -> str:
