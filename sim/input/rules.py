@@ -111,6 +111,8 @@ def scenario_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
                                "one of them: the HTEs outside the zones, or the region's total"))
     with _tolerant():
         _base_fact_rules(doc, data, out)
+    with _tolerant():
+        _implied_range_rules(doc, data)
     _source_rules(doc, data, out)
     if base is not None:
         with _tolerant():
@@ -188,6 +190,42 @@ def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
             doc.warnings.append(doc.problem(where, f"more than the {label} in {share:.1%} of runs",
                                             f"ranges where {names} never exceeds {wnames}",
                                             "those runs cap the part at the whole: narrow one of the ranges"))
+
+
+#: A certificate runs three years (DOMAIN §1), so in a steady state a third of the stock is certified each year
+#: (first certifications and renewals together), plus the stock's net growth. Outside half to twice that, a
+#: base-year count is more likely a different measure (new certifications only, one batch, zones only) than a
+#: fact: the capability calibration it drives then swings every HTE probability.
+CERT_CYCLE_YEARS, CERT_LOW, CERT_HIGH = 3, 0.5, 2.0
+
+
+def _implied_range_rules(doc: YamlDoc, data: dict) -> None:
+    """Warn when an input that swings results lies far from what the rest of the scenario implies: the base
+    year's certificates against the HTE stock and the three-year certificate cycle."""
+    firms = data.get("firms") or {}
+
+    def median(key: str) -> float | None:
+        raw = firms.get(key)
+        return None if raw is None else float(Prior.from_yaml(raw).sample(np.array([0.5]))[0])
+
+    certified = median("hte_certified_base_year")
+    stock = median("hte_region")
+    if stock is None and median("hte_in_zones") is not None and median("hte_outside") is not None:
+        stock = median("hte_in_zones") + median("hte_outside")  # type: ignore[operator]
+    if certified is None or stock is None or stock <= 0:
+        return
+    before = median("hte_stock_base_minus_1")
+    growth = max(stock - before, 0.0) if before is not None else 0.0
+    implied = stock / CERT_CYCLE_YEARS + growth
+    lo, hi = CERT_LOW * implied, CERT_HIGH * implied
+    if not lo <= certified <= hi:
+        how = f"a third of the {stock:,.0f} HTEs held (certificates run {CERT_CYCLE_YEARS} years)" + (
+            f" plus the stock's growth of {growth:,.0f}" if growth else "")
+        doc.warnings.append(doc.problem(
+            ("firms", "hte_certified_base_year"), f"{certified:,.0f} (median)",
+            f"about {implied:,.0f}, between {lo:,.0f} and {hi:,.0f}: {how}",
+            "it calibrates how close firms are to certification, so it moves every HTE probability: check that it "
+            "counts first certifications and renewals, region-wide, for the whole base year"))
 
 
 def _backtest_rules(doc: YamlDoc, data: dict, base: int, end: int | None, out: list[Problem]) -> None:

@@ -156,3 +156,15 @@ def test_a_backtest_names_a_region_with_history(hindcast_text):
 def test_a_backtest_calibrates_only_parameters_with_a_prior(hindcast_text):
     probs = problems_for(hindcast_text.replace("calibrate: [hte_prepare_rate,", "calibrate: [hte_prepare_rat,", 1))
     assert any(p.key == "backtest.calibrate[0]" and "hte_prepare_rate" in p.hint for p in probs)
+
+
+@pytest.mark.parametrize(("certified", "warned"), [(5, True), (27, False), (40, False), (70, True)])
+def test_base_year_certificates_far_from_the_stock_and_cycle_are_flagged(certified, warned):
+    """tiny holds 60 + 20 HTEs: a third of them (27) are certified in a steady year; 5 or 70 would swing every
+    HTE probability through the capability calibration, so validation warns with the implied range."""
+    text = tiny_text(**{"hte_certified_base_year: {value: 30,": f"hte_certified_base_year: {{value: {certified},"})
+    sc = build_scenario(loads_yaml(text, file="s.yaml"))
+    flagged = [w for w in sc.warnings if w.key == "firms.hte_certified_base_year"]
+    assert bool(flagged) == warned
+    if warned:
+        assert "between 13 and 53" in flagged[0].expected and flagged[0].line is not None
