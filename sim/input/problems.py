@@ -209,7 +209,13 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             tags = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
             tag = ctx.get("tag")
-            if kind == "union_tag_not_found":
+            if kind == "union_tag_not_found" and "quantity_kind" in str(ctx.get("discriminator", "")):
+                # a base-year fact or prior given as a bare number (or a mapping with neither value nor dist)
+                found = _found(value) if not isinstance(value, dict) else "neither 'value' nor 'dist'"
+                expected = view.describe(node) or ("{value: <number>, source: ..., vintage: YYYY} or {dist: "
+                                                   "<scipy.stats name>, ..., assumed: true, vintage: YYYY}")
+                hint = "a number needs its provenance: where it is from (source) or assumed: true, and its vintage"
+            elif kind == "union_tag_not_found":
                 found, expected = "no key 'kind'", "one of: " + ", ".join(tags or _lever_kinds())
             else:
                 found, expected = f"'{tag}'", "one of: " + ", ".join(tags)

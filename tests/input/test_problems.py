@@ -144,3 +144,12 @@ def test_an_unknown_lever_kind_lists_the_kinds():
     probs = problems_for(tiny_text(**{"kind: rd_subsidy,": "kind: rd_subsidyy,"}))
     [p] = [p for p in probs if p.key == "policies[1].kind"]
     assert p.found == "'rd_subsidyy'" and "rd_subsidy" in p.expected and p.hint == "did you mean 'rd_subsidy'?"
+
+
+def test_a_bare_number_for_a_fact_asks_for_its_provenance_not_for_a_lever_kind():
+    """Regression: a base-year fact written as a bare number was reported as a lever without 'kind'."""
+    [p] = [p for p in problems_for(tiny_text(**{"  rd_median: {value: 0.025, assumed: true, vintage: 2017}":
+                                                 "  rd_median: 0.025"})) if p.key == "firms.rd_median"]
+    assert p.found == "0.025" and "value" in p.expected and "dist" in p.expected
+    assert "kind" not in p.found and "hte_award" not in p.expected
+    assert "source" in p.hint and p.line is not None
