@@ -107,7 +107,11 @@ def posterior_section(path: Path) -> list[str]:
         lines += [f"| {h['series']} | {h['year']} | {_fmt(h['observed'])} | {_fmt(h['median'])} [{_fmt(h['p05'])}, "
                   f"{_fmt(h['p95'])}] | {h['pit']:.2f} | {h['crps']:.3f} |" for h in hold]
     else:
-        lines += ["", "No hold-out check (a single observed year)."]
+        years = sorted({h.get("year") for h in data.get("history") or [] if isinstance(h, dict)} - {None})
+        why = "a single observed year" if len(years) < 2 else (
+            "calibrated with --no-holdout, to keep the calibration within the session's compute; the out-of-sample "
+            "checks of this posterior are the back-tests above that use it")
+        lines += ["", f"No hold-out check ({why})."]
     return lines + [""]
 
 
