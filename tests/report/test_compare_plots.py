@@ -18,6 +18,7 @@ from sim.report.compare_files import write_comparison
 from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
 from sim.run.compare import run_experiment
 from tests.conftest import DATA
+from tests.report.test_style import svg_problems
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def _check_written(files: list[Path]) -> None:
             assert f.read_bytes().startswith(b"\x89PNG") and f.stat().st_size > 10_000
         else:
             text = f.read_text(encoding="utf-8")
-            assert "<svg" in text and "<text" not in text  # glyphs as paths, as the fan charts
+            assert "<svg" in text and svg_problems(f) == []  # editable text, the font named
 
 
 def test_two_axis_grid_gives_heatmaps(grid, tmp_path):
