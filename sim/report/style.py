@@ -362,8 +362,15 @@ def format_value(value: float, percent: bool) -> str:
 
 
 def format_x(value: float) -> str:
-    """Years without a thousands separator (2020, not 2,020)."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+    """A chart's time axis value: a whole year is its year end, written without a separator (2020, not 2,020);
+    between year ends, x = year + (month - 12) / 12 is that month, written '2019-10' (never 2018.83)."""
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    months = value * 12.0
+    if abs(months - round(months)) < 1e-6:
+        year, month = divmod(round(months) - 1, 12)  # x = year + (month - 12) / 12 → 12x = 12·year + month - 12
+        return f"{year + 1}-{month + 1:02d}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def style_axes(ax: Any, *, ylabel: str, percent: bool, integer_years: bool, integer: bool = False) -> None:
@@ -378,8 +385,12 @@ def style_axes(ax: Any, *, ylabel: str, percent: bool, integer_years: bool, inte
     if integer_years:
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=12))
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.0f}"))
-    else:
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: format_x(v)))
+    else:  # under two years of months: ticks on whole months (quarters, or every other month), as '2019-10'
+        low, high = ax.get_xlim()
+        step = 3 if high - low > 1 else 2 if high - low > 0.5 else 1
+        ax.xaxis.set_major_locator(ticker.MultipleLocator(step / 12.0))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(  # a year end among months is '2018-12', not '2018'
+            lambda v, _pos: f"{v:.0f}-12" if float(v).is_integer() else format_x(v)))
     ax.yaxis.set_major_formatter(ThousandsFormatter(percent=percent))
     if integer:
         integer_ticks(ax, "y")

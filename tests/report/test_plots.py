@@ -229,3 +229,12 @@ def test_a_200_character_target_name_still_fits(tiny_results, tmp_path, monkeypa
         [title] = [t for t in fig.texts if name[:10] in t.get_text()]
         assert title.get_text().count("\n") >= 3
         assert re.sub(r"[\s·]", "", title.get_text()) == re.sub(r"[\s·]", "", f"{name}{name_en}")  # all there
+
+
+def test_a_dated_target_is_written_as_year_and_month(run_charts):
+    """hte_mid is due in October 2019: its label and the axis read months, never fractional years."""
+    fig, _ = run_charts["hte_mid"]
+    fig.canvas.draw()
+    assert "目标 ≥ 70 (2019-10)" in all_texts(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert labels and all(re.fullmatch(r"\d{4}(-\d{2})?", label) for label in labels), labels

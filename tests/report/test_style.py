@@ -270,9 +270,11 @@ def test_percentile_bands_refuse_values_of_another_shape():
         style.percentile_bands(FanSeries("A", YEARS, np.zeros((0, 4))))
 
 
-def test_years_are_written_without_a_separator():
-    assert style.format_x(2020.0) == "2020" and style.format_x(2019.5) == "2019.5"
-    assert style.format_x(2019.25) == "2019.25"
+def test_years_are_written_without_a_separator_and_months_as_year_month():
+    """x = year + (month - 12) / 12: a whole year is its year end, a month between is written '2019-10'."""
+    assert style.format_x(2020.0) == "2020"
+    assert style.format_x(2019 + (10 - 12) / 12) == "2019-10" and style.format_x(2019 + (1 - 12) / 12) == "2019-01"
+    assert style.format_x(2019.5) == "2020-06" and style.format_x(2019.123) == "2019.12"
 
 
 def test_the_target_marker_names_the_comparison_and_widens_the_axis_to_its_year():
