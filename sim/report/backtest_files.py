@@ -58,9 +58,11 @@ def write_backtest(result: BacktestResult, out: Path, plots: bool = True) -> lis
 
 def fan_charts(result: BacktestResult, out: Path) -> list[Path]:
     """`backtest_<series>.png/.svg` in `out`: per scored series, the model's year-end 25–75% and 5–95% bands
-    (times the series' observed share, `factor`) with the observed values and their 90% observation error.
-    Returns the files written."""
+    (times the series' observed share, `factor`) with the observed values and their 90% observation error,
+    under the back-test's name; the box says how many observed values fall in the model's 90% band and their
+    PITs. Counts tick on whole numbers, shares in %. Returns the files written."""
     from sim.report.plots import FanSeries, fan_chart  # matplotlib only when charts are drawn
+    from sim.report.style import bilingual, is_count_unit, plan_subtitle
 
     files: list[Path] = []
     x_all = np.array([y + (mo - 12) / 12.0 for y, mo, _ in result.times])
@@ -75,9 +77,17 @@ def fan_charts(result: BacktestResult, out: Path) -> list[Path]:
         ind = ALL_INDICATORS[indicator]
         points = [(s.year, s.observed, s.observed * math.exp(-1.645 * s.log_sigma),
                    s.observed * math.exp(1.645 * s.log_sigma)) for s in scores]
-        note = (f"{result.runs} runs, seed {result.seed}; bands 25–75% and 5–95% of the model; observed values "
-                "with their 90% observation error; PIT " + ", ".join(f"{s.year}: {s.pit:.2f}" for s in scores))
+        note = (f"{result.runs:,} runs, seed {result.seed}; bands 25–75% and 5–95% of the model; observed values "
+                "with their 90% observation error; PIT: the observed value's percentile among the runs")
+        inside = sum(s.in90 for s in scores)
+        box = (f"回测 back-test：{inside} / {len(scores)} 个观测值在 90% 带内 within the 90% band\n"
+               "PIT " + " · ".join(f"{s.year}: {s.pit:.2f}" for s in scores) + f" · {result.runs:,} 次运行 runs")
+        share = ind.unit == "比例"
+        sc = result.scenario
         files += fan_chart([FanSeries("模拟中位数 · simulated median", x_all[keep], model)],
-                           title=f"{ind.zh} · {series} ({result.scenario.raw['backtest']['region']})",
-                           ylabel=ind.unit, out_base=out / f"backtest_{series}", note=note, observed=points)
+                           title=f"{bilingual(ind.zh, ind.en)} — {sc.region}（{series}）",
+                           ylabel="比例 share (%)" if share else ind.unit, out_base=out / f"backtest_{series}",
+                           note=note, observed=points, box=box, percent=share,
+                           integer=is_count_unit(ind.unit) and not share,
+                           subtitle=plan_subtitle(sc.name, sc.name_en, what=("回测", "Back-test")))
     return files

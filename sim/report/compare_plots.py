@@ -10,15 +10,16 @@
   grid): P(hit) with its interval against the axis values.
 
 Frontier and grid plots are drawn for ALL and for the targets whose P(hit) some variant moves (a paired Δ
-interval excluding 0), at most `MAX_TARGET_PLOTS` of them (the largest moves first). Every chart is saved as
-PNG (150 dpi) and SVG with the fonts, style and glyph check of `sim.report.style`.
+interval excluding 0), at most `MAX_TARGET_PLOTS` of them (the largest moves first). Every chart names the plan
+and the experiment under its wrapped title and shows the base's P(hit) with its 95% interval in the top-right
+box (`sim.report.style.frame_figure`); counts tick on whole numbers, shares in %. Every chart is saved as PNG
+(150 dpi) and SVG (editable text) with the fonts, style and glyph check of `sim.report.style`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,14 +38,20 @@ from sim.report.style import (
     TEXT_COLOR,
     FanSeries,
     ThousandsFormatter,
+    bilingual,
     chart_style,
     draw_target,
     drawable,
+    frame_figure,
+    is_count_unit,
     is_percent,
     new_figure,
     percentile_bands,
+    plan_subtitle,
+    probability_text,
     save_figure,
     style_axes,
+    text_width,
 )
 
 if TYPE_CHECKING:
@@ -104,17 +111,29 @@ def _target_names(comparison: Comparison, target_id: str) -> tuple[str, str]:
     if target_id == "ALL":
         return _ALL_NAMES
     t = next(t for t in comparison.experiment.base.scenario.targets if t.id == target_id)
-    return t.name, (t.name_en if t.name_en and t.name_en != t.name else "")
-
-
-def _bilingual(zh: str, en: str) -> str:
-    return f"{zh} · {en}" if en else zh
+    return t.name, t.name_en
 
 
 def _footnote(comparison: Comparison, *extra: str) -> str:
     seed = comparison.results[comparison.experiment.base_id].seed
-    head = f"{comparison.runs} runs per variant, seed {seed}; {_PAIRED}"
+    head = f"{comparison.runs:,} runs per variant, seed {seed}; {_PAIRED}"
     return "\n".join([head, *[e for e in extra if e]])
+
+
+def _subtitle(comparison: Comparison, *what: str) -> list[str]:
+    """The plan's name, the experiment's, then what the chart shows."""
+    exp = comparison.experiment
+    sc = exp.base.scenario
+    return [plan_subtitle(sc.name, sc.name_en),
+            plan_subtitle(exp.name, exp.name_en if exp.name_en != exp.id else "", what=("方案比较", "Experiment")),
+            *what]
+
+
+def _base_box(comparison: Comparison, target_id: str, rows: list[dict]) -> str:
+    """The base's P(hit) of a target with its 95% interval (the chart's box)."""
+    base = next(r for r in rows if r["variant"] == comparison.experiment.base_id and r["target_id"] == target_id)
+    return probability_text(base["p_hit"], base["p_hit_low"], base["p_hit_high"], comparison.runs,
+                            who="基准 base", per_variant=True)
 
 
 def _number(value: float) -> str:
@@ -122,41 +141,11 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
-def _finish(fig: Figure, note: str, footnote: bool = True) -> None:
-    """tight_layout leaving room for a footnote of one or more lines at the bottom left (drawn once: pass
-    `footnote=False` to lay out again)."""
-    lines = note.count("\n") + 1 if note else 0
-    bottom = (0.012 + 0.032 * lines) * 6.0 / fig.get_figheight() if note else 0.0
-    fig.tight_layout(rect=(0.0, bottom, 1.0, 1.0))
-    if note and footnote:
-        fig.text(0.012, 0.014, drawable(note), fontsize=8, color=MUTED_COLOR, ha="left", va="bottom",
-                 linespacing=1.5)
-
-
-def _inches(text: str, size: float) -> float:
-    """Rough width of a line of text: CJK glyphs one em, others a little over half."""
-    ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)
-    return ems * size / 72.0
-
-
 def _fit(label: str, inches: float, size: float = 10.0) -> str:
     """An axis label on two lines (at its '·' between Chinese and English) when one would not fit."""
-    if _inches(label, size) <= inches or "·" not in label:
+    if text_width(label, size) <= inches * 72.0 or "·" not in label:
         return drawable(label)
     return drawable(re.sub(r"\s*·\s*", "\n", label, count=1))
-
-
-def _title(ax: Any, title: str, *subtitle: str) -> None:
-    """Title and a muted subtitle above the axes; the subtitle's parts share a line when it fits."""
-    parts = [p for p in subtitle if p]
-    width = ax.figure.get_figwidth() * 0.82
-    line = " — ".join(parts)
-    text = line if _inches(line, 9.5) <= width else "\n".join(parts)
-    lines = text.count("\n") + 1 if parts else 0
-    ax.set_title(drawable(title), loc="left", pad=12 + 13 * lines)
-    if parts:
-        ax.text(0.0, 1.02, drawable(text), transform=ax.transAxes, fontsize=9.5, color=MUTED_COLOR,
-                ha="left", va="bottom", linespacing=1.4)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -165,8 +154,8 @@ def _title(ax: Any, title: str, *subtitle: str) -> None:
 def comparison_plots(comparison: Comparison, out: str | Path, max_targets: int = MAX_TARGET_PLOTS) -> list[Path]:
     """Every comparison plot (PNG and SVG) into `out`; returns the files written."""
     out = Path(out)
-    files = fan_overlay(comparison, out)
     rows = comparison.rows()
+    files = fan_overlay(comparison, out, rows)
     n_axes = len(comparison.experiment.grid_axes)
     for target_id in ["ALL", *moved_targets(comparison, max_targets)]:
         files += frontier_chart(comparison, target_id, out, rows)
@@ -196,9 +185,10 @@ def _indicator_target(comparison: Comparison, name: str) -> Any:
     return max(found, key=lambda t: (t.year, t.month)) if found else None
 
 
-def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
+def fan_overlay(comparison: Comparison, out: Path, rows: list[dict] | None = None) -> list[Path]:
     """`compare_fan_<indicator>`: medians of every variant over the base's 5–95% band; below, the paired
-    difference from the base (median, and the 5–95% band of the extreme variants)."""
+    difference from the base (median, and the 5–95% band of the extreme variants). The plan's target on the
+    indicator, if any, is marked, named under the title, and the base's P(hit) of it is in the box."""
     exp = comparison.experiment
     name = exp.indicator
     ind = ALL_INDICATORS[name]
@@ -215,10 +205,11 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
     coloured = ranked if len(ranked) <= MAX_COLOURED else [v for v in ranked if v.id in extremes]
     colours = {v.id: _PALETTE[i % len(_PALETTE)] for i, v in enumerate(coloured)}
     percent = is_percent(ind.unit, np.concatenate([v.ravel() for v in values.values()]))
+    integer = is_count_unit(ind.unit) and not percent
     target = _indicator_target(comparison, name)
 
     with chart_style():
-        fig = new_figure((10.5, 6.6))
+        fig = new_figure((10.5, 5.8))
         ax, dax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3.0, 1.45)})
         handles: list[Any] = []
         b = bands[exp.base_id]
@@ -257,23 +248,24 @@ def fan_overlay(comparison: Comparison, out: Path) -> list[Path]:
                                   label="最高/最低方案 5–95% · extreme variants 5–95%"))
         if target is not None:
             tx = target.year + (target.month - 12) / 12.0
-            draw_target(ax, target.threshold, tx if x.min() <= tx <= x.max() + 1 else None,
-                         drawable(target.name), target.comparison, percent)
+            draw_target(ax, target.threshold, tx if x.min() <= tx <= x.max() + 1 else None, "目标",
+                        target.comparison, percent)
         dax.axhline(0.0, color=_BASE_COLOR, linewidth=1.0, zorder=2)
 
         integer_years = bool(np.all(np.mod(x, 1) == 0) or np.ptp(x) >= 2)
         style_axes(ax, ylabel=drawable(f"{ind.unit}（高新区合计 · zones）"), percent=percent,
-                    integer_years=integer_years)
-        style_axes(dax, ylabel="与基准之差\nvs base (paired)", percent=percent, integer_years=integer_years)
-        ax.yaxis.set_major_formatter(ThousandsFormatter(percent=percent))
-        dax.yaxis.set_major_formatter(ThousandsFormatter(percent=percent))
+                   integer_years=integer_years, integer=integer)
+        style_axes(dax, ylabel="与基准之差\nvs base (paired)", percent=percent, integer_years=integer_years,
+                   integer=integer)
         ax.tick_params(labelbottom=False)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
                   handlelength=1.8, borderaxespad=0.0)
-        _title(ax, f"{ind.zh}：各方案比较 · {ind.en}: variants compared", _bilingual(exp.name, exp.name_en))
+        marked = f"目标 Target：{bilingual(target.name, target.name_en)}" if target is not None else ""
         note = _footnote(comparison, "upper: median of each variant over the base's 5–95% band; lower: the paired "
                                      "difference from the base, run by run (median; 5–95% for the extremes)")
-        _finish(fig, note)
+        frame_figure(fig, title=f"{ind.zh}：各方案比较 · {ind.en}: variants compared",
+                     subtitle=_subtitle(comparison, marked), note=note,
+                     box=_base_box(comparison, target.id, rows or comparison.rows()) if target is not None else "")
         return save_figure(fig, out / f"compare_fan_{name}")
 
 
@@ -309,7 +301,7 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
     sc = exp.base.scenario
 
     with chart_style():
-        fig = new_figure((9.5, 6.0))
+        fig = new_figure((9.5, 5.0))
         ax = fig.add_subplot()
         for mask, colour, z in ((~front, _DOMINATED_COLOR, 2), (front, _FRONTIER_COLOR, 4)):
             if mask.any():
@@ -346,12 +338,11 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
         ax.xaxis.set_major_formatter(ThousandsFormatter())
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
         _pad_limits(ax, np.concatenate([c05, c95, cost]), np.concatenate([lo, hi]))
-        _title(ax, _bilingual(zh, en), "达标概率与财政成本 · P(hit) against fiscal cost",
-               _bilingual(exp.name, exp.name_en))
         note = _footnote(comparison, "bars: P(hit) 95% Wilson interval; cost 5–95% of runs. Frontier on the "
                                      "estimates: no other variant is as cheap and as likely to hit, and better "
                                      "in one")
-        _finish(fig, note)
+        frame = frame_figure(fig, title=bilingual(zh, en), note=note, box=_base_box(comparison, target_id, rs),
+                             subtitle=_subtitle(comparison, "达标概率与财政成本 · P(hit) against fiscal cost"))
         labelled = [i for i in range(len(variants))
                     if len(variants) <= MAX_POINT_LABELS or front[i] or is_base[i]]
         names = [drawable(variants[i].name) for i in labelled]
@@ -363,7 +354,7 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
             key = "\n".join(f"{k + 1:>2}  {name}" for k, name in enumerate(names))
             ax.text(1.01, 0.80, key, transform=ax.transAxes, ha="left", va="top", fontsize=8.5,
                     color=TEXT_COLOR, linespacing=1.55)
-            _finish(fig, note, footnote=False)
+            frame.layout()
             _place_labels(fig, ax, cost, p, [str(k + 1) for k in range(len(names))], labelled, colours)
         return save_figure(fig, out / f"compare_frontier_{target_id}")
 
@@ -462,7 +453,7 @@ def grid_heatmap(comparison: Comparison, target_id: str, out: Path, rows: list[d
     decimals = 1 if hi - lo < 20 else 0
 
     with chart_style():
-        fig = new_figure((max(7.5, 2.6 + 0.95 * len(xs)), max(5.2, 2.6 + 0.62 * len(ys))))
+        fig = new_figure((max(7.5, 2.6 + 0.95 * len(xs)), max(4.4, 1.8 + 0.62 * len(ys))))
         ax = fig.add_subplot()
         image = ax.imshow(p, origin="lower", cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
         ax.set_xticks(range(len(xs)), [_number(v) for v in xs])
@@ -485,15 +476,14 @@ def grid_heatmap(comparison: Comparison, target_id: str, out: Path, rows: list[d
                     ax.annotate(f"Δ {delta[i, j]:+.1f}{'*' if moved[i, j] else ''}", (j, i), xytext=(0, -1),
                                 textcoords="offset points", ha="center", va="top", fontsize=size - 2.5,
                                 color=colour)
-        bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
+        bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03, format=ticker.FuncFormatter(
+            lambda v, _pos: f"{v:.0f}%"))
         bar.set_label("达标概率 · P(hit), %")
         bar.outline.set_visible(False)
         bar.ax.tick_params(length=0)
-        _title(ax, _bilingual(zh, en), "各组合的达标概率 · P(hit) over the grid", _bilingual(exp.name, exp.name_en))
-        note = _footnote(comparison, f"base (基准): P = {base['p_hit']:.1%} [{base['p_hit_low']:.1%}, "
-                                     f"{base['p_hit_high']:.1%}]; Δ: points against the base, paired; * its 95% "
-                                     "interval excludes 0")
-        _finish(fig, note)
+        note = _footnote(comparison, "Δ: points against the base, paired; * its 95% interval excludes 0")
+        frame_figure(fig, title=bilingual(zh, en), note=note, box=_base_box(comparison, target_id, [base]),
+                     subtitle=_subtitle(comparison, "各组合的达标概率 · P(hit) over the grid"))
         return save_figure(fig, out / f"compare_heatmap_{target_id}")
 
 
@@ -513,7 +503,7 @@ def grid_line(comparison: Comparison, target_id: str, out: Path, rows: list[dict
     zh, en = _target_names(comparison, target_id)
 
     with chart_style():
-        fig = new_figure((9.0, 5.4))
+        fig = new_figure((9.0, 4.6))
         ax = fig.add_subplot()
         ax.axhspan(base["p_hit_low"] * 100, base["p_hit_high"] * 100, color=_BASE_COLOR, alpha=0.08, linewidth=0)
         ax.axhline(base["p_hit"] * 100, color=_BASE_COLOR, linewidth=1.0, linestyle=(0, (4, 3)))
@@ -538,6 +528,7 @@ def grid_line(comparison: Comparison, target_id: str, out: Path, rows: list[dict
             ax.set_xticks(x)
         ax.set_xlabel(_fit(label, fig.get_figwidth() * 0.8))
         _pad_limits(ax, x, np.concatenate([lo, hi, [base["p_hit_low"] * 100, base["p_hit_high"] * 100]]))
-        _title(ax, _bilingual(zh, en), "达标概率 · P(hit) along the grid", _bilingual(exp.name, exp.name_en))
-        _finish(fig, _footnote(comparison, "bars: 95% Wilson interval; band: the base's interval"))
+        frame_figure(fig, title=bilingual(zh, en), box=_base_box(comparison, target_id, [base]),
+                     subtitle=_subtitle(comparison, "达标概率 · P(hit) along the grid"),
+                     note=_footnote(comparison, "bars: 95% Wilson interval; band: the base's interval"))
         return save_figure(fig, out / f"compare_grid_{target_id}")

@@ -1,5 +1,7 @@
 """sim.report.backtest_files: a scored back-test written as scores.csv, backtest_summary.csv, a fan chart per
-scored series with its observed points, and a manifest (written last) that lists them."""
+scored series with its observed points (fit for a briefing, like every chart: every text inside, the back-test's
+name, its coverage and PITs in the box, whole-number ticks for counts, editable SVG text), and a manifest
+(written last) that lists them."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import pytest
 
 from sim.input.scenario import load_scenario
 from sim.measure.backtest import BacktestResult, Score
+from sim.report import plots
 from sim.report.backtest_files import SCORE_COLUMNS, write_backtest
 from tests.conftest import ROOT
+from tests.report.test_style import all_texts, capture_figures, svg_problems, texts_outside, visible_ticks
 
 HINDCAST = ROOT / "scenarios" / "hindcast"
 
@@ -62,3 +66,18 @@ def test_the_manifest_records_what_was_scored_and_what_was_not(tmp_path, result)
     assert manifest["identity"] == {"scenario_sha256": result.scenario.sha256, "seed": 0, "runs": 50}
     assert manifest["unscored"] == [["zone_net_profit", "not modelled"]]
     assert manifest["summary"]["observations"] == 2 and manifest["gate"]["why"] == []
+
+
+def test_the_charts_name_the_back_test_and_show_its_coverage(tmp_path, result, monkeypatch):
+    figures = capture_figures(monkeypatch, plots)
+    files = write_backtest(result, tmp_path, plots=True)
+    fig = figures["backtest_hte_stock"]
+    assert texts_outside(fig) == []
+    texts = all_texts(fig)
+    assert any(result.scenario.name in t and "Back-test" in t for t in texts)
+    [box] = [t for t in texts if t.startswith("回测 back-test")]
+    assert "2 / 2" in box and "90%" in box and "PIT" in box and "0.50" in box and "50 次运行 runs" in box
+    fig.canvas.draw()
+    ticks = visible_ticks(fig.axes[0])  # HTEs are counted
+    assert len(ticks) >= 2 and all(float(v).is_integer() for v in ticks)
+    assert svg_problems(next(f for f in files if f.suffix == ".svg")) == []

@@ -1,9 +1,12 @@
 """sim.report.compare_plots: comparison plots — files written, the heatmap only for two-axis grids, the frontier,
-and Chinese glyphs."""
+and Chinese glyphs; every chart fit for a briefing: every text inside the figure (a 200-character target name and
+a long experiment name too), the plan's and the experiment's names, the base's P(hit) with its interval on the
+chart, whole-number ticks for counts, editable SVG text."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from sim.report.compare_files import write_comparison
 from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
 from sim.run.compare import run_experiment
 from tests.conftest import DATA
+from tests.report.test_style import all_texts, capture_figures, svg_problems, texts_outside, visible_ticks
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +56,7 @@ def _check_written(files: list[Path]) -> None:
             assert f.read_bytes().startswith(b"\x89PNG") and f.stat().st_size > 10_000
         else:
             text = f.read_text(encoding="utf-8")
-            assert "<svg" in text and "<text" not in text  # glyphs as paths, as the fan charts
+            assert "<svg" in text and svg_problems(f) == []  # editable text, the font named
 
 
 def test_two_axis_grid_gives_heatmaps(grid, tmp_path):
@@ -66,14 +70,16 @@ def test_two_axis_grid_gives_heatmaps(grid, tmp_path):
     assert not any(n.startswith("compare_grid_") for n in names)
 
 
-def test_one_axis_grid_gives_a_line_plot_not_a_heatmap(tmp_path):
+def test_one_axis_grid_gives_a_line_plot_not_a_heatmap(tmp_path, monkeypatch):
     path = tmp_path / "one_axis.yaml"
     path.write_text(f"experiment:\n  id: one_axis\n  name: 测试：单轴网格\n  scenario: {DATA / 'tiny.yaml'}\n"
                     "grid:\n  - {path: policies.award.amount_new, values: [0, 300000], label: 首次认定奖励（元）}\n",
                     encoding="utf-8")
     comparison = run_experiment(load_experiment(path), runs=6, workers=1)
+    figures = capture_figures(monkeypatch, compare_plots)
     files = _plots(comparison, tmp_path / "out", max_targets=0)
     _check_written(files)
+    _check_briefing(comparison, figures)
     assert _names(files) == {f"compare_{k}.{s}" for k in ("fan_hte", "frontier_ALL", "grid_ALL")
                              for s in ("png", "svg")}
 
@@ -137,3 +143,53 @@ def test_frontier_points_are_not_dominated_and_the_others_are(points):
     assert front.any()  # the cheapest of the most likely is always on the frontier
     best = max(p for _, p in points)
     assert front[int(np.argmin([c if p == best else np.inf for c, p in points]))]
+
+
+def _check_briefing(comparison, figures) -> None:
+    """Every chart: no text outside, the plan's and the experiment's names, the base's P(hit) and interval."""
+    rows = {r["target_id"]: r for r in comparison.rows() if r["variant"] == comparison.experiment.base_id}
+    assert figures
+    for stem, fig in figures.items():
+        assert texts_outside(fig) == [], stem
+        texts = all_texts(fig)
+        assert any("测试地区" in t and "Test region" in t for t in texts), stem
+        assert any(comparison.experiment.name in t for t in texts), stem
+        target = stem.split("_", 2)[-1] if not stem.startswith("compare_fan_") else "hte"  # tiny marks hte
+        r = rows[target]
+        [box] = [t for t in texts if "达标概率 P(hit)" in t]
+        assert f"{r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]" in box and "基准 base" in box
+
+
+def test_every_comparison_chart_is_fit_for_a_briefing(award, grid, tmp_path, monkeypatch):
+    for name, comparison in (("award", award), ("grid", grid)):
+        figures = capture_figures(monkeypatch, compare_plots)
+        _plots(comparison, tmp_path / name)
+        _check_briefing(comparison, figures)
+        fig = figures["compare_fan_hte"]  # HTEs are counted: whole-number ticks on both panels
+        fig.canvas.draw()
+        for ax in fig.axes:
+            ticks = visible_ticks(ax)
+            assert len(ticks) >= 2 and all(float(v).is_integer() for v in ticks), ticks
+        assert "目标 ≥ 80 (2020)" in all_texts(fig)
+        frontier = figures["compare_frontier_ALL"]
+        frontier.canvas.draw()
+        assert all(t.get_text().endswith("%") for t in frontier.axes[0].get_yticklabels() if t.get_text())
+
+
+def test_a_200_character_target_name_and_a_long_experiment_name_still_fit(award, tmp_path, monkeypatch):
+    name = ("高新技术企业数量达到九百家以上，其中营业收入超亿元的高新技术企业占三成以上" * 4)[:120]
+    name_en = ("High-tech enterprises reach 900 or more, a third of them with revenue above 100M " * 2)[:80]
+    exp = award.experiment
+    base = exp.base
+    sc = dataclasses.replace(base.scenario, targets=tuple(
+        dataclasses.replace(t, name=name, name_en=name_en) if t.id == "hte" else t for t in base.scenario.targets))
+    variants = tuple(dataclasses.replace(v, scenario=sc) if v.id == base.id else v for v in exp.variants)
+    long = dataclasses.replace(award, experiment=dataclasses.replace(
+        exp, variants=variants, name="测试：奖励额度与创新券的组合方案比较（含首次认定奖励和重新认定奖励）" * 3))
+    figures = capture_figures(monkeypatch, compare_plots)
+    files = compare_plots.fan_overlay(long, tmp_path) + compare_plots.frontier_chart(long, "hte", tmp_path)
+    _check_written(files)
+    for stem in ("compare_fan_hte", "compare_frontier_hte"):
+        fig = figures[stem]
+        assert texts_outside(fig) == [], stem
+        assert any(re.sub(r"[\s·]", "", name) in re.sub(r"[\s·]", "", t) for t in all_texts(fig)), stem

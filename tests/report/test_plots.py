@@ -1,8 +1,13 @@
 """sim.report.plots: fan charts — PNG and SVG files are written, Chinese renders without a missing glyph, no
-global state leaks, edge cases (NaN, one run, targets outside the range) do not crash."""
+global state leaks, edge cases (NaN, one run, targets outside the range) do not crash; a run's charts (from small
+runs of tests/data/tiny.yaml) are fit for a briefing: every text inside the figure (a 200-character target name
+too), whole-number ticks for counts, growth rates and shares in %, P(hit) with its interval on the chart, the
+plan's name, the weakest zone named, and SVG text kept as text with the font named."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -11,7 +16,12 @@ import matplotlib
 import numpy as np
 import pytest
 
-from sim.report.plots import FanSeries, fan_chart
+from sim.input.scenario import load_scenario
+from sim.report import plots
+from sim.report.plots import FanSeries, fan_chart, target_fan_charts
+from sim.run.montecarlo import run_scenario
+from tests.conftest import TINY
+from tests.report.test_style import all_texts, capture_figures, svg_problems, texts_outside, visible_ticks
 
 YEARS = [2017, 2018, 2019, 2020]
 CHINESE_SAMPLE = "高新技术企业 高新技術企業 孵化器 眾創空間 每万人发明专利拥有量"
@@ -53,9 +63,8 @@ def test_fan_chart_writes_png_and_svg(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
     assert png.stat().st_size > 10_000
     text = svg.read_text(encoding="utf-8")
-    assert "<svg" in text
-    # svg.fonttype "path": glyphs are outlines, so no <text> elements depend on installed fonts.
-    assert "<text" not in text
+    assert "<svg" in text and "规划目标" in text  # svg.fonttype "none": labels are <text>, editable
+    assert svg_problems(svg) == []
 
 
 def test_fan_chart_does_not_leak_global_state(tmp_path: Path) -> None:
@@ -121,3 +130,111 @@ def test_a_bad_shape_is_rejected(tmp_path: Path) -> None:
         fan_chart([], title="t", ylabel="y", out_base=tmp_path / "x")
 
 
+
+
+# --------------------------------------------------------------------------- a run's charts, for a briefing
+
+
+@pytest.fixture(scope="module")
+def tiny_results():
+    return run_scenario(load_scenario(TINY), runs=12, workers=1)
+
+
+@pytest.fixture(scope="module")
+def run_charts(tiny_results, tmp_path_factory):
+    """The fan charts of a small run of tiny.yaml: {target id: (figure, files)}, drawn once."""
+    out = tmp_path_factory.mktemp("run_charts")
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figures = capture_figures(mp, plots)
+        files = target_fan_charts(tiny_results, out)
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+    return {stem.removeprefix("fan_"): (fig, [f for f in files if f.stem == stem]) for stem, fig in figures.items()}
+
+
+def test_a_chart_per_modelled_target(tiny_results, run_charts):
+    modelled = {t.id for t in tiny_results.scenario.targets if t.modelled}
+    assert set(run_charts) == modelled
+    for _, files in run_charts.values():
+        assert sorted(f.suffix for f in files) == [".png", ".svg"] and all(f.is_file() for f in files)
+
+
+def test_every_text_of_every_run_chart_is_inside_the_figure(run_charts):
+    for tid, (fig, _) in run_charts.items():
+        assert texts_outside(fig) == [], tid
+
+
+def test_counts_tick_on_whole_numbers(tiny_results, run_charts):
+    counted = {"hte", "hte_mid", "each_nat", "zones_big", "zones_n"}  # 家: HTEs, incubators, zones
+    assert counted <= set(run_charts)
+    for tid in counted:
+        fig, _ = run_charts[tid]
+        fig.canvas.draw()
+        ticks = visible_ticks(fig.axes[0])
+        assert len(ticks) >= 2 and all(float(v).is_integer() for v in ticks), (tid, ticks)
+
+
+def test_growth_rates_and_shares_are_in_percent_on_the_axis_and_the_target(run_charts):
+    for tid in ("growth_c", "growth_e", "share"):
+        fig, _ = run_charts[tid]
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert labels and all(label.endswith("%") for label in labels), (tid, labels)
+        [target] = [t.get_text() for t in ax.texts if t.get_text().startswith("目标")]
+        assert re.fullmatch(r"目标 [≥≤<>=] -?[\d.,]+% \(\d{4}(\.\d+)?\)", target), target
+    assert "目标 ≥ 5% (2020)" in all_texts(run_charts["growth_c"][0])  # a threshold of 0.05
+    assert "目标 ≥ 70% (2020)" in all_texts(run_charts["share"][0])
+
+
+def test_p_hit_with_its_interval_and_the_plan_are_on_every_chart(tiny_results, run_charts):
+    rows = {r["target_id"]: r for r in tiny_results.summary()}
+    for tid, (fig, _) in run_charts.items():
+        r = rows[tid]
+        texts = all_texts(fig)
+        [box] = [t for t in texts if "P(hit)" in t]
+        assert "达标概率" in box and f"{r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]" in box
+        assert "95%" in box and "12 次运行 runs" in box
+        assert any("测试地区" in t and "Test region" in t for t in texts), tid
+
+
+def test_a_target_on_each_zone_names_the_weakest_zone(run_charts):
+    texts = all_texts(run_charts["each_nat"][0])
+    assert any("最弱" in t and "weakest" in t and "national" in t for t in texts)  # the subtitle
+    assert any("最弱园区 weakest zone" in t for t in texts if "中位数" in t)  # the legend
+    assert not any("weakest" in t for t in all_texts(run_charts["hte"][0]))
+
+
+def test_svg_text_stays_text_with_the_font_named(run_charts):
+    for tid, (_, files) in run_charts.items():
+        svg = next(f for f in files if f.suffix == ".svg")
+        assert svg_problems(svg) == [], tid
+        assert "测试地区" in svg.read_text(encoding="utf-8")
+
+
+def test_a_200_character_target_name_still_fits(tiny_results, tmp_path, monkeypatch):
+    name = ("每个国家级高新区的科技企业孵化器数量达到两家以上，并建成一批众创空间和公共技术服务平台" * 4)[:120]
+    name_en = ("Each national high-tech zone has two or more technology business incubators " * 2)[:80]
+    assert len(name) + len(name_en) == 200
+    sc = tiny_results.scenario
+    targets = tuple(dataclasses.replace(t, name=name, name_en=name_en) if t.id in ("each_nat", "growth_c") else t
+                    for t in sc.targets)
+    long = dataclasses.replace(tiny_results, scenario=dataclasses.replace(sc, targets=targets,
+                                                                           name=sc.name * 20, name_en=sc.name_en * 8))
+    figures = capture_figures(monkeypatch, plots)
+    target_fan_charts(long, tmp_path)
+    for stem in ("fan_each_nat", "fan_growth_c"):
+        fig = figures[stem]
+        assert texts_outside(fig) == [], stem
+        [title] = [t for t in fig.texts if name[:10] in t.get_text()]
+        assert title.get_text().count("\n") >= 3
+        assert re.sub(r"[\s·]", "", title.get_text()) == re.sub(r"[\s·]", "", f"{name}{name_en}")  # all there
+
+
+def test_a_dated_target_is_written_as_year_and_month(run_charts):
+    """hte_mid is due in October 2019: its label and the axis read months, never fractional years."""
+    fig, _ = run_charts["hte_mid"]
+    fig.canvas.draw()
+    assert "目标 ≥ 70 (2019-10)" in all_texts(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert labels and all(re.fullmatch(r"\d{4}(-\d{2})?", label) for label in labels), labels
