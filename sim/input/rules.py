@@ -370,7 +370,9 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
 def _source_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
     """Every quote from a document zonesim can read is in it verbatim (sim.input.sources): an error when not, a
     warning when a named file beside the scenario cannot be read (the quote is then kept as given)."""
-    places: list[tuple[tuple, Any]] = [(("scenario", "source"), (data.get("scenario") or {}).get("source"))]
+    head = data.get("scenario")
+    places: list[tuple[tuple, Any]] = [(("scenario", "source"),
+                                        head.get("source") if isinstance(head, Mapping) else None)]
     for sec in ("targets", "policies"):
         items = data.get(sec) if isinstance(data.get(sec), list) else []
         places += [((sec, i, "source"), item.get("source")) for i, item in enumerate(items)

@@ -100,30 +100,11 @@ class ZoneParquetSink:
 
 
 def fan_charts(results: Results, out: Path) -> list[Path]:
-    """A fan chart per modelled target, from the base year to the target's date, with the target marked."""
-    from sim.report.plots import FanSeries, fan_chart
+    """A fan chart per modelled target (`sim.report.plots.target_fan_charts`): from the base year to the target's
+    date, with the target marked, the plan's name and P(hit) with its 95% interval on the chart."""
+    from sim.report.plots import target_fan_charts  # matplotlib only when charts are drawn
 
-    sc = results.scenario
-    series = results.target_series
-    rows = {r["target_id"]: r for r in results.summary()}
-    files: list[Path] = []
-    x_all = np.array([y + (mo - 12) / 12.0 for y, mo, _ in results.times])
-    for j, t in enumerate(sc.targets):
-        if not t.modelled:
-            continue
-        keep = [i for i, (y, mo, _) in enumerate(results.times) if (y, mo) <= (t.year, t.month)]
-        if t.month == 12:
-            keep = [i for i in keep if results.times[i][1] == 12]
-        unit = target_unit(t)
-        r = rows[t.id]
-        note = (f"{results.runs} runs, seed {results.seed}; bands 25–75% and 5–95%; "
-                f"P(hit) = {r['p_hit']:.1%} [{r['p_hit_low']:.1%}, {r['p_hit_high']:.1%}]")
-        files += fan_chart([FanSeries("模拟中位数 · simulated median", x_all[keep],
-                                      series[:, j][:, keep])],
-                           title=f"{t.name} · {t.name_en}", ylabel=f"{unit}", out_base=out / f"fan_{t.id}",
-                           target_value=t.threshold, target_x=t.year + (t.month - 12) / 12.0,
-                           comparison=t.comparison, note=note)
-    return files
+    return target_fan_charts(results, out)
 
 
 def target_unit(t: Target) -> str:
