@@ -404,9 +404,9 @@ def calibration_warnings(results: Results) -> list[str]:
     return out
 
 
-#: The run table's columns (header, width, right-aligned): 119 display columns with the gaps.
-RUN_COLUMNS = [("target", 18, False), ("目标 · target", 29, False), ("year", 7, True), ("threshold", 10, True),
-               ("median [5%, 95%]", 22, True), ("P(hit) [95% CI]", 23, True)]
+#: The run table's columns (header, width, right-aligned): 120 display columns with the gaps.
+RUN_COLUMNS = [("target", 18, False), ("目标 · target", 26, False), ("year", 7, True), ("threshold", 12, True),
+               ("median [5%, 95%]", 24, True), ("P(hit) [95% CI]", 23, True)]
 
 
 def format_table(results: Results) -> str:
