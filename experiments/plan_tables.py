@@ -112,6 +112,18 @@ def _num(text: str) -> float:
     return float(text) if text not in ("", None) else math.nan
 
 
+def _p(row: dict) -> tuple[float, float, float]:
+    """P(hit) and its 95% Wilson interval of a summary.csv row, exact from its hits and runs (summary.csv rounds
+    probabilities to 4 decimals; older files without `hits` are read as written)."""
+    from sim.measure.stats import wilson
+
+    if not row.get("hits"):
+        return _num(row["p_hit"]), _num(row["p_hit_low"]), _num(row["p_hit_high"])
+    k, n = int(row["hits"]), int(row["runs"])
+    lo, hi = wilson(k, n)
+    return k / n, float(lo), float(hi)
+
+
 def _snapshots(sc, zones_path: Path, times: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Rebuild the engine's per-zone snapshot array (runs, snaps, zones, FIELDS) and zone levels from
     zones.parquet, so that `sim.measure.targets` evaluates the targets exactly as the run did."""
@@ -153,7 +165,7 @@ def read_results(sc, folder: Path) -> PlanResult:
     if manifest["scenario_sha256"] != sc.sha256:
         raise SystemExit(f"plan_tables: {folder}/ holds results of another version of {sc.path} (SHA-256 differs); "
                          "run the scenarios again")
-    with open(folder / "summary.csv", encoding="utf-8", newline="") as fh:
+    with open(folder / "summary.csv", encoding="utf-8-sig", newline="") as fh:  # written with a BOM, for Excel
         summary = {r["target_id"]: r for r in csv.DictReader(fh)}
     times = snapshot_times(sc)
     snaps, levels = _snapshots(sc, folder / "zones.parquet", times)
@@ -172,7 +184,8 @@ def read_results(sc, folder: Path) -> PlanResult:
             base_measure[t.id] = float(np.nanmedian(series)) if np.isfinite(series).any() else math.nan
         if t.modelled:
             v, hit = evaluate(t, snaps, levels, times)
-            want = round(_num(summary[t.id]["p_hit"]) * manifest["runs"])
+            hits = summary[t.id].get("hits")  # written since summary.csv's probabilities are rounded
+            want = int(hits) if hits else round(_num(summary[t.id]["p_hit"]) * manifest["runs"])
             if int(hit.sum()) != want:
                 raise SystemExit(f"plan_tables: {folder}/: target {t.id} hit in {int(hit.sum())} runs when rebuilt, "
                                  f"{want} in summary.csv; the results do not match the model's code")
@@ -368,7 +381,7 @@ def plan_section(pr: PlanResult, explained: set[str]) -> tuple[list[str], list[s
     lines = [f"### `{sc.id}` — {sc.name}", "",
              f"`{shown_path(sc.path)}` · seed {m['seed']} · {m['runs']:,} runs ({m['stopping_rule']}) · wall time "
              f"{m['wall_seconds']:.0f} s on {m['workers']} worker(s) · **P(all {len(modelled)} modelled targets) = "
-             f"{pct(_num(joint['p_hit']))} [{pct(_num(joint['p_hit_low']))}, {pct(_num(joint['p_hit_high']))}]**", "",
+             "{} [{}, {}]**".format(*(pct(x) for x in _p(joint))), "",
              f"| target | clause (source.quote) | indicator | kind, threshold, date | base value (model median) "
              f"| base value set by | P(hit) [95% CI], {m['runs']:,} runs, seed {m['seed']} |",
              "|---|---|---|---|---|---|---|"]
@@ -376,8 +389,8 @@ def plan_section(pr: PlanResult, explained: set[str]) -> tuple[list[str], list[s
     for t in sc.targets:
         row = pr.summary[t.id]
         if t.modelled:
-            p = _num(row["p_hit"])
-            result = f"{pct(p)} [{pct(_num(row['p_hit_low']))}, {pct(_num(row['p_hit_high']))}]"
+            p, low, high = _p(row)
+            result = f"{pct(p)} [{pct(low)}, {pct(high)}]"
             if p in (0.0, 1.0):
                 certain.append(certainty_line(pr, t, p))
                 if f"{sc.id}/{t.id}" not in explained:
@@ -470,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     certain = set()
     for pr in results:
         certain |= {f"{pr.scenario.id}/{t.id}" for t in pr.scenario.targets
-                    if t.modelled and _num(pr.summary[t.id]["p_hit"]) in (0.0, 1.0)}
+                    if t.modelled and _p(pr.summary[t.id])[0] in (0.0, 1.0)}
     if missing:
         print(f"warning: {len(missing)} target(s) shown with P exactly 0 or 1 lack a hand-written item in "
               f"'{WHY_HEADING}' of {doc}:", file=sys.stderr)

@@ -111,8 +111,8 @@ def section(c: Comparison, out_dir: Path) -> list[str]:
             lines.append(f"| {names[v.id]} | {p} | {d} | {cpp} |")
         lines.append("")
     best = c.best_per_yuan_text(digits=3)
-    lines.append("Most probability per yuan (points per 1M RMB of extra cost; only variants with Δ's interval "
-                 "above 0):")
+    lines.append("Most probability per yuan (points per 100 万元 = 1M RMB of extra cost; only variants with Δ's "
+                 "interval above 0):")
     lines.append("")
     lines += [f"- `{tid}`: {name} (`{vid}`), {what}" for tid, vid, name, what in best]
     if not best:

@@ -189,7 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     done: list[str] = []
     failed_plots = False
     try:
-        for sc in scenarios:
+        for k, sc in enumerate(scenarios, start=1):
             out = Path(args.out) if args.out and single else Path(args.out or "results") / f"{sc.id}-{args.seed}"
             if args.only_run and not args.out:
                 out = Path("results") / f"{sc.id}-{args.seed}-replay-{'-'.join(map(str, sorted(args.only_run)))}"
@@ -200,12 +200,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                                     batch_size=args.batch_size, plots=not args.no_plots, only_runs=args.only_run,
                                     resume=args.resume, force=args.force,
                                     progress=not args.quiet and args.only_run is None,
-                                    on_note=lambda t: _say(f"note: {t}"))
+                                    on_note=lambda t: _say(f"note: {t}"),
+                                    label=None if single else f"scenario {k}/{len(scenarios)}: {sc.id}")
             results = outcome.results
             print(outputs.format_table(results))
             n_plots = sum(1 for f in outcome.files if f.endswith(".png"))
-            print(f"\nWritten to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
-                  + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else ""))
+            print()
+            print("\n".join(outputs.paragraph(
+                f"Written to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
+                + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else ""), indent="  ")))
             failed_plots |= _plot_failures(outcome)
             rows += outputs.combined_table([results])
             done.append(f"{sc.path} → {out}/")
@@ -220,7 +223,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         path = outputs.write_combined_csv(rows, outputs.combined_path(args.out or "results", args.seed))
         print(f"\n{len(scenarios)} scenarios, seed {args.seed}\n")
         print(outputs.format_combined(rows))
-        print(f"\nCombined table (one row per scenario and target, ALL rows included): {path}")
+        print()
+        print("\n".join(outputs.paragraph(f"Combined table (one row per scenario and target, ALL rows included): "
+                                          f"{path}", indent="  ")))
     return 1 if failed_plots else 0
 
 
@@ -242,6 +247,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.input.experiment import load_experiment
     from sim.pipeline import compare_to_folder
     from sim.report.compare_files import format_comparison
+    from sim.report.files import paragraph
 
     _check_numbers(args)
     exp = load_experiment(args.experiment)
@@ -255,8 +261,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                 progress=not args.quiet, on_note=lambda t: _say(f"note: {t}"))
     comparison = outcome.results
     print(format_comparison(comparison))
-    print(f"\n{len(exp.variants)} variants × {runs} runs in {comparison.wall_seconds:.0f} s. Written to {out}/: "
-          + ", ".join(Path(f).name for f in outcome.files))
+    print()
+    print("\n".join(paragraph(f"{len(exp.variants)} variants × {runs:,} runs in {comparison.wall_seconds:.0f} s. "
+                              f"Written to {out}/: " + ", ".join(Path(f).name for f in outcome.files), indent="  ")))
     return 1 if _plot_failures(outcome) else 0
 
 

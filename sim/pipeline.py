@@ -100,10 +100,12 @@ class Outcome:
 def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = None, seed: int = 0,
                   workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                   only_runs: list[int] | None = None, resume: bool = False, force: bool = False,
-                  progress: bool = False, on_note: Callable[[str], None] | None = None) -> Outcome:
+                  progress: bool = False, on_note: Callable[[str], None] | None = None,
+                  label: str | None = None) -> Outcome:
     """Run a scenario's Monte Carlo into `out` (see `sim.run.resultdir`): summary.csv, Parquet tables, manifest,
-    fan charts. Raises ScenarioError (bad input or an output folder that cannot be used: nothing simulated),
-    OutputError (a write failed: finished batches kept for `resume`), RunError, RunAborted."""
+    fan charts; `label` names the progress bar (default: the scenario id). Raises ScenarioError (bad input or
+    an output folder that cannot be used: nothing simulated), OutputError (a write failed: finished batches kept
+    for `resume`), RunError, RunAborted."""
     from sim.model.engine import snapshot_times
     from sim.report import files as outputs
     from sim.run.montecarlo import run_scenario
@@ -123,7 +125,7 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
                                        folder.staging / "zones.parquet")
         results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                                progress=progress, sink=sink, only_runs=only_runs,
-                               checkpoint=folder.checkpoint, resume=resume, notes=note)
+                               checkpoint=folder.checkpoint, resume=resume, notes=note, label=label)
         failures: list[str] = []
         written = outputs.write_results(results, folder.staging, plots=plots, zone_sink=sink, identity=identity,
                                         plot_failures=failures)

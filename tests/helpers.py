@@ -42,3 +42,38 @@ def make_target(**kw) -> Target:
                 zone_level="any", level=None, status="modelled", reason="", source=Source("x", "y"))
     base.update(kw)
     return Target(**base)
+
+
+def fake_comparison(hits: dict, costs: dict, targets: list[Target] | None = None, names: dict | None = None,
+                    base_id: str = "base"):
+    """A `sim.run.compare.Comparison` made by hand, without simulating: each variant's (runs, targets) hits and
+    (runs,) total cost in RMB (paid by the first lever of the tiny scenario, in its first year). The targets are
+    level targets `t0`, `t1` … unless given; every one is modelled. The first variant in `hits` is listed first."""
+    import dataclasses
+
+    import numpy as np
+
+    from sim.input.experiment import Experiment, Variant
+    from sim.input.scenario import load_scenario
+    from sim.model.engine import snapshot_times
+    from sim.run.compare import Comparison
+    from sim.run.montecarlo import Reduced, Results
+
+    first = np.asarray(next(iter(hits.values())))
+    runs, n_targets = first.shape
+    targets = targets or [make_target(id=f"t{j}", name=f"目标{j}", name_en=f"target {j}") for j in range(n_targets)]
+    scenario = dataclasses.replace(load_scenario(TINY), targets=tuple(targets))
+    times = snapshot_times(scenario)
+    names = names or {}
+    variants = tuple(Variant(vid, names.get(vid, f"方案 {vid}"), scenario) for vid in hits)
+    experiment = Experiment("fake", "假实验", "fake", "fake.yaml", base_id, runs, 0, "hte", variants)
+    comparison = Comparison(experiment)
+    for vid, h in hits.items():
+        h = np.asarray(h, bool)
+        lever = np.zeros((runs, 1, len(scenario.policies)))
+        lever[:, 0, 0] = costs[vid]
+        part = Reduced(np.arange(runs), {"hte": np.tile(h.sum(axis=1, keepdims=True).astype(float), (1, len(times)))},
+                       np.zeros((runs, len(times), 0, 0)), np.zeros((runs, len(times), 0)),
+                       h.astype(float), h, np.zeros((runs, n_targets, len(times))), lever, {}, 0, 0, 0.0)
+        comparison.results[vid] = Results(scenario, 0, 1, runs, times, [part])
+    return comparison

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
 import pandas as pd
 
+from sim.report.files import display_width
 from tests.conftest import TINY
 
 
@@ -22,13 +24,27 @@ def test_run_writes_every_output(tmp_path):
     proc = zonesim("run", str(TINY), "--runs", "30", "--seed", "1", "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert "P(hit)" in proc.stdout and "ALL" in proc.stdout and "测试地区" in proc.stdout
-    with open(out / "summary.csv", encoding="utf-8") as fh:
+    assert (out / "summary.csv").read_bytes().startswith("\ufefftarget_id,".encode())  # a BOM, for Excel
+    with open(out / "summary.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
-                       "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution"]
+                       "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution",
+                       "name_en", "month", "kind", "status", "reason", "hits"]
     assert rows[-1][0] == "ALL" and len(rows) == 1 + 11 + 1
     assert all(r[12] == "30" for r in rows[1:])
     assert {r[13] for r in rows[1:-1] if r[7]} <= {"supported", "poor", "untested"}
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(summary["target_id"])[:2] == ["hte", "hte_mid"] and summary["name_en"][0] == "HTEs"
+    skip = summary[summary["target_id"] == "skip"].iloc[0]
+    assert (skip["status"], skip["reason"], skip["p_hit"]) == ("not_modelled", "testing the not-modelled path", "")
+    hte = summary[summary["target_id"] == "hte"].iloc[0]
+    assert float(hte["p_hit"]) == int(hte["hits"]) / 30 and "." not in str(hte["median"])  # a count: whole
+    table = proc.stdout.split("\n\n")[0]
+    assert all(display_width(line) <= 120 for line in proc.stdout.splitlines()), proc.stdout
+    for tid in ("hte", "zones_n", "zones_big"):  # counts whole, thresholds as written
+        assert re.search(rf"^{tid} .* >= \d+ +\d+ \[\d+, \d+\] ", table, re.MULTILINE), tid
+    assert "not modelled: testing the not-modelled path" in table
+    assert "Stopped at 30 runs: fixed number of runs." in proc.stdout
     ind = pd.read_parquet(out / "indicators.parquet")
     assert len(ind) == 30 * 5 and {"run", "year", "month", "hte", "region_hte", "cost_award"} <= set(ind.columns)
     zones = pd.read_parquet(out / "zones.parquet")
@@ -72,7 +88,7 @@ def _copy_tiny(path, new_id: str) -> None:
 
 
 def _read_csv(path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -89,7 +105,7 @@ def test_folder_and_file_write_one_summary_each_and_a_combined_table(tmp_path, t
     assert sorted(p.name for p in out.iterdir()) == ["combined-3.csv", "second-3", "tiny-3"]
     per_scenario = {sid: _read_csv(out / f"{sid}-3" / "summary.csv") for sid in ("tiny", "second")}
     combined = _read_csv(out / "combined-3.csv")
-    with open(out / "combined-3.csv", encoding="utf-8") as fh:
+    with open(out / "combined-3.csv", encoding="utf-8-sig") as fh:
         header = fh.readline().strip().split(",")
     assert header[:2] == ["scenario_id", "target_id"]
     assert {"name", "name_en", "year", "threshold", "median", "p05", "p95", "p_hit", "p_hit_low", "p_hit_high",
@@ -109,8 +125,49 @@ def test_folder_and_file_write_one_summary_each_and_a_combined_table(tmp_path, t
         if r["target_id"] != "ALL" and statuses[r["target_id"]] != "modelled":
             assert r["p_hit"] == "" and r["status"] == "not_modelled" and r["reason"]
     # the compact table: one line per scenario, and where the combined table is
-    assert "P(all) [95% CI]" in proc.stdout and str(out / "combined-3.csv") in proc.stdout
+    assert "P(all) [95% CI]" in proc.stdout and str(out / "combined-3.csv") in "".join(proc.stdout.split())
     assert any(line.startswith("second ") for line in proc.stdout.splitlines())
+    assert all(display_width(line) <= 120 for line in proc.stdout.splitlines()), proc.stdout
+
+
+def test_version_prints_the_version():
+    from sim.version import __version__
+
+    proc = zonesim("--version")
+    assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_the_progress_bars_are_labelled_and_quiet_turns_them_off(tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    _copy_tiny(folder / "b_second.yaml", "second")
+    args = ("run", str(TINY), str(folder), "--runs", "4", "--seed", "3", "--no-plots", "--workers", "1")
+    loud = zonesim(*args, "--out", str(tmp_path / "loud"))
+    assert loud.returncode == 0, loud.stderr
+    assert "scenario 1/2: tiny" in loud.stderr and "scenario 2/2: second" in loud.stderr
+    quiet = zonesim(*args, "--out", str(tmp_path / "quiet"), "--quiet")
+    assert quiet.returncode == 0 and "scenario 1/2" not in quiet.stderr
+
+
+def test_compare_prints_a_table_within_120_columns_grouped_by_target(tmp_path):
+    from tests.conftest import DATA
+
+    out = tmp_path / "cmp"
+    proc = zonesim("compare", str(DATA / "tiny_experiment.yaml"), "--runs", "8", "--out", str(out), "--no-plots",
+                   "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert all(display_width(line) <= 120 for line in proc.stdout.splitlines()), proc.stdout
+    for i, vid in enumerate(("base", "award_0", "award_300k", "no_vouchers"), start=1):
+        assert f"variant {i}/4: {vid}" in proc.stderr
+    variants = ("(base)", "(award_0)", "(award_300k)", "(no_vouchers)")
+    rows = [line for line in proc.stdout.splitlines() if re.search(r"\((base|award_0|award_300k|no_vouchers)\) +\d",
+                                                                      line)]
+    targets = [line.split()[0] for line in rows]  # every row names its target, grouped: the base first
+    assert len(rows) % 4 == 0 and targets[-1] == "ALL"
+    for k in range(0, len(rows), 4):
+        assert len(set(targets[k:k + 4])) == 1 and [v for line in rows[k:k + 4] for v in variants if v in line] == \
+            list(variants)
+    assert (out / "compare.csv").read_bytes().startswith("\ufeffvariant,".encode())
 
 
 def test_invalid_second_file_stops_before_any_run(tmp_path):

@@ -24,6 +24,15 @@ class Indicator:
     def is_ratio(self) -> bool:
         return self.denominator is not None
 
+    @property
+    def is_count(self) -> bool:
+        """A whole number of things (家, 个, 件, 人): printed without decimals."""
+        return self.denominator is None and self.unit in COUNT_UNITS
+
+
+#: Units of indicators that count things: their values, thresholds and bands are whole numbers.
+COUNT_UNITS = frozenset({"家", "个", "件", "人", "项", "所"})
+
 
 def _count(name: str, zh: str, en: str, unit: str = "家") -> Indicator:
     return Indicator(name, name, None, 1.0, unit, zh, en)

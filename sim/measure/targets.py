@@ -18,6 +18,18 @@ from sim.measure.indicators import FIELD_INDEX, INDICATORS, ZONE_COUNT_INDICATOR
 COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
+def is_count(t: Target) -> bool:
+    """Whether a target's value is a whole number of things: a count indicator's level, increment or weakest zone
+    (unit 家, 个, 件 …, `sim.measure.indicators.COUNT_UNITS`), or a number of zones or districts. Reports print
+    such values, thresholds and bands without decimals."""
+    if t.kind in ("zones_meeting", "districts_covered"):
+        return True
+    if t.kind in ("level", "added", "per_zone"):
+        ind = ZONE_COUNT_INDICATORS.get(t.indicator) or INDICATORS[t.indicator]
+        return ind.is_count
+    return False
+
+
 def zone_mask(levels: np.ndarray, scope: str, zone_level: str = "any", zones: np.ndarray | None = None
               ) -> np.ndarray:
     """(runs, snaps, zones) zones counted by a target: official zones (optionally of one level) or all, and

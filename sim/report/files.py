@@ -7,6 +7,7 @@ import json
 import math
 import platform
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,27 +20,81 @@ from sim.measure.backtest import STRONG
 from sim.measure.indicators import ALL_INDICATORS, INDICATORS
 from sim.run.montecarlo import ZONE_INDICATORS, Reduced, Results
 
+#: summary.csv: the columns of the first version, then those added since (new columns go at the end).
 SUMMARY_COLUMNS = ("target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",
-                   "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution")
+                   "p_hit", "p_hit_low", "p_hit_high", "runs", "backtest", "caution",
+                   "name_en", "month", "kind", "status", "reason", "hits")
+
+#: The tables a planner opens in Excel are written as UTF-8 with a byte-order mark, which Excel needs to read
+#: Chinese text as UTF-8 (without it a Chinese Windows reads GBK and garbles the names). Python readers must use
+#: `encoding="utf-8-sig"` (pandas: `pd.read_csv(path, encoding="utf-8-sig")`), or the first header reads
+#: "\ufefftarget_id".
+CSV_ENCODING = "utf-8-sig"
 
 
-def _num(x: object) -> str:
-    """Numbers in full precision (so identical runs give identical bytes); NaN as an empty cell."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, (float, np.floating)) and math.isnan(x))
+
+
+def exact(x: object) -> str:
+    """An input number as given (a threshold): a whole number without ".0", else in full; None/NaN empty."""
+    if _missing(x):
         return ""
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return repr(float(x))
+    v = float(x)  # type: ignore[arg-type]
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def prob(x: object, decimals: int = 4) -> str:
+    """A probability or a difference of probabilities, rounded to `decimals` (4: a hundredth of a point) — but
+    never to 0 or ±1 unless it is exactly that (a P(hit) of 19,999 in 20,000 is not written as certain)."""
+    if _missing(x):
+        return ""
+    x = float(x)  # type: ignore[arg-type]
+    v = round(x, decimals)
+    while abs(v) in (0.0, 1.0) and v != x and decimals < 17:
+        decimals += 1
+        v = round(x, decimals)
+    if v == 0.0 and x != 0.0:
+        v = float(f"{x:.4g}")
+    return repr(v + 0.0)  # + 0.0: no "-0.0"
+
+
+def significant(x: object, count: bool = False, digits: int = 4) -> str:
+    """A simulated figure to `digits` significant digits (a count: to the nearest whole number), without an
+    exponent below 10^15 and without a trailing ".0"."""
+    if _missing(x):
+        return ""
+    v = float(x)  # type: ignore[arg-type]
+    if not math.isfinite(v):
+        return repr(v)
+    v = float(round(v)) if count else float(f"{v:.{digits}g}")
+    v += 0.0
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _row_cells(r: dict) -> dict[str, object]:
+    """The cells a summary row shares with the combined table: thresholds as given, medians and bands to 4
+    significant digits (counts whole), probabilities to 4 decimals; not-modelled targets with empty numbers."""
+    modelled = r["status"] == "modelled"
+    count = bool(r.get("count"))
+    return {"target_id": r["target_id"], "name": r["name"], "name_en": r["name_en"], "year": r["year"],
+            "month": r["month"], "indicator": r["indicator"], "kind": r["kind"], "comparison": r["comparison"],
+            "threshold": exact(r["threshold"]), "median": significant(r["median"], count),
+            "p05": significant(r["p05"], count), "p95": significant(r["p95"], count), "p_hit": prob(r["p_hit"]),
+            "p_hit_low": prob(r["p_hit_low"]), "p_hit_high": prob(r["p_hit_high"]),
+            "hits": r["hits"] if modelled and not _missing(r["p_hit"]) else "", "runs": r["runs"],
+            "status": r["status"], "reason": " ".join(str(r.get("reason") or "").split()),
+            "backtest": r.get("backtest", ""), "caution": r.get("caution", "")}
 
 
 def write_summary_csv(rows: list[dict], path: Path) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(SUMMARY_COLUMNS)
+    """summary.csv (`SUMMARY_COLUMNS`), UTF-8 with a byte-order mark (`CSV_ENCODING`), rounded as
+    `_row_cells` says, so that identical runs give identical bytes."""
+    with open(path, "w", encoding=CSV_ENCODING, newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
         for r in rows:
-            w.writerow([r["target_id"], r["name"], r["year"], r["indicator"], r["comparison"], _num(r["threshold"]),
-                        _num(r["median"]), _num(r["p05"]), _num(r["p95"]), _num(r["p_hit"]), _num(r["p_hit_low"]),
-                        _num(r["p_hit_high"]), r["runs"], r.get("backtest", ""), r.get("caution", "")])
+            w.writerow(_row_cells(r))
 
 
 def indicators_table(results: Results) -> pa.Table:
@@ -190,7 +245,11 @@ def write_results(results: Results, out_dir: str | Path, plots: bool = True,
     return files
 
 
-# --- the terminal table ---------------------------------------------------------------------------------------
+# --- the terminal tables -------------------------------------------------------------------------------------
+
+#: Every line zonesim prints in a table fits this many display columns (a Chinese character takes two).
+TERMINAL_WIDTH = 120
+
 
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -205,12 +264,107 @@ def pad(text: str, width: int, right: bool = False) -> str:
     return space + text if right else text + space
 
 
-def _fmt(x: float) -> str:
+#: Where `wrap` may break a word that does not fit: after these characters (ids are snake_case).
+_BREAK_AFTER = "_-/·,;:)）、，。"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` on lines of at most `width` display columns, cut nowhere: broken at spaces, else after `_`, `-`,
+    `/` and punctuation, else between any two characters (Chinese text needs no spaces). A newline starts a
+    new line; other runs of white space become one space. Always at least one line."""
+    if "\n" in str(text):
+        return [line for part in str(text).split("\n") for line in wrap(part, width)]
+    text = " ".join(str(text).split())
+    lines: list[str] = []
+    while display_width(text) > width:
+        fit, used = 0, 0
+        for c in text:
+            used += display_width(c)
+            if used > width:
+                break
+            fit += 1
+        fit = max(fit, 1)
+        space = text.rfind(" ", 0, fit + 1)
+        if space > 0:
+            lines.append(text[:space])
+            text = text[space + 1:]
+            continue
+        soft = max(text.rfind(c, 0, fit) for c in _BREAK_AFTER)
+        cut = soft + 1 if soft >= 0 else fit
+        lines.append(text[:cut])
+        text = text[cut:]
+    lines.append(text)
+    return lines
+
+
+def paragraph(text: str, width: int = TERMINAL_WIDTH, indent: str = "") -> list[str]:
+    """A note under a table, wrapped to `width`; continuation lines indented by `indent` (and its own indent)."""
+    lead = text[:len(text) - len(text.lstrip(" "))]
+    lines = wrap(text, width - len(lead))
+    first, rest = lines[0], lines[1:]
+    if rest:
+        rest = wrap(" ".join(rest), width - len(lead) - len(indent))
+    return [lead + first] + [lead + indent + line for line in rest]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A cell over `columns` neighbouring columns of a `render_table` row (e.g. a reason where numbers would be)."""
+
+    text: str
+    columns: int
+
+
+def render_table(columns: list[tuple[str, int, bool]], rows: list[list[object]], gap: str = "  ") -> list[str]:
+    """A fixed-width table: `columns` are (header, width, right-aligned); each row a list of cells (text, or a
+    `Span`). A cell longer than its width is wrapped onto further lines of the same row (`wrap`), never cut, so
+    every line is as wide as the columns and the gaps at most. A row of None is a rule (dashes)."""
+
+    def lines_of(cells: list[object]) -> list[str]:
+        placed: list[tuple[list[str], int, bool]] = []
+        i = 0
+        for cell in cells:
+            n = cell.columns if isinstance(cell, Span) else 1
+            width = sum(w for _, w, _ in columns[i:i + n]) + len(gap) * (n - 1)
+            text = cell.text if isinstance(cell, Span) else str(cell)
+            placed.append((wrap(text, width), width, columns[i][2] and n == 1))
+            i += n
+        height = max(len(p[0]) for p in placed)
+        return [gap.join(pad(p[0][k] if k < len(p[0]) else "", p[1], p[2]) for p in placed).rstrip()
+                for k in range(height)]
+
+    rule = gap.join("-" * w for _, w, _ in columns)
+    out = lines_of([h for h, _, _ in columns]) + [rule]
+    for row in rows:
+        out += [rule] if row is None else lines_of(row)
+    return out
+
+
+def number(x: float, count: bool = False) -> str:
+    """A simulated figure for the terminal: a count whole (1,234); else 3 decimals below 1, 1 decimal below 100,
+    whole above; — for a value that could not be computed."""
     if x is None or not np.isfinite(x):
         return "—"
+    if count:
+        return f"{x:,.0f}"
     if abs(x) < 1 and x != 0:
         return f"{x:.3f}"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+
+
+def threshold_text(x: float) -> str:
+    """A plan's threshold as written: whole numbers without decimals, others with the decimals they have."""
+    if x is None or not np.isfinite(x):
+        return ""
+    for decimals in range(7):
+        if abs(round(x, decimals) - x) <= 1e-9 * max(1.0, abs(x)):
+            return f"{x:,.{decimals}f}"
+    return f"{x:,.6g}"
+
+
+def interval(p: float, low: float, high: float, mark: str = "") -> str:
+    """`61.0% [54.1%, 67.5%]`."""
+    return f"{p:.1%} [{low:.1%}, {high:.1%}]{mark}"
 
 
 def calibration_warnings(results: Results) -> list[str]:
@@ -231,38 +385,53 @@ def calibration_warnings(results: Results) -> list[str]:
     return out
 
 
+#: The run table's columns (header, width, right-aligned): 120 display columns with the gaps.
+RUN_COLUMNS = [("target", 18, False), ("目标 · target", 26, False), ("year", 7, True), ("threshold", 12, True),
+               ("median [5%, 95%]", 24, True), ("P(hit) [95% CI]", 23, True)]
+
+
 def format_table(results: Results) -> str:
-    """The summary as a fixed-width table (Chinese names take two columns per character)."""
-    cols = [("target", 14, False), ("目标", 24, False), ("target (English)", 34, False), ("year", 7, True),
-            ("threshold", 12, True), ("median [5%, 95%]", 28, True), ("P(hit) [95% CI]", 22, True)]
-    lines = ["  ".join(pad(h, w, r) for h, w, r in cols)]
-    lines.append("  ".join("-" * w for _, w, _ in cols))
-    for row in results.summary():
+    """The summary as a fixed-width table within `TERMINAL_WIDTH` columns: long ids and names wrap onto further
+    lines of their row, counts print whole, a not-modelled target gives its reason where its numbers would be."""
+    rows: list[list[object] | None] = []
+    summary = results.summary()
+    for row in summary:
         if row["target_id"] == "ALL":
-            lines.append("  ".join("-" * w for _, w, _ in cols))
-        if row["status"] != "modelled":
-            band, phit = "not modelled", "—"
-        else:
-            band = f"{_fmt(row['median'])} [{_fmt(row['p05'])}, {_fmt(row['p95'])}]" if row["kind"] != "joint" else ""
-            phit = f"{row['p_hit']:.1%} [{row['p_hit_low']:.1%}, {row['p_hit_high']:.1%}]" \
-                + ("†" if row.get("caution") else "")
+            rows.append(None)
         when = f"{row['year']}" + (f"-{row['month']:02d}" if row["month"] != 12 else "")
-        thr = f"{row['comparison']} {_fmt(row['threshold'])}" if row["kind"] != "joint" else ""
-        cells = [row["target_id"], row["name"], row["name_en"], when, thr, band, phit]
-        lines.append("  ".join(pad(str(c), w, r) for c, (_, w, r) in zip(cells, cols, strict=True)))
+        name = f"{row['name']} · {row['name_en']}"
+        if display_width(name) > RUN_COLUMNS[1][1]:  # too long for one line: the English name on lines of its own
+            name = f"{row['name']}\n{row['name_en']}"
+        joint = row["kind"] == "joint"
+        if row["status"] != "modelled":
+            rows.append([row["target_id"], name, when, "",
+                         Span(f"not modelled: {row['reason'] or 'no reason given'}", 2)])
+            continue
+        count = bool(row.get("count"))
+        band = "" if joint else (f"{number(row['median'], count)} [{number(row['p05'], count)}, "
+                                 f"{number(row['p95'], count)}]")
+        phit = "—" if not np.isfinite(row["p_hit"]) else \
+            interval(row["p_hit"], row["p_hit_low"], row["p_hit_high"], "†" if row.get("caution") else "")
+        thr = "" if joint else f"{row['comparison']} {threshold_text(row['threshold'])}"
+        rows.append([row["target_id"], name, when, thr, band, phit])
+    lines = render_table(RUN_COLUMNS, rows)
     sc = results.scenario
-    lines += [f"warning: {w}" for w in calibration_warnings(results)]
+    for w in calibration_warnings(results):
+        lines += paragraph(f"warning: {w}", indent="  ")
     lines.append("")
-    lines.append(f"{sc.name} — {results.runs} runs, seed {results.seed}, {results.workers} worker(s), "
-                 f"{results.wall_seconds:.1f} s ({results.stopped_at or 'fixed number of runs'}).")
-    lines.append("P(hit): share of runs that hit the target; interval: 95% Wilson. ALL: every modelled target hit "
-                 "in the same run.")
-    flagged = [r for r in results.summary() if r.get("caution")]
+    lines += paragraph(f"{sc.name} — {results.runs:,} runs, seed {results.seed}, {results.workers} worker(s), "
+                       f"{results.wall_seconds:.1f} s.")
+    why = results.stopping_line()
+    lines += paragraph(why[:1].upper() + why[1:] + ".")
+    lines += paragraph("P(hit): share of runs that hit the target; interval: 95% Wilson. ALL: every modelled target "
+                       "hit in the same run. Counts (家, 个, 件) print as whole numbers, shares as fractions.")
+    flagged = [r for r in summary if r.get("caution")]
     if flagged:
-        lines.append(f"† stronger than the back-tests support (a P below {STRONG:.0%} or above {1 - STRONG:.0%} on "
-                     "an indicator never back-tested or with back-tested values outside their 90% band; "
-                     "docs/backtest.md):")
-        lines += [f"  {r['target_id']}: {r['caution']}" for r in flagged]
+        lines += paragraph(f"† stronger than the back-tests support (a P below {STRONG:.0%} or above "
+                           f"{1 - STRONG:.0%} on an indicator never back-tested or with back-tested values outside "
+                           "their 90% band; docs/backtest.md):")
+        for r in flagged:
+            lines += paragraph(f"  {r['target_id']}: {r['caution']}", indent="  ")
     return "\n".join(lines)
 
 
@@ -279,10 +448,9 @@ def combined_table(results_list: list[Results]) -> list[dict]:
     rows: list[dict] = []
     for results in results_list:
         sc = results.scenario
-        reasons = {t.id: t.reason for t in sc.targets}
         for row in results.summary():
             rows.append({**row, "scenario_id": sc.id, "scenario_file": sc.path, "region": sc.region,
-                         "seed": results.seed, "reason": reasons.get(row["target_id"], "")})
+                         "seed": results.seed})
     return rows
 
 
@@ -292,20 +460,16 @@ def combined_path(out_dir: str | Path, seed: int) -> Path:
 
 
 def write_combined_csv(rows: list[dict], path: str | Path) -> Path:
-    """The combined table as UTF-8 CSV (`COMBINED_COLUMNS`); numbers in full precision, NaN as an empty cell,
+    """The combined table (`COMBINED_COLUMNS`), UTF-8 with a byte-order mark, numbers rounded as in summary.csv,
     not-modelled targets with empty numbers and their reason."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(COMBINED_COLUMNS)
+    with open(path, "w", encoding=CSV_ENCODING, newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COMBINED_COLUMNS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
         for r in rows:
-            modelled = r["status"] == "modelled"
-            w.writerow([r["scenario_id"], r["target_id"], r["name"], r["name_en"], r["year"], r["month"],
-                        r["indicator"], r["kind"], r["comparison"], _num(r["threshold"]), _num(r["median"]),
-                        _num(r["p05"]), _num(r["p95"]), _num(r["p_hit"]), _num(r["p_hit_low"]),
-                        _num(r["p_hit_high"]), r["hits"] if modelled else "", r["runs"], r["seed"], r["status"],
-                        " ".join(str(r.get("reason", "")).split()), r["scenario_file"]])
+            w.writerow({**_row_cells(r), "scenario_id": r["scenario_id"], "seed": r["seed"],
+                        "scenario_file": r["scenario_file"]})
     return path
 
 
@@ -319,28 +483,32 @@ def _extreme(rows: list[dict], pick: str) -> str:
     return f"{at[0]['target_id']} {p:.1%}{more}"
 
 
+#: The combined table's columns: 119 display columns with the gaps.
+COMBINED_TERMINAL_COLUMNS = [("scenario", 16, False), ("region", 14, False), ("modelled", 8, True),
+                             ("runs", 6, True), ("P(all) [95% CI]", 22, True),
+                             ("lowest and highest P(hit)", 43, False)]
+
+
 def format_combined(rows: list[dict]) -> str:
-    """A compact table of several scenarios from `combined_table` rows: one line a scenario with its target
-    count, modelled targets, runs, P(all modelled targets) with its 95% interval, and the modelled targets
-    with the lowest and the highest P(hit)."""
-    cols = [("scenario", 16, False), ("region", 14, False), ("targets", 7, True), ("modelled", 8, True),
-            ("runs", 6, True), ("P(all) [95% CI]", 22, True), ("lowest P(hit)", 42, False),
-            ("highest P(hit)", 42, False)]
-    lines = ["  ".join(pad(h, w, r) for h, w, r in cols).rstrip(), "  ".join("-" * w for _, w, _ in cols)]
+    """A compact table of several scenarios from `combined_table` rows, within `TERMINAL_WIDTH` columns: one
+    row a scenario with its modelled targets (of all), runs, P(all modelled targets) with its 95% interval,
+    and the modelled targets with the lowest and the highest P(hit) (one line each)."""
     by_scenario: dict[str, list[dict]] = {}
     for row in rows:
         by_scenario.setdefault(row["scenario_id"], []).append(row)
+    table: list[list[object] | None] = []
     for sid, group in by_scenario.items():
         targets = [r for r in group if r["target_id"] != "ALL"]
         modelled = [r for r in targets if r["status"] == "modelled"]
         joint = next((r for r in group if r["target_id"] == "ALL"), None)
-        p_all = (f"{joint['p_hit']:.1%} [{joint['p_hit_low']:.1%}, {joint['p_hit_high']:.1%}]"
-                 if joint is not None else "—")
+        p_all = (interval(joint["p_hit"], joint["p_hit_low"], joint["p_hit_high"])
+                 if joint is not None and np.isfinite(joint["p_hit"]) else "—")
         region = group[0].get("region", "")
-        cells = [sid, region, len(targets), len(modelled), group[0]["runs"], p_all, _extreme(modelled, "min"),
-                 _extreme(modelled, "max")]
-        lines.append("  ".join(pad(str(c), w, r) for c, (_, w, r) in zip(cells, cols, strict=True)).rstrip())
+        low, high = _extreme(modelled, "min"), _extreme(modelled, "max")
+        table.append([sid, region, f"{len(modelled)} of {len(targets)}", f"{group[0]['runs']:,}", p_all,
+                      f"lowest: {low}\nhighest: {high}"])
+    lines = render_table(COMBINED_TERMINAL_COLUMNS, table)
     lines.append("")
-    lines.append("P(all): every modelled target of the scenario hit in the same run; intervals: 95% Wilson. "
-                 "(+n more): n other targets share that probability.")
+    lines += paragraph("P(all): every modelled target of the scenario hit in the same run; intervals: 95% Wilson. "
+                       "(+n more): n other targets share that probability.")
     return "\n".join(lines)

@@ -104,26 +104,53 @@ class Comparison:
         return out
 
     def best_per_yuan(self) -> dict[str, tuple[str, float]]:
-        """For each target, the variant that buys the most P(hit) per yuan over the base (points per million
-        RMB of extra cost), among variants that raise P(hit) with an interval above zero and cost more; a
-        variant that raises P(hit) at no extra cost wins outright (infinite)."""
+        """For each target, the variant that buys the most P(hit) per yuan over the base (points per million RMB,
+        i.e. per 100 万元, of extra cost). Only a variant that raises P(hit) is ever proposed: its paired 95%
+        interval of Δ must lie above 0 (a variant that lowers P(hit), or may not raise it, never is). A variant
+        that raises P(hit) and costs no more than the base (or less) wins outright (value infinite); among several
+        such, the larger rise, then the cheaper."""
         best: dict[str, tuple[str, float]] = {}
+        rank: dict[str, tuple[float, float, float]] = {}
         rows = {(r["variant"], r["target_id"]): r for r in self.rows()}
         for e in self.effect_rows():
             r = rows[(e["variant"], e["target_id"])]
-            if r["delta_low"] <= 0:
+            if not (r["delta_low"] > 0 and e["delta_points"] > 0):  # NaN fails too
                 continue
-            value = np.inf if e["delta_cost_mean"] <= 0 else e["delta_points"] / (e["delta_cost_mean"] / 1e6)
-            if e["target_id"] not in best or value > best[e["target_id"]][1]:
+            cost = e["delta_cost_mean"]
+            value = np.inf if cost <= 0 else e["delta_points"] / (cost / 1e6)
+            key = (float(value), e["delta_points"], -cost)
+            if e["target_id"] not in rank or key > rank[e["target_id"]]:
+                rank[e["target_id"]] = key
                 best[e["target_id"]] = (e["variant"], float(value))
         return best
 
     def best_per_yuan_text(self, digits: int = 2) -> list[tuple[str, str, str, str]]:
-        """(target, variant id, variant name, how much) of `best_per_yuan`, in target order, for reports."""
+        """(target, variant id, variant name, how much) of `best_per_yuan`, in target order, for reports: "1.23
+        points per 100 万元 (+4.5 points for 366 万元 more)", "cheaper than the base by 120 万元, and +4.5
+        points", or "at no extra cost, +4.5 points". Money in 万元 (10,000 RMB)."""
         names = {v.id: v.name for v in self.experiment.variants}
+        effects = {(e["variant"], e["target_id"]): e for e in self.effect_rows()}
         best = self.best_per_yuan()
-        return [(tid, best[tid][0], names[best[tid][0]], "at no extra cost" if np.isinf(best[tid][1])
-                 else f"{best[tid][1]:.{digits}f} points per 1M RMB") for tid in self.target_ids() if tid in best]
+        out = []
+        for tid in self.target_ids():
+            if tid not in best:
+                continue
+            vid, value = best[tid]
+            e = effects[(vid, tid)]
+            wan, points = e["delta_cost_mean"] / 1e4, e["delta_points"]
+            if np.isinf(value) and wan < -0.5e-4:  # saves at least a yuan
+                what = f"cheaper than the base by {wan_text(-wan)} 万元, and {points:+.1f} points"
+            elif np.isinf(value):
+                what = f"at no extra cost, {points:+.1f} points"
+            else:
+                what = f"{value:.{digits}f} points per 100 万元 ({points:+.1f} points for {wan_text(wan)} 万元 more)"
+            out.append((tid, vid, names[vid], what))
+        return out
+
+
+def wan_text(wan: float) -> str:
+    """An amount of 万元 for a sentence: whole from 10 万元 up (12,284), else to two decimals (0.35)."""
+    return f"{wan:,.0f}" if abs(wan) >= 10 else f"{wan:,.2f}"
 
 
 def _ratio(num: float, den: float) -> float:
@@ -144,11 +171,11 @@ def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | 
     n = runs or experiment.runs
     s = experiment.seed if seed is None else seed
     todo = variants or sorted(experiment.variants, key=lambda v: v.id != experiment.base_id)
-    for v in todo:
+    for i, v in enumerate(todo, start=1):
         folder = None if checkpoint is None else Path(checkpoint) / v.id
         again = resume and folder is not None and (folder / "state.json").is_file()
         res = run_scenario(v.scenario, runs=n, seed=s, workers=workers, batch_size=batch_size, progress=progress,
-                           checkpoint=folder, resume=again, notes=notes)
+                           checkpoint=folder, resume=again, notes=notes, label=f"variant {i}/{len(todo)}: {v.id}")
         for part in res.parts:  # per-zone values are not needed here: keep memory flat over many variants
             part.zone_values = part.zone_values[:, :0]
         comparison.results[v.id] = res

@@ -27,7 +27,7 @@ from sim.input.scenario import Scenario
 from sim.measure.backtest import caution as backtest_caution
 from sim.measure.indicators import ALL_INDICATORS, INDICATORS
 from sim.measure.stats import wilson
-from sim.measure.targets import evaluate, indicator_series, per_zone_series, target_series
+from sim.measure.targets import evaluate, indicator_series, is_count, per_zone_series, target_series
 from sim.model.engine import BatchResult, run_batch, snapshot_times
 
 MILESTONE = 500
@@ -97,7 +97,7 @@ class Results:
     times: list[tuple[int, int, int]]
     parts: list[Reduced] = field(default_factory=list)
     wall_seconds: float = 0.0
-    stopped_at: str = ""
+    stopped_at: str = ""  # why the runs stopped where they did (`stopping_line`)
 
     def _cat(self, get: Callable[[Reduced], np.ndarray]) -> np.ndarray:
         return np.concatenate([get(p) for p in self.parts], axis=0)
@@ -149,7 +149,8 @@ class Results:
         for j, t in enumerate(self.scenario.targets):
             row = {"target_id": t.id, "name": t.name, "name_en": t.name_en, "year": t.year, "month": t.month,
                    "indicator": t.indicator, "kind": t.kind, "comparison": t.comparison, "threshold": t.threshold,
-                   "status": t.status, "runs": n}
+                   "status": t.status, "reason": "" if t.modelled else " ".join(t.reason.split()),
+                   "count": is_count(t), "runs": n}
             if t.modelled:
                 v = values[:, j]
                 finite = v[np.isfinite(v)]
@@ -170,12 +171,18 @@ class Results:
         rows.append({"target_id": "ALL", "name": "全部目标同时实现", "name_en": "All modelled targets hit",
                      "year": max((t.year for t in self.scenario.targets), default=self.scenario.end_year),
                      "month": 12, "indicator": "",
-                     "kind": "joint", "comparison": "", "threshold": np.nan, "status": "modelled", "runs": n,
+                     "kind": "joint", "comparison": "", "threshold": np.nan, "status": "modelled", "reason": "",
+                     "count": False, "runs": n,
                      "median": np.nan, "p05": np.nan, "p95": np.nan, "p_hit": k / n, "p_hit_low": float(lo),
                      "p_hit_high": float(hi), "hits": k, "backtest": "", "caution": ""})
         if np.isnan(lo):
             rows[-1]["p_hit"] = np.nan
         return rows
+
+    def stopping_line(self) -> str:
+        """Why the Monte Carlo stopped at its number of runs, for the terminal: "stopped at 1,500 runs: every 95%
+        interval within ±2 points", "… the cap of 2,500 runs", "… fixed number of runs"."""
+        return f"stopped at {self.runs:,} runs: {self.stopped_at or 'fixed number of runs'}"
 
     def max_half_width(self) -> float:
         rows = [r for r in self.summary() if r["status"] == "modelled"]
@@ -225,7 +232,8 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                  batch_size: int | None = None, progress: bool = False, half_width: float = DEFAULT_HALF_WIDTH,
                  max_runs: int = DEFAULT_MAX_RUNS, sink: Callable[[Reduced], None] | None = None,
                  only_runs: list[int] | None = None, checkpoint: str | Path | None = None,
-                 resume: bool = False, notes: Callable[[str], None] | None = None) -> Results:
+                 resume: bool = False, notes: Callable[[str], None] | None = None, label: str | None = None
+                 ) -> Results:
     """Monte Carlo of a scenario.
 
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
@@ -235,7 +243,9 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     reduced results in run order (e.g. to stream per-zone values to disk). only_runs: simulate just these run
     indices (to replay one run). checkpoint: a folder where every finished batch is written at once
     (`sim.run.checkpoint`); with `resume`, the batches already there are loaded instead of simulated, and `notes`
-    receives a line for each batch that could not be trusted.
+    receives a line for each batch that could not be trusted. progress: a tqdm bar on stderr labelled `label`
+    (default: the scenario id) whose total is fixed from the start — the fixed number of runs, or the cap of the
+    adaptive rule, where the bar then ends early with why it stopped (`Results.stopping_line`).
 
     Raises ScenarioError when the run cannot fit in memory, RunError when a run breaks an invariant, RunAborted
     when a worker process dies (finished batches stay in the checkpoint), OutputError when a batch cannot be
@@ -265,15 +275,13 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
         ckpt = Checkpoint(checkpoint, identity(scenario, seed, runs, max_runs, half_width), resume,
                           make=Reduced, check=lambda part: _check_part(scenario, part), notes=notes)
     finished = ckpt.finished_runs() if ckpt else set()
-    bar = _progress(len(plan[0]), scenario.id) if progress else None
+    label = label or scenario.id
+    bar = _progress(total, label) if progress else None  # against every run that may be simulated: never grows
     executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=worker_init,
                                    initargs=(os.getpid(),)) if workers > 1 else None
     failed = True
     try:
-        for n_chunk, chunk in enumerate(plan):
-            if bar is not None and n_chunk > 0:
-                bar.total += len(chunk)
-                bar.refresh()
+        for chunk in plan:
             members = set(chunk)
             ranges = _contiguous([r for r in chunk if r not in finished], batch)
             loaded = [(start, part) for start, part in ckpt.done.items() if start in members] if ckpt else []
@@ -303,11 +311,15 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                 if bar is not None:
                     bar.update(len(part.runs))
             if runs is None and only_runs is None and results.max_half_width() <= half_width:
-                results.stopped_at = f"every 95% interval within ±{half_width * 100:g} points after {results.runs} runs"
+                results.stopped_at = f"every 95% interval within ±{half_width * 100:g} points"
+                if bar is not None:  # the cap was not needed: say so on the bar, which ends short of it
+                    bar.set_description_str(f"{label}: {results.stopping_line()}")
                 break
         else:
             if runs is None and only_runs is None:
-                results.stopped_at = f"reached the cap of {max_runs} runs"
+                results.stopped_at = f"the cap of {max_runs:,} runs"
+        if not results.stopped_at:
+            results.stopped_at = "the runs asked for (--only-run)" if only_runs is not None else "fixed number of runs"
         failed = False
     finally:
         if executor is not None:

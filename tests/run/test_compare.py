@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.input.experiment import load_experiment
 from sim.measure.stats import newcombe_difference
 from sim.report.compare_files import COMPARE_COLUMNS
 from sim.run.compare import run_experiment
 from tests.conftest import DATA
+from tests.helpers import fake_comparison
 
 #: Raising the award may not lower a run's HTE count at the end by more than this (knock-on effects of an
 #: earlier certification on budgets and growth could, in principle; none has been seen: measured 0).
@@ -25,7 +28,8 @@ def comparison():
 def test_same_seed_gives_the_same_compare_table(comparison):
     again = run_experiment(load_experiment(DATA / "tiny_experiment.yaml"), workers=2, batch_size=5)
     assert comparison.rows() == again.rows()
-    assert set(comparison.rows()[0]) == set(COMPARE_COLUMNS)
+    csv_keys = {c.removesuffix("_wan") for c in COMPARE_COLUMNS} - {"variant_name", "target_name", "target_name_en"}
+    assert set(comparison.rows()[0]) == csv_keys  # compare.csv: these, money in 万元 (`_wan`)
 
 
 def test_a_larger_award_never_lowers_a_runs_hte_count(comparison):
@@ -117,6 +121,51 @@ def test_effects_are_paired_means_against_the_base(comparison):
             assert e["cost_per_point"] == pytest.approx(e["delta_cost_mean"] / points)
         else:
             assert np.isnan(e["cost_per_point"])
+
+
+def test_the_progress_bars_are_labelled_by_variant(monkeypatch):
+    from sim.run import montecarlo
+
+    labels: list[tuple[int, str]] = []
+
+    class Bar:
+        def __init__(self, total: int, label: str) -> None:
+            labels.append((total, label))
+
+        def update(self, n: int) -> None: ...
+        def close(self) -> None: ...
+
+    monkeypatch.setattr(montecarlo, "_progress", Bar)
+    run_experiment(load_experiment(DATA / "tiny_experiment.yaml"), runs=3, workers=1, progress=True)
+    assert labels == [(3, "variant 1/4: base"), (3, "variant 2/4: award_0"), (3, "variant 3/4: award_300k"),
+                      (3, "variant 4/4: no_vouchers")]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(4, 60), st.integers(1, 3), st.integers(0, 2**32 - 1), st.lists(st.floats(-2e7, 2e7), min_size=3,
+                                                                                   max_size=3))
+def test_the_recommendation_never_names_a_variant_that_may_not_raise_p_hit(runs, n_targets, seed, extra):
+    rng = np.random.default_rng(seed)
+    base = rng.random((runs, n_targets)) < rng.random(n_targets)
+    hits = {"base": base}
+    for k, shift in enumerate(rng.uniform(-0.6, 0.6, 3)):  # variants that lower, keep or raise P(hit)
+        flip = rng.random((runs, n_targets)) < abs(shift)
+        hits[f"v{k}"] = np.where(flip, shift > 0, base)
+    costs = {"base": np.full(runs, 3e7)} | {f"v{k}": 3e7 + extra[k] + rng.normal(0, 1e5, runs) for k in range(3)}
+    c = fake_comparison(hits, costs)
+    ids = c.target_ids()
+    for tid, (vid, value) in c.best_per_yuan().items():
+        j = ids.index(tid)
+        delta, low, _high = newcombe_difference(c.hits(vid)[:, j], c.hits("base")[:, j], paired=True)
+        assert low > 0 and delta > 0 and value > 0, (tid, vid, low)
+    for _tid, vid, _name, what in c.best_per_yuan_text():
+        saved = -(c.cost(vid) - c.cost("base")).mean()
+        if saved > 0.5:  # more than half a yuan
+            assert what.startswith("cheaper than the base") and "no extra cost" not in what
+        elif saved >= 0:
+            assert what.startswith("at no extra cost")
+        else:
+            assert "points per 100 万元" in what
 
 
 def test_the_best_per_yuan_raises_p_hit_with_an_interval_above_zero(comparison):

@@ -1,6 +1,6 @@
 """sim.run.montecarlo: batches of runs reduced to per-run tables, in run order whatever the batching; P(hit) of
-each target with its Wilson interval, consistent with the hits; the adaptive run count; resuming from finished
-batches without simulating them again."""
+each target with its Wilson interval, consistent with the hits; the adaptive run count and why it stopped; a
+progress bar whose total never changes; resuming from finished batches without simulating them again."""
 
 from __future__ import annotations
 
@@ -69,10 +69,62 @@ def test_the_run_count_is_adaptive_at_fixed_milestones(tiny, monkeypatch):
     monkeypatch.setattr(montecarlo, "MILESTONE", 8)
     loose = run_scenario(tiny, seed=1, workers=1, batch_size=3, max_runs=24, half_width=0.45)
     assert loose.runs == 8 and loose.max_half_width() <= 0.45
-    assert "within ±45 points after 8 runs" in loose.stopped_at
+    assert loose.stopping_line() == "stopped at 8 runs: every 95% interval within ±45 points"
     tight = run_scenario(tiny, seed=1, workers=1, batch_size=5, max_runs=24, half_width=0.01)
-    assert tight.runs == 24 and tight.stopped_at == "reached the cap of 24 runs"
+    assert tight.runs == 24 and tight.stopping_line() == "stopped at 24 runs: the cap of 24 runs"
     np.testing.assert_array_equal(tight.target_values[:8], loose.target_values)  # run k is run k
+
+
+class Bar:
+    """Stands for the tqdm bar: records its total whenever it moves, and its label."""
+
+    made: list[Bar] = []
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.n, self.totals, self.closed = total, label, 0, [total], False
+        Bar.made.append(self)
+
+    def update(self, n: int) -> None:
+        self.n += n
+        self.totals.append(self.total)
+        assert self.n <= self.total
+
+    def refresh(self) -> None:
+        self.totals.append(self.total)
+
+    def set_description_str(self, text: str) -> None:
+        self.label = text
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize(("half_width", "runs"), [(0.45, 8), (0.01, 24), (None, 10)])
+def test_the_progress_total_is_fixed_and_never_falls_back(tiny, monkeypatch, half_width, runs):
+    monkeypatch.setattr(montecarlo, "MILESTONE", 8)
+    monkeypatch.setattr(montecarlo, "_progress", Bar)
+    Bar.made = []
+    if half_width is None:
+        res = run_scenario(tiny, runs=runs, seed=1, workers=1, batch_size=3, progress=True, label="variant 1/2: x")
+    else:
+        res = run_scenario(tiny, seed=1, workers=1, batch_size=3, max_runs=24, half_width=half_width, progress=True)
+    [bar] = Bar.made
+    assert res.runs == runs and bar.n == runs and bar.closed
+    assert bar.totals == [bar.totals[0]] * len(bar.totals)  # one total from the start: it never grows or shrinks
+    assert bar.totals[0] == (24 if half_width is not None else runs)  # the cap of the adaptive rule
+    if half_width == 0.45:  # ends short of the cap, and says why
+        assert bar.label == f"tiny: {res.stopping_line()}" and "within ±45 points" in bar.label
+    else:
+        assert bar.label == ("tiny" if half_width else "variant 1/2: x")
+        assert res.stopping_line() == ("stopped at 24 runs: the cap of 24 runs" if half_width else
+                                       "stopped at 10 runs: fixed number of runs")
+
+
+def test_no_progress_bar_when_not_asked(tiny, monkeypatch):
+    monkeypatch.setattr(montecarlo, "_progress", Bar)
+    Bar.made = []
+    run_scenario(tiny, runs=2, seed=1, workers=1)
+    assert Bar.made == []
 
 
 def test_only_runs_simulates_just_those_runs(results, tiny):

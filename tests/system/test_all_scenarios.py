@@ -32,7 +32,7 @@ def test_scenario_validates_and_runs(path, tmp_path, capsys):
                      "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    with open(out / "summary.csv", encoding="utf-8", newline="") as fh:
+    with open(out / "summary.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["target_id"] for r in rows] == [t.id for t in sc.targets] + ["ALL"]
     for t, r in zip(sc.targets, rows, strict=False):

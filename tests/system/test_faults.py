@@ -923,7 +923,7 @@ def test_any_console_encoding(encoding, tmp_path):
     assert re.search(rb":\d+:\d+: zones\[1\]\.level: found ", stderr) and b"U+043E" in stderr
     stdout, stderr, rc = done["run"]
     assert rc == 0, stderr
-    summary = (out / "summary.csv").read_bytes().decode("utf-8")
+    summary = (out / "summary.csv").read_bytes().decode("utf-8-sig")
     assert "高企" in summary and "全部目标同时实现" in summary
 
 
