@@ -277,9 +277,8 @@ def _last_finite(values: np.ndarray) -> float:
 # --------------------------------------------------------------------------- frontier
 
 
-def _cost_scale(rows: list[dict]) -> tuple[float, str]:
-    top = max((r["cost_p95"] for r in rows), default=0.0)
-    return (1e8, "亿元") if top >= 1e8 else (1e4, "万元")
+#: Money on charts is in 万元, as in the terminal table and every CSV (one unit across a comparison's outputs).
+COST_SCALE, COST_UNIT = 1e4, "万元"
 
 
 def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list[dict] | None = None) -> list[Path]:
@@ -288,7 +287,7 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
     by_variant = {r["variant"]: r for r in (rows or comparison.rows()) if r["target_id"] == target_id}
     variants = [v for v in exp.variants if v.id in by_variant]
     rs = [by_variant[v.id] for v in variants]
-    scale, unit = _cost_scale(rs)
+    scale, unit = COST_SCALE, COST_UNIT
     cost = np.array([r["cost_mean"] for r in rs]) / scale
     p = np.array([r["p_hit"] for r in rs]) * 100.0
     lo = np.array([r["p_hit_low"] for r in rs]) * 100.0
@@ -329,8 +328,9 @@ def frontier_chart(comparison: Comparison, target_id: str, out: Path, rows: list
                   borderaxespad=0.0)
         ax.set_xlabel(drawable(f"平均财政成本（{unit}，{sc.base_year + 1}–{sc.end_year}合计）· "
                                 f"mean fiscal cost of all levers, {sc.base_year + 1}–{sc.end_year} "
-                                f"({'100M' if unit == '亿元' else '10k'} RMB)"))
+                                "(10k RMB)"))
         ax.set_ylabel("达标概率 · P(hit), %")
+        ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))  # 45,000 万元, not 4.5 ×10⁴
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.grid(color="#ececec", linewidth=0.8)

@@ -174,6 +174,8 @@ def test_every_comparison_chart_is_fit_for_a_briefing(award, grid, tmp_path, mon
         frontier = figures["compare_frontier_ALL"]
         frontier.canvas.draw()
         assert all(t.get_text().endswith("%") for t in frontier.axes[0].get_yticklabels() if t.get_text())
+        # money in 万元 as in the terminal and the CSVs, whatever the size of the costs
+        assert "万元" in frontier.axes[0].get_xlabel() and "亿元" not in frontier.axes[0].get_xlabel()
 
 
 def test_a_200_character_target_name_and_a_long_experiment_name_still_fit(award, tmp_path, monkeypatch):
@@ -193,3 +195,17 @@ def test_a_200_character_target_name_and_a_long_experiment_name_still_fit(award,
         fig = figures[stem]
         assert texts_outside(fig) == [], stem
         assert any(re.sub(r"[\s·]", "", name) in re.sub(r"[\s·]", "", t) for t in all_texts(fig)), stem
+
+
+def test_frontier_keeps_wan_yuan_for_costs_of_hundreds_of_millions(award, tmp_path, monkeypatch):
+    rows = [dict(r, cost_mean=r["cost_mean"] * 1e4 + 5e8, cost_p05=r["cost_p05"] * 1e4 + 4e8,
+                 cost_p95=r["cost_p95"] * 1e4 + 6e8) for r in award.rows()]
+    figures = capture_figures(monkeypatch, compare_plots)
+    compare_plots.frontier_chart(award, "ALL", tmp_path, rows=rows)
+    fig = figures["compare_frontier_ALL"]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert "万元" in ax.get_xlabel() and "亿元" not in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all("e" not in s and "×" not in s for s in labels), labels
+    assert any("," in s for s in labels), labels  # 50,000 万元 written out with separators
