@@ -210,12 +210,22 @@ def _priors(raw: Mapping) -> tuple[tuple[str, Prior], ...]:
     return tuple((k, Prior.from_yaml(v)) for k, v in raw.items())
 
 
+def _without_nulls(node: Any) -> Any:
+    """The document with every explicit null dropped: an optional key written as `key:` or `key: null` means
+    what leaving it out means (the input models give such keys the default None, and validation has passed)."""
+    if isinstance(node, Mapping):
+        return {k: _without_nulls(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_without_nulls(v) for v in node]
+    return node
+
+
 def build_scenario(doc: YamlDoc) -> Scenario:
     """Validate a parsed YAML document and freeze it; raises ScenarioError listing every problem."""
     problems = validate(doc)
     if problems:
         raise ScenarioError(problems)
-    d = doc.data
+    d = _without_nulls(doc.data)
     head = d["scenario"]
     base = head["base_year"]
     end = head["end_year"] if "end_year" in head else max(t["year"] for t in d["targets"])

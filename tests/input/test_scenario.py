@@ -123,3 +123,13 @@ def test_validate_file_lists_the_problems_of_a_file(tmp_path):
     problems = validate_file(bad)
     assert problems and all(p.file == str(bad) for p in problems)
     assert any(p.key == "scenario.base_yaer" for p in problems)
+
+
+def test_an_optional_key_written_as_null_means_the_same_as_leaving_it_out(tiny):
+    # found by the fuzz test: `zones: null` on a target passed validation and crashed the build
+    text = tiny_text(**{"indicator: hte, kind: level, comparison: \">=\", threshold: 80, year: 2020,":
+                        "indicator: hte, kind: level, comparison: \">=\", threshold: 80, year: 2020, zones: null, "
+                        "from_year: null, of: null, mode: null, reason: null,",
+                        "  end_year: 2020\n": "  end_year: null\n"})
+    sc = build_scenario(loads_yaml(text, file="nulls.yaml"))
+    assert sc.targets == tiny.targets and sc.end_year == tiny.end_year
