@@ -67,7 +67,8 @@ class _Sheet:
 
 
 def _unit_format(unit: str) -> str:
-    return {"亿元": "yi", "万元": "wan", "比例": "pct"}.get(unit, "count" if unit in ("家", "个", "件", "人") else "num")
+    count = "count" if unit in ("家", "个", "件", "人") else "num"
+    return {"亿元": "yi", "万元": "wan", "比例": "pct"}.get(unit, count)
 
 
 def write_workbook(folders: list[ResultsFolder], path: str | Path) -> Path:
