@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.measure.backtest import STRONG, caution
-from sim.report.files import interval, threshold_text
+from sim.report.files import interval, significant, threshold_text
 from sim.report.folders import FOLDER_KINDS, ResultsFolder
 from sim.run.compare import best_per_yuan, wan_text
 from sim.version import __version__
@@ -49,13 +49,15 @@ def _f(text: str | None) -> float:
 
 
 def _cell(text: str | None) -> str:
-    """A simulated figure as zonesim's table has it, with thousands separators for whole numbers."""
+    """A simulated figure of a table to 4 significant digits (as summary.csv has it), with thousands separators
+    for whole numbers from 1,000."""
     value = _f(text)
     if math.isnan(value):
         return "—"
+    value = float(significant(value))
     if value.is_integer() and abs(value) >= 1000:
         return f"{value:,.0f}"
-    return str(text)
+    return significant(value)
 
 
 def classify(p: float) -> str:
@@ -236,7 +238,8 @@ def _backtest_view(folder: ResultsFolder) -> dict[str, Any]:
     return {"scores": rows, "gate": bool(gate.get("pass")), "why": [str(w) for w in gate.get("why", [])],
             "inside": sum(r["in90"] for r in rows), "charts": [_chart(folder, c.name, captions)
                                                               for c in folder.charts],
-            "unscored": [str(u) for u in folder.manifest.get("unscored", [])]}
+            "unscored": [f"{u[0]} ({u[1]})" if isinstance(u, list) and len(u) == 2 else str(u)
+                         for u in folder.manifest.get("unscored", [])]}
 
 
 def _assumptions(folder: ResultsFolder) -> list[dict[str, Any]]:
