@@ -316,9 +316,11 @@ def _load_inputs(folder: ResultsFolder) -> None:
     if not file:
         folder.scenario_note = "the manifest names no scenario file"
         return
-    if not Path(file).is_file():
-        folder.scenario_note = f"{file} is not found from the current folder"
+    found = input_path(file, folder.path)
+    if found is None:
+        folder.scenario_note = f"{file} is found neither from the current folder nor from the results folder's"
         return
+    file = str(found)
     try:
         if folder.kind == "compare":
             exp = load_experiment(file)
@@ -343,6 +345,21 @@ def _load_inputs(folder: ResultsFolder) -> None:
     folder.scenario = scenario
     folder.plan = plan_info(scenario)
     folder.assumptions = assumptions(scenario)
+
+
+def input_path(file: str, results: Path) -> Path | None:
+    """Where the scenario or experiment file a manifest names is now: as written (relative to the current folder),
+    else — for a relative name — relative to the results folder's parent folders (a report made from elsewhere
+    than the run); None when it is nowhere. Its SHA-256 is checked by the caller."""
+    path = Path(file)
+    if path.is_file():
+        return path
+    if path.is_absolute():
+        return None
+    for parent in results.resolve().parents:
+        if (parent / path).is_file():
+            return parent / path
+    return None
 
 
 def plan_info(scenario: Scenario) -> PlanInfo:

@@ -16,12 +16,14 @@ import base64
 import datetime as _dt
 import hashlib
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from sim.measure.backtest import STRONG, caution
 from sim.report.files import interval, significant, threshold_text
 from sim.report.folders import FOLDER_KINDS, ResultsFolder
+from sim.report.style import COMPARISON_SYMBOLS
 from sim.run.compare import best_per_yuan, wan_text
 from sim.version import __version__
 
@@ -80,8 +82,10 @@ def _when(row: dict[str, str]) -> str:
 def _chart(folder: ResultsFolder, name: str, captions: dict[str, tuple[str, str]]) -> dict[str, Any]:
     svg = next(c.svg for c in folder.charts if c.name == name)
     zh, en = captions.get(name[:-4], (name, name))
+    size = re.search(rb'<svg[^>]*?\swidth="([\d.]+)(?:pt|px)?"[^>]*?\sheight="([\d.]+)(?:pt|px)?"', svg[:4096])
+    width, height = (round(float(size.group(1))), round(float(size.group(2)))) if size else (576, 422)
     return {"src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"), "name": name,
-            "zh": zh, "en": en}
+            "zh": zh, "en": en, "width": width, "height": height}
 
 
 def _identity(folder: ResultsFolder) -> dict[str, Any]:
@@ -119,7 +123,7 @@ def _run_view(folder: ResultsFolder) -> dict[str, Any]:
         if r.get("caution"):
             cautions.append({"id": r["target_id"], "text": r["caution"]})
             mark = "†"
-        thr = f"{r['comparison']} {threshold_text(_f(r['threshold']))}"
+        thr = f"{COMPARISON_SYMBOLS.get(r['comparison'], r['comparison'])} {threshold_text(_f(r['threshold']))}"
         band = "—" if math.isnan(_f(r["median"])) else f"{_cell(r['median'])} [{_cell(r['p05'])}, {_cell(r['p95'])}]"
         targets.append({"id": r["target_id"], "name": r["name"], "name_en": r["name_en"], "when": _when(r),
                         "threshold": thr, "band": band, "interval": _interval(r, mark), "runs": r["runs"],
@@ -244,7 +248,7 @@ def _backtest_view(folder: ResultsFolder) -> dict[str, Any]:
 
 def _assumptions(folder: ResultsFolder) -> list[dict[str, Any]]:
     def num(x: float | None) -> str:
-        return "" if x is None else f"{x:,.4g}"
+        return "" if x is None else _cell(significant(x))
 
     return [{"section": a.section, "name": a.name, "prior": a.prior,
              "range": "" if a.low is None else (num(a.low) if a.low == a.high else f"{num(a.low)} – {num(a.high)}"),

@@ -124,3 +124,20 @@ def test_every_folder_problem_is_reported_at_once(tmp_path):
     with pytest.raises(ScenarioError) as info:
         read_folders([tmp_path / "a", tmp_path / "b"])
     assert [p.file for p in info.value.problems] == [str(tmp_path / "a"), str(tmp_path / "b")]
+
+
+def test_a_relative_scenario_file_is_found_from_the_results_folder_too(run_folder, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(run_folder, project / "results" / "r")
+    manifest = json.loads((project / "results" / "r" / "manifest.json").read_text(encoding="utf-8"))
+    (project / "plans").mkdir()
+    shutil.copy(manifest["scenario"], project / "plans" / "tricky.yaml")
+    manifest["scenario"] = "plans/tricky.yaml"
+    (project / "results" / "r" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # not the folder the run was made from
+    f = read_folder(project / "results" / "r")
+    assert f.scenario is not None and f.scenario.name == TRICKY_NAME and f.assumptions
+    assert "plans/tricky.yaml" in f.command()
+    (project / "plans" / "tricky.yaml").unlink()
+    f = read_folder(project / "results" / "r")
+    assert f.scenario is None and "plans/tricky.yaml" in f.scenario_note
