@@ -22,7 +22,7 @@ from typing import Any
 
 from sim.measure.backtest import STRONG, caution
 from sim.report.files import interval, significant, threshold_text
-from sim.report.folders import FOLDER_KINDS, ResultsFolder
+from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder
 from sim.report.style import COMPARISON_SYMBOLS
 from sim.run.compare import best_per_yuan, wan_text
 from sim.version import __version__
@@ -75,12 +75,14 @@ def _interval(row: dict[str, str], mark: str = "") -> str:
 
 
 def _when(row: dict[str, str]) -> str:
-    month = int(_f(row.get("month")) or 12) if not math.isnan(_f(row.get("month"))) else 12
-    return f"{row['year']}" + (f"-{month:02d}" if month != 12 else "")
+    """`2020`, or `2019-10` for a target dated before December."""
+    month = _f(row.get("month"))
+    return f"{row['year']}" + (f"-{int(month):02d}" if not math.isnan(month) and month != 12 else "")
 
 
-def _chart(folder: ResultsFolder, name: str, captions: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    svg = next(c.svg for c in folder.charts if c.name == name)
+def _chart(chart: Chart, captions: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """An embedded chart: its data: address, caption (by file stem), and size in points from its SVG."""
+    name, svg = chart.name, chart.svg
     zh, en = captions.get(name[:-4], (name, name))
     size = re.search(rb'<svg[^>]*?\swidth="([\d.]+)(?:pt|px)?"[^>]*?\sheight="([\d.]+)(?:pt|px)?"', svg[:4096])
     width, height = (round(float(size.group(1))), round(float(size.group(2)))) if size else (576, 422)
@@ -131,7 +133,7 @@ def _run_view(folder: ResultsFolder) -> dict[str, Any]:
     not_modelled = [{"id": r["target_id"], "name": r["name"], "name_en": r["name_en"], "when": _when(r),
                      "reason": r["reason"] or "—"} for r in rows if r["status"] != "modelled"]
     captions = {f"fan_{r['target_id']}": (r["name"], r["name_en"]) for r in rows}
-    charts = [_chart(folder, c.name, captions) for c in folder.charts]
+    charts = [_chart(c, captions) for c in folder.charts]
     return {"targets": targets, "groups": groups, "joint": joint, "cautions": cautions,
             "not_modelled": not_modelled, "charts": charts, "costs": _costs(folder.costs),
             "warnings": [str(w) for w in folder.manifest.get("warnings", [])]}
@@ -224,7 +226,7 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
         captions[f"compare_frontier_{tid}"] = (f"前沿：{zh}", f"Frontier: {en}")
         captions[f"compare_heatmap_{tid}"] = (f"热力图：{zh}", f"Heatmap: {en}")
         captions[f"compare_grid_{tid}"] = (f"网格：{zh}", f"Grid: {en}")
-    charts = [_chart(folder, c.name, captions) for c in folder.charts]
+    charts = [_chart(c, captions) for c in folder.charts]
     not_modelled = [{"id": t.id, "name": t.name, "name_en": t.name_en, "when": str(t.year),
                      "reason": " ".join(t.reason.split()) or "—"}
                     for t in (folder.scenario.targets if folder.scenario else ()) if not t.modelled]
@@ -240,8 +242,7 @@ def _backtest_view(folder: ResultsFolder) -> dict[str, Any]:
     gate = folder.manifest.get("gate", {})
     captions = {f"backtest_{s['series']}": (s["series"], s["series"]) for s in scores}
     return {"scores": rows, "gate": bool(gate.get("pass")), "why": [str(w) for w in gate.get("why", [])],
-            "inside": sum(r["in90"] for r in rows), "charts": [_chart(folder, c.name, captions)
-                                                              for c in folder.charts],
+            "inside": sum(r["in90"] for r in rows), "charts": [_chart(c, captions) for c in folder.charts],
             "unscored": [f"{u[0]} ({u[1]})" if isinstance(u, list) and len(u) == 2 else str(u)
                          for u in folder.manifest.get("unscored", [])]}
 
