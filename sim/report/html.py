@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.measure.backtest import STRONG, caution
+from sim.measure.indicators import ALL_INDICATORS
 from sim.report.files import interval, significant, threshold_text
 from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder
 from sim.report.style import COMPARISON_SYMBOLS
@@ -140,18 +141,21 @@ def _run_view(folder: ResultsFolder) -> dict[str, Any]:
 
 
 def _costs(costs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Cost rows for the page: 万元 written out, the share of the cap used (for the bar), over-cap flagged."""
+    """Cost rows for the page: 万元 written out, the share of the cap the mean uses (for the bar; none without a
+    cap), and a largest cost above the cap flagged."""
     out = []
     for c in costs:
-        cap = c["cap"]
+        cap = c["cap"] or None
         mean = c["mean"] if c["mean"] is not None else math.nan
         used = mean / cap if cap else math.nan
+        known = not math.isnan(used)
         out.append({"variant": c["variant"], "lever": c["lever"], "year": c["year"], "mean": wan_text(mean),
                     "band": f"{wan_text(c['p05'])} – {wan_text(c['p95'])}" if c["p05"] is not None else "—",
                     "max": wan_text(c["max"]) if c["max"] is not None else "—",
-                    "cap": wan_text(cap) if cap else "—", "width": f"{min(max(used, 0.0), 1.0) * 100:.1f}"
-                    if not math.isnan(used) else "0", "used": f"{used:.0%}" if not math.isnan(used) else "—",
-                    "over": bool(cap) and c["max"] is not None and c["max"] > cap * (1 + 1e-9)})
+                    "cap": wan_text(cap) if cap else "—", "capped": cap is not None,
+                    "width": f"{min(max(used, 0.0), 1.0) * 100:.1f}" if known else "0",
+                    "used": f"{used:.0%}" if known else "—",
+                    "over": cap is not None and c["max"] is not None and c["max"] > cap * (1 + 1e-9)})
     return out
 
 
@@ -220,7 +224,8 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
             en = f"{value:.2f} points per 100 万元 ({points:+.1f} points for {wan_text(wan)} 万元 more)"
         best_rows.append({"id": tid, "name": tnames[tid][0], "name_en": tnames[tid][1], "variant": vid,
                           "variant_name": names.get(vid, vid), "zh": zh, "en": en})
-    captions: dict[str, tuple[str, str]] = {}
+    captions = {f"compare_fan_{name}": (f"各方案对比：{ind.zh}", f"Variants compared: {ind.en}")
+                for name, ind in ALL_INDICATORS.items()}
     for tid in target_ids:
         zh, en = tnames[tid]
         captions[f"compare_frontier_{tid}"] = (f"前沿：{zh}", f"Frontier: {en}")
