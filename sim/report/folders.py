@@ -175,8 +175,12 @@ def _check_folder(path: Path) -> dict[str, Any]:
     if kind not in FOLDER_KINDS:
         raise _problem(path / MANIFEST, f"kind {kind!r}", "a manifest of kind 'run', 'compare' or 'backtest'",
                        key="kind")
-    missing = [name for name in REQUIRED[kind] if name not in manifest["files"] and name != MANIFEST]
     listed = [str(name) for name in manifest["files"]]
+    outside = [name for name in listed if Path(name).name != name or name in (".", "..")]
+    if outside:
+        raise _problem(path / MANIFEST, f"a listed file outside the folder: {outside[0]!r}",
+                       "file names of the folder itself, as zonesim lists them", key="files")
+    missing = [name for name in REQUIRED[kind] if name not in listed and name != MANIFEST]
     absent = [name for name in listed + missing if not (path / name).is_file()]
     if absent:
         raise _problem(path / absent[0], "missing" if absent[0] in listed else "not listed and missing",

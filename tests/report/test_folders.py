@@ -118,6 +118,11 @@ def test_a_missing_file_or_column_or_an_unknown_kind_is_named(run_folder, tmp_pa
     copy = _damaged(run_folder, tmp_path / "d")
     (copy / "fan_hte.svg").write_bytes(b"\x80\x03 a pickle, not an image")
     assert _problem(copy)[1] == "a file that is not an SVG image"
+    copy = _damaged(run_folder, tmp_path / "e")
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "files": [*manifest["files"], "../secret.svg"]}),
+                                        encoding="utf-8")
+    file, found, _ = _problem(copy)
+    assert file.endswith("manifest.json") and "../secret.svg" in found
 
 
 def test_every_folder_problem_is_reported_at_once(tmp_path):
