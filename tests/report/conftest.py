@@ -30,7 +30,8 @@ def run_folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def compare_folder(tmp_path_factory) -> Path:
     """A finished comparison folder of a comparison made by hand (`tests.helpers.fake_comparison`): 40 runs,
-    variant `dear` raises target t0 by 50 points for 400 万元 more, `cheap` by 25 points for 100 万元 more."""
+    variant `dear` raises target t0 by about 50 points for 400 万元 more (above the first lever's cap of 200),
+    `cheap` by about 25 points for 100 万元 more."""
     from sim.report.compare_files import write_comparison
     from tests.helpers import fake_comparison
 
