@@ -156,3 +156,20 @@ def test_a_report_of_several_folders_needs_out_and_a_folder_in_use_is_refused(ti
         assert "in use" in info.value.problems[0].found
     finally:
         lock.release()
+
+
+def test_a_comparison_and_a_hindcast_write_their_report_with_report(tmp_path):
+    from sim.input.scenario import load_scenario
+    from tests.conftest import ROOT
+
+    cmp_ = compare_to_folder(load_experiment(DATA / "tiny_experiment.yaml"), tmp_path / "cmp", runs=2, workers=1,
+                             plots=False, report=True)
+    hc = hindcast_to_folder(load_scenario(ROOT / "scenarios" / "hindcast" / "guangxi_2015.yaml"), tmp_path / "hc",
+                            runs=3, workers=1, plots=False, report=True)
+    for outcome, kind in ((cmp_, "政策比较"), (hc, "回测")):
+        assert not outcome.plot_failures
+        assert {"report.html", "report.xlsx"} <= {Path(f).name for f in outcome.files}
+        assert {"report.html", "report.xlsx"} <= set(read_manifest(outcome.out)["files"])
+        page = (outcome.out / "report.html").read_text(encoding="utf-8")
+        assert kind in page and str(outcome.out) in page  # the folder as it is after the commit, not its staging
+        assert ".partial" not in page
