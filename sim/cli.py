@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="finish an interrupted run in the same output folder (same scenario, seed and runs)")
     run.add_argument("--force", action="store_true",
                      help="replace finished results of another run, or discard an interrupted run's batches")
+    run.add_argument("--report", action="store_true",
+                     help="also write report.html (bilingual, self-contained) and report.xlsx into the folder")
     cmp_ = sub.add_parser("compare", help="compare policy variants of a scenario with common random numbers: "
                           "compare.csv, cost-effectiveness, plots")
     cmp_.add_argument("experiment", metavar="FILE", help="experiment YAML file (see docs/experiments.md)")
@@ -72,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp_.add_argument("--resume", action="store_true", help="finish an interrupted comparison in the same folder")
     cmp_.add_argument("--force", action="store_true", help="replace finished results of another comparison")
+    cmp_.add_argument("--report", action="store_true", help="also write report.html and report.xlsx into the folder")
     rep = sub.add_parser("replay", help="re-run one run of a scenario (e.g. one that broke an invariant)")
     rep.add_argument("scenario", metavar="FILE")
     rep.add_argument("--seed", type=int, required=True, help="the seed of the failed Monte Carlo")
@@ -90,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     hc.add_argument("--no-plots", action="store_true", help="skip the fan charts")
     hc.add_argument("--quiet", action="store_true", help="no progress bar")
     hc.add_argument("--force", action="store_true", help="replace finished results of another run")
+    hc.add_argument("--report", action="store_true", help="also write report.html and report.xlsx into the folder")
+    rpt = sub.add_parser("report", help="one self-contained bilingual HTML page (report.html) and an Excel workbook "
+                         "(report.xlsx) from finished results folders of run, compare or hindcast")
+    rpt.add_argument("folders", nargs="+", metavar="RESULTS_DIR", help="finished results folder(s)")
+    rpt.add_argument("--out", default=None, metavar="FILE_OR_DIR",
+                     help="FILE.html (the workbook beside it as FILE.xlsx) or a folder (default, for one results "
+                     "folder: into it; required for several)")
     cal = sub.add_parser("calibrate", help="estimate behavioural parameters from a back-test scenario's history "
                          "(ABC-SMC): a posterior file scenarios can refer to")
     cal.add_argument("scenario", metavar="FILE", help="a back-test scenario (scenarios/hindcast/)")
@@ -201,14 +211,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                                     resume=args.resume, force=args.force,
                                     progress=not args.quiet and args.only_run is None,
                                     on_note=lambda t: _say(f"note: {t}"),
-                                    label=None if single else f"scenario {k}/{len(scenarios)}: {sc.id}")
+                                    label=None if single else f"scenario {k}/{len(scenarios)}: {sc.id}",
+                                    report=args.report)
             results = outcome.results
             print(outputs.format_table(results))
             n_plots = sum(1 for f in outcome.files if f.endswith(".png"))
             print()
             print("\n".join(outputs.paragraph(
                 f"Written to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
-                + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else ""), indent="  ")))
+                + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else "")
+                + (", report.html, report.xlsx" if any(f.endswith("report.html") for f in outcome.files) else ""),
+                indent="  ")))
             failed_plots |= _plot_failures(outcome)
             rows += outputs.combined_table([results])
             done.append(f"{sc.path} → {out}/")
@@ -258,7 +271,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _say(f"{exp.name} ({exp.path}): {len(exp.variants)} variants × {runs} runs, seed {seed}")
     outcome = compare_to_folder(exp, out, runs=runs, seed=seed, workers=args.workers, batch_size=args.batch_size,
                                 plots=not args.no_plots, resume=args.resume, force=args.force,
-                                progress=not args.quiet, on_note=lambda t: _say(f"note: {t}"))
+                                progress=not args.quiet, on_note=lambda t: _say(f"note: {t}"), report=args.report)
     comparison = outcome.results
     print(format_comparison(comparison))
     print()
@@ -271,7 +284,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """`zonesim replay FILE --seed S --run K`: `zonesim run FILE --seed S --only-run K` into its own folder."""
     ns = argparse.Namespace(scenarios=[args.scenario], runs=None, seed=args.seed, workers=1, batch_size=None,
                             out=args.out, no_plots=True, only_run=args.run, quiet=True, resume=False,
-                            force=args.force)
+                            force=args.force, report=False)
     return cmd_run(ns)
 
 
@@ -293,7 +306,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         _say(f"back-test {sc.name} ({sc.path}), {sc.base_year}→{sc.end_year}, {args.runs} runs, seed {args.seed}")
         outcome = hindcast_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
                                      batch_size=args.batch_size, plots=not args.no_plots, force=args.force,
-                                     progress=not args.quiet)
+                                     progress=not args.quiet, report=args.report)
         print(format_table(outcome.results))
         print(f"\nWritten to {out}/: " + ", ".join(Path(f).name for f in outcome.files[:4])
               + (f" and {len(outcome.files) - 4} more" if len(outcome.files) > 4 else ""))
@@ -301,6 +314,15 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         if not gate(outcome.results.scores)[0]:
             _say(f"note: the back-test gate fails for {sc.id} (see above)")
     return 1 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.pipeline import write_report
+
+    outcome = write_report(args.folders, args.out)
+    print(f"Report written: {outcome.html} ({outcome.size / 1e6:.2f} MB) and {outcome.workbook}, from "
+          f"{len(args.folders)} results folder(s) in {outcome.seconds:.1f} s")
+    return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -392,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "hindcast": cmd_hindcast,
                 "calibrate": cmd_calibrate, "calendar": cmd_calendar, "new": cmd_new,
-                "schema": cmd_schema, "replay": cmd_replay}[args.command](args)
+                "schema": cmd_schema, "replay": cmd_replay, "report": cmd_report}[args.command](args)
     except ScenarioError as err:
         _report(err, err.problems[0].file if err.problems else "input")
         return 2

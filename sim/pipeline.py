@@ -101,9 +101,10 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
                   workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                   only_runs: list[int] | None = None, resume: bool = False, force: bool = False,
                   progress: bool = False, on_note: Callable[[str], None] | None = None,
-                  label: str | None = None) -> Outcome:
+                  label: str | None = None, report: bool = False) -> Outcome:
     """Run a scenario's Monte Carlo into `out` (see `sim.run.resultdir`): summary.csv, Parquet tables, manifest,
-    fan charts; `label` names the progress bar (default: the scenario id). Raises ScenarioError (bad input or
+    fan charts, and with `report` report.html and report.xlsx (`report_into`); `label` names the progress bar
+    (default: the scenario id). Raises ScenarioError (bad input or
     an output folder that cannot be used: nothing simulated), OutputError (a write failed: finished batches kept
     for `resume`), RunError, RunAborted."""
     from sim.model.engine import snapshot_times
@@ -129,6 +130,8 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
         failures: list[str] = []
         written = outputs.write_results(results, folder.staging, plots=plots, zone_sink=sink, identity=identity,
                                         plot_failures=failures)
+        if report:
+            written.update(report_into(folder.staging, folder.out, failures))
         folder.commit()
         for text in folder.notes:
             note(text)
@@ -139,9 +142,9 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
 def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = None, seed: int | None = None,
                       workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                       resume: bool = False, force: bool = False, progress: bool = False,
-                      on_note: Callable[[str], None] | None = None) -> Outcome:
+                      on_note: Callable[[str], None] | None = None, report: bool = False) -> Outcome:
     """Run every variant of an experiment into `out` with common random numbers (`sim.run.compare`), safely as
-    `run_to_folder` does. Raises as `run_to_folder`."""
+    `run_to_folder` does (with `report`, the report too). Raises as `run_to_folder`."""
     from sim.report.compare_files import write_comparison
     from sim.run.compare import run_experiment
     from sim.run.resources import disk_bytes
@@ -165,6 +168,8 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
         failures: list[str] = []
         written = write_comparison(comparison, folder.staging, plots=plots, identity=identity,
                                    plot_failures=failures)
+        if report:
+            written += [Path(p) for p in report_into(folder.staging, folder.out, failures).values()]
         folder.commit()
         for text in folder.notes:
             note(text)
@@ -174,11 +179,11 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
 
 def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, seed: int = 0,
                        workers: int | None = None, batch_size: int | None = None, plots: bool = True,
-                       force: bool = False, progress: bool = False) -> Outcome:
+                       force: bool = False, progress: bool = False, report: bool = False) -> Outcome:
     """Run a back-test scenario (one with a `backtest:` section) and score it against its history
     (`sim.measure.backtest`; the files by `sim.report.backtest_files`): scores.csv, backtest_summary.csv, a fan
-    chart per scored series with the observed points, manifest.json. Raises ScenarioError for a scenario
-    without `backtest:`, and as `run_to_folder`."""
+    chart per scored series with the observed points, manifest.json, and with `report` the report. Raises
+    ScenarioError for a scenario without `backtest:`, and as `run_to_folder`."""
     from sim.measure import backtest
     from sim.report.backtest_files import write_backtest
     from sim.run.montecarlo import run_scenario
@@ -197,8 +202,126 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
         except Exception as exc:  # a bug in drawing: write the tables without the charts
             failures.append(f"back-test charts: {type(exc).__name__}: {exc}")
             written = write_backtest(scored, folder.staging, plots=False)
+        if report:
+            written += [Path(p) for p in report_into(folder.staging, folder.out, failures).values()]
         folder.commit()
     return Outcome(scored, folder.out, [str(folder.out / p.name) for p in written], [], failures)
+
+
+#: The report's file names in a results folder (`report_into`, `write_report`).
+REPORT_HTML = "report.html"
+REPORT_XLSX = "report.xlsx"
+
+
+@dataclass
+class ReportOutcome:
+    """What `write_report` wrote: the page and the workbook, the page's size in bytes and the seconds taken."""
+
+    html: Path
+    workbook: Path
+    size: int
+    seconds: float
+
+
+def _list_in_manifest(folder: Path, names: list[str]) -> None:
+    """Add `names` to the files the folder's manifest lists (so a later run into it replaces them)."""
+    from sim.report.files import write_manifest
+    from sim.run.resultdir import read_manifest
+
+    data = read_manifest(folder)
+    if data is None:  # a folder that read_folder accepted: its manifest was there a moment ago
+        raise ScenarioError([Problem(str(folder / "manifest.json"), None, None, "", "gone or changed while the "
+                                     "report was written", "a results folder no other program changes")])
+    data["files"] = sorted(set(data["files"]) | set(names))
+    write_manifest(data, folder)
+
+
+def _write_pair(folders: list[Any], html: Path, xlsx: Path) -> None:
+    from sim.errors import OutputError
+    from sim.report.html import write_html
+    from sim.report.workbook import write_workbook
+
+    try:
+        write_html(folders, html)
+        write_workbook(folders, xlsx)
+    except OSError as exc:
+        raise OutputError([Problem(str(html.parent), None, None, "--out", f"cannot write the report "
+                                   f"({exc.strerror or exc})", "a writable folder with free space")]) from None
+
+
+def report_into(staging: Path, out: Path, failures: list[str]) -> dict[str, str]:
+    """`--report` of run, compare and hindcast: report.html and report.xlsx written into a run's staging folder
+    (read back as the finished folder `out` will be), listed in its manifest. A bug in building them is appended
+    to `failures` (the results are kept); raises OutputError when they cannot be written."""
+    from sim.errors import OutputError
+    from sim.report.folders import read_folder
+
+    try:
+        folder = read_folder(staging)
+        folder.path = out
+        _write_pair([folder], staging / REPORT_HTML, staging / REPORT_XLSX)
+    except OutputError:
+        raise
+    except Exception as exc:  # a bug in zonesim (its own folder must read back): the results are kept
+        failures.append(f"report: {type(exc).__name__}: {exc}")
+        return {}
+    _list_in_manifest(staging, [REPORT_HTML, REPORT_XLSX])
+    return {"report": str(staging / REPORT_HTML), "workbook": str(staging / REPORT_XLSX)}
+
+
+def write_report(folders: list[str | Path], out: str | Path | None = None) -> ReportOutcome:
+    """`zonesim report`: one HTML page and one workbook from finished results folders (`sim.report.folders`,
+    `sim.report.html`, `sim.report.workbook`). `out`: a file name ending in .html (the workbook beside it, .xlsx),
+    or a folder (report.html and report.xlsx in it); by default, with one results folder, into that folder —
+    under its lock, listed in its manifest, so that a later run into the folder replaces them. Raises
+    ScenarioError for a folder that is not a finished results folder (every problem of every folder) and for
+    several folders without `out`; OutputError when the files cannot be written."""
+    import time
+
+    from sim.report.folders import read_folders
+    from sim.run.resultdir import FolderLock
+
+    start = time.perf_counter()
+    paths = [Path(f) for f in folders]
+    target = Path(out) if out is not None else None
+    own = None
+    if target is None:
+        if len(paths) != 1:
+            read_folders(paths)  # the folders' own problems first
+            raise ScenarioError([Problem("<command line>", None, None, "--out", f"{len(paths)} results folders "
+                                         "and no --out", "--out FILE.html or --out FOLDER for a report of several "
+                                         "results folders (one folder's report goes into it by default)")])
+        own = paths[0]
+    elif target.suffix.lower() != ".html" and len(paths) == 1 and target.exists() and \
+            target.resolve() == paths[0].resolve():
+        own = paths[0]
+    if own is not None:
+        html, xlsx = own / REPORT_HTML, own / REPORT_XLSX
+        lock = FolderLock(own)
+        if own.is_dir():
+            lock.acquire()
+        try:
+            loaded = read_folders(paths)
+            _write_pair(loaded, html, xlsx)
+            _list_in_manifest(own, [REPORT_HTML, REPORT_XLSX])
+        finally:
+            lock.release()
+    else:
+        assert target is not None
+        loaded = read_folders(paths)
+        if target.suffix.lower() == ".html":
+            html, xlsx = target, target.with_suffix(".xlsx")
+        else:
+            html, xlsx = target / REPORT_HTML, target / REPORT_XLSX
+        try:
+            html.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from sim.errors import OutputError
+
+            raise OutputError([Problem(str(html.parent), None, None, "--out", f"cannot create the folder "
+                                       f"({exc.strerror or exc})", "a folder zonesim may create")]) from None
+        _write_pair(loaded, html, xlsx)
+    return ReportOutcome(html, xlsx, html.stat().st_size, time.perf_counter() - start)
 
 
 def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names: list[str] | None = None,

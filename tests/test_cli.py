@@ -292,3 +292,16 @@ def test_new_writes_a_skeleton_that_validates_and_never_overwrites(tmp_path):
     bad = zonesim("new", str(tmp_path / "x.yaml"), "--region", "江州市", "--zones", "0", "--base-year", "2023",
                   "--end-year", "2026")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "zones" in bad.stderr
+
+
+def test_report_writes_a_page_and_a_workbook_and_refuses_what_is_not_a_results_folder(tmp_path):
+    out = tmp_path / "r"
+    assert zonesim("run", str(TINY), "--runs", "3", "--out", str(out), "--quiet", "--no-plots").returncode == 0
+    proc = zonesim("report", str(out), "--out", str(tmp_path / "page.html"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "page.html").is_file() and (tmp_path / "page.xlsx").is_file()
+    assert "page.html" in proc.stdout and " MB" in proc.stdout
+    proc = zonesim("report", str(tmp_path / "missing"), str(TINY))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert str(tmp_path / "missing") in proc.stderr and str(TINY) in proc.stderr
+    assert "finished results folder" in proc.stderr

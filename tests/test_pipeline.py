@@ -18,6 +18,7 @@ from sim.pipeline import (
     run_identity,
     run_to_folder,
     scenario_files,
+    write_report,
 )
 from sim.run.resultdir import read_manifest, staging_of
 from tests.conftest import DATA, TINY
@@ -117,3 +118,58 @@ def test_a_hindcast_needs_a_backtest_scenario(tiny, tmp_path):
     with pytest.raises(ScenarioError) as info:
         hindcast_to_folder(tiny, tmp_path / "out", runs=2)
     assert info.value.problems[0].key == "backtest" and not (tmp_path / "out").exists()
+
+
+def test_a_report_goes_into_its_results_folder_listed_in_the_manifest(tiny, tmp_path):
+    out = tmp_path / "r"
+    outcome = run_to_folder(tiny, out, runs=4, workers=1, plots=False, report=True)
+    assert {"report.html", "report.xlsx"} <= {Path(f).name for f in outcome.files}
+    assert {"report.html", "report.xlsx"} <= set(read_manifest(out)["files"])
+    assert 'data-lang="both"' in (out / "report.html").read_text(encoding="utf-8")
+    # rebuilt from the finished folder by `zonesim report`, into it by default, still listed once
+    again = write_report([out])
+    assert again.html == out / "report.html" and again.size == (out / "report.html").stat().st_size
+    assert read_manifest(out)["files"].count("report.html") == 1
+    # a later run into the folder replaces the report with its own (listed files are zonesim's)
+    (out / "report.html").write_text("old", encoding="utf-8")
+    run_to_folder(tiny, out, runs=4, workers=1, plots=False)
+    assert not (out / "report.html").exists() and "report.html" not in read_manifest(out)["files"]
+
+
+def test_a_report_of_several_folders_needs_out_and_a_folder_in_use_is_refused(tiny, tmp_path):
+    from sim.run.resultdir import FolderLock
+
+    a = run_to_folder(tiny, tmp_path / "a", runs=3, workers=1, plots=False).out
+    b = run_to_folder(tiny, tmp_path / "b", runs=3, seed=1, workers=1, plots=False).out
+    with pytest.raises(ScenarioError) as info:
+        write_report([a, b])
+    assert info.value.problems[0].key == "--out"
+    both = write_report([a, b], tmp_path / "out" / "both.html")
+    assert both.html.is_file() and both.workbook == tmp_path / "out" / "both.xlsx" and both.workbook.is_file()
+    into = write_report([a, b], tmp_path / "folder")
+    assert into.html == tmp_path / "folder" / "report.html"
+    lock = FolderLock(a)
+    lock.acquire()
+    try:
+        with pytest.raises(ScenarioError) as info:
+            write_report([a])
+        assert "in use" in info.value.problems[0].found
+    finally:
+        lock.release()
+
+
+def test_a_comparison_and_a_hindcast_write_their_report_with_report(tmp_path):
+    from sim.input.scenario import load_scenario
+    from tests.conftest import ROOT
+
+    cmp_ = compare_to_folder(load_experiment(DATA / "tiny_experiment.yaml"), tmp_path / "cmp", runs=2, workers=1,
+                             plots=False, report=True)
+    hc = hindcast_to_folder(load_scenario(ROOT / "scenarios" / "hindcast" / "guangxi_2015.yaml"), tmp_path / "hc",
+                            runs=3, workers=1, plots=False, report=True)
+    for outcome, kind in ((cmp_, "政策比较"), (hc, "回测")):
+        assert not outcome.plot_failures
+        assert {"report.html", "report.xlsx"} <= {Path(f).name for f in outcome.files}
+        assert {"report.html", "report.xlsx"} <= set(read_manifest(outcome.out)["files"])
+        page = (outcome.out / "report.html").read_text(encoding="utf-8")
+        assert kind in page and str(outcome.out) in page  # the folder as it is after the commit, not its staging
+        assert ".partial" not in page

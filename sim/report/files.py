@@ -171,6 +171,9 @@ def target_unit(t: Target) -> str:
 
 
 def manifest(results: Results, files: list[str], identity: dict | None = None) -> dict:
+    """manifest.json's content: what the results are of (identity, scenario, SHA-256, seed, runs), how they were
+    made (versions, workers, time), diagnostics, the calibration warnings (`calibration_warnings`, read back by
+    reports) and the files."""
     from sim.version import __version__
 
     sc = results.scenario
@@ -188,7 +191,7 @@ def manifest(results: Results, files: list[str], identity: dict | None = None) -
         "zonesim_version": __version__, "python": platform.python_version(), "numpy": np.__version__,
         "wall_seconds": round(results.wall_seconds, 3), "firm_months": results.firm_months,
         "firm_months_per_second": round(results.firm_months / max(results.wall_seconds, 1e-9)),
-        "diagnostics": diag, "files": files,
+        "diagnostics": diag, "warnings": calibration_warnings(results), "files": files,
     }
 
 

@@ -104,25 +104,10 @@ class Comparison:
         return out
 
     def best_per_yuan(self) -> dict[str, tuple[str, float]]:
-        """For each target, the variant that buys the most P(hit) per yuan over the base (points per million RMB,
-        i.e. per 100 万元, of extra cost). Only a variant that raises P(hit) is ever proposed: its paired 95%
-        interval of Δ must lie above 0 (a variant that lowers P(hit), or may not raise it, never is). A variant
-        that raises P(hit) and costs no more than the base (or less) wins outright (value infinite); among several
-        such, the larger rise, then the cheaper."""
-        best: dict[str, tuple[str, float]] = {}
-        rank: dict[str, tuple[float, float, float]] = {}
+        """For each target, the variant that buys the most P(hit) per yuan over the base (`best_per_yuan`)."""
         rows = {(r["variant"], r["target_id"]): r for r in self.rows()}
-        for e in self.effect_rows():
-            r = rows[(e["variant"], e["target_id"])]
-            if not (r["delta_low"] > 0 and e["delta_points"] > 0):  # NaN fails too
-                continue
-            cost = e["delta_cost_mean"]
-            value = np.inf if cost <= 0 else e["delta_points"] / (cost / 1e6)
-            key = (float(value), e["delta_points"], -cost)
-            if e["target_id"] not in rank or key > rank[e["target_id"]]:
-                rank[e["target_id"]] = key
-                best[e["target_id"]] = (e["variant"], float(value))
-        return best
+        return best_per_yuan([(e["variant"], e["target_id"], rows[(e["variant"], e["target_id"])]["delta_low"],
+                               e["delta_points"], e["delta_cost_mean"]) for e in self.effect_rows()])
 
     def best_per_yuan_text(self, digits: int = 2) -> list[tuple[str, str, str, str]]:
         """(target, variant id, variant name, how much) of `best_per_yuan`, in target order, for reports: "1.23
@@ -146,6 +131,26 @@ class Comparison:
                 what = f"{value:.{digits}f} points per 100 万元 ({points:+.1f} points for {wan_text(wan)} 万元 more)"
             out.append((tid, vid, names[vid], what))
         return out
+
+
+def best_per_yuan(effects: list[tuple[str, str, float, float, float]]) -> dict[str, tuple[str, float]]:
+    """For each target, the variant that buys the most P(hit) per yuan over the base (points per million RMB,
+    i.e. per 100 万元, of extra cost), from (variant, target, lower end of the paired 95% interval of Δ P(hit),
+    Δ in points, mean extra cost in RMB) of every variant but the base. Only a variant that raises P(hit) is ever
+    proposed: its interval of Δ must lie above 0 (a variant that lowers P(hit), or may not raise it, never is). A
+    variant that raises P(hit) and costs no more than the base (or less) wins outright (value infinite); among
+    several such, the larger rise, then the cheaper. Used on a `Comparison` and on compare.csv read back."""
+    best: dict[str, tuple[str, float]] = {}
+    rank: dict[str, tuple[float, float, float]] = {}
+    for variant, target, delta_low, points, cost in effects:
+        if not (delta_low > 0 and points > 0):  # NaN fails too
+            continue
+        value = np.inf if cost <= 0 else points / (cost / 1e6)
+        key = (float(value), points, -cost)
+        if target not in rank or key > rank[target]:
+            rank[target] = key
+            best[target] = (variant, float(value))
+    return best
 
 
 def wan_text(wan: float) -> str:

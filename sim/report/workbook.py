@@ -1,0 +1,163 @@
+"""The report as an Excel workbook (.xlsx, XlsxWriter) from finished results folders (`sim.report.folders`).
+
+Sheets (each with a frozen, bilingual header row and a `结果 result` column naming the folder, so several
+folders share one workbook): 摘要 summary (targets, P(hit) and its interval, back-test status), 年度分布 bands
+(year-end percentiles of every indicator of a run), 比较 comparison (each variant × target of a comparison),
+成本 costs (each lever and year against its cap, 万元), 假设 assumptions (inputs marked assumed), and for a
+back-test 回测 backtest (each scored observation). Probabilities are
+stored as fractions formatted as percent; money in 万元; indicators in 亿元 carry that unit in their format.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.report.folders import ResultsFolder
+
+__all__ = ["SHEETS", "write_workbook"]
+
+#: Sheet names (Chinese and English, as Excel shows them on the tabs).
+SHEETS = {"summary": "摘要 summary", "bands": "年度分布 bands", "comparison": "比较 comparison",
+          "costs": "成本 costs", "assumptions": "假设 assumptions", "backtest": "回测 backtest"}
+
+
+def _num(text: Any) -> float | None:
+    """A number of a table cell, None when empty or not a number (written as an empty cell)."""
+    if text is None or text == "":
+        return None
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+class _Sheet:
+    """A worksheet with a bilingual header row (frozen) and typed cells."""
+
+    def __init__(self, book: Any, name: str, columns: list[tuple[str, str, int]], formats: dict[str, Any]) -> None:
+        self.ws = book.add_worksheet(name)
+        self.formats = formats
+        self.row = 1
+        for c, (zh, en, width) in enumerate(columns):
+            self.ws.write(0, c, f"{zh}\n{en}", formats["header"])
+            self.ws.set_column(c, c, width)
+        self.ws.set_row(0, 32)
+        self.ws.freeze_panes(1, 0)
+        self.columns = len(columns)
+
+    def add(self, cells: list[tuple[Any, str | None]]) -> None:
+        """One row: (value, format name or None) per column; numbers as numbers, None as an empty cell."""
+        for c, (value, fmt) in enumerate(cells):
+            if value is None:
+                continue
+            style = self.formats[fmt] if fmt else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.ws.write_number(self.row, c, value, style)
+            else:
+                self.ws.write_string(self.row, c, str(value), style)
+        self.row += 1
+
+    def close(self) -> None:
+        if self.row > 1:
+            self.ws.autofilter(0, 0, self.row - 1, self.columns - 1)
+
+
+def _unit_format(unit: str) -> str:
+    count = "count" if unit in ("家", "个", "件", "人") else "num"
+    return {"亿元": "yi", "万元": "wan", "比例": "pct"}.get(unit, count)
+
+
+def write_workbook(folders: list[ResultsFolder], path: str | Path) -> Path:
+    """Write the workbook of `folders` to `path` (see the module's docstring), whole or not at all
+    (`sim.atomic.atomic_write`). Raises OSError when it cannot be written."""
+    import xlsxwriter
+
+    from sim.atomic import atomic_write
+
+    path = Path(path)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                          "strings_to_urls": False})
+    f = {"header": book.add_format({"bold": True, "bg_color": "#F0F4F8", "text_wrap": True, "valign": "top",
+                                    "bottom": 1}),
+         "pct": book.add_format({"num_format": "0.0%"}), "count": book.add_format({"num_format": "#,##0"}),
+         "num": book.add_format({"num_format": "General"}),
+         "yi": book.add_format({"num_format": '#,##0.00" 亿元"'}),
+         "wan": book.add_format({"num_format": '#,##0.00" 万元"'}),
+         "text": book.add_format({"text_wrap": False}), "wrap": book.add_format({"text_wrap": True})}
+    summary = _Sheet(book, SHEETS["summary"], [
+        ("结果", "result", 16), ("目标", "target id", 18), ("名称", "name", 26), ("名称（英文）", "name (English)", 30),
+        ("年份", "year", 7), ("指标", "indicator", 16), ("比较", "comparison", 6), ("阈值", "threshold", 12),
+        ("中位数", "median", 12), ("5%", "5%", 12), ("95%", "95%", 12), ("实现概率", "P(hit)", 10),
+        ("95% 区间下限", "95% CI low", 10), ("95% 区间上限", "95% CI high", 10), ("运行", "runs", 8),
+        ("状态", "status", 12), ("回测", "back-test", 10), ("提示", "caution", 40), ("未建模原因", "reason", 40)], f)
+    bands = _Sheet(book, SHEETS["bands"], [
+        ("结果", "result", 16), ("指标", "indicator", 24), ("名称", "name", 24), ("名称（英文）", "name (English)", 30),
+        ("范围", "scope", 8), ("单位", "unit", 8), ("年份", "year", 7), ("5%", "5%", 13), ("25%", "25%", 13),
+        ("中位数", "median", 13), ("75%", "75%", 13), ("95%", "95%", 13), ("运行", "runs", 8)], f)
+    comparison = _Sheet(book, SHEETS["comparison"], [
+        ("结果", "result", 16), ("方案", "variant", 16), ("方案名称", "variant name", 26), ("目标", "target id", 18),
+        ("目标名称", "target name", 24), ("实现概率", "P(hit)", 10), ("95% 区间下限", "95% CI low", 10),
+        ("95% 区间上限", "95% CI high", 10), ("与基准之差", "Δ vs base", 10), ("Δ 下限", "Δ low", 10),
+        ("Δ 上限", "Δ high", 10), ("成本均值", "mean cost", 14), ("成本 5%", "cost 5%", 14),
+        ("成本 95%", "cost 95%", 14)], f)
+    costs = _Sheet(book, SHEETS["costs"], [
+        ("结果", "result", 16), ("方案", "variant", 16), ("政策", "lever", 18), ("年份", "year", 7),
+        ("均值", "mean", 14), ("5%", "5%", 14), ("95%", "95%", 14), ("最大", "max", 14),
+        ("年度上限", "cap per year", 14), ("均值占上限", "mean / cap", 10)], f)
+    assumed = _Sheet(book, SHEETS["assumptions"], [
+        ("结果", "result", 16), ("部分", "section", 12), ("名称", "name", 34), ("先验", "prior", 30),
+        ("5%", "5%", 12), ("95%", "95%", 12), ("年份", "vintage", 8), ("说明", "note", 60)], f)
+    backtest: _Sheet | None = None
+    for folder in folders:
+        name = folder.path.name
+        if folder.kind == "run":
+            for r in folder.tables["summary.csv"]:
+                summary.add([(name, None), (r["target_id"], None), (r["name"], None), (r["name_en"], None),
+                             (_num(r["year"]), None), (r["indicator"], None), (r["comparison"], None),
+                             (_num(r["threshold"]), "num"), (_num(r["median"]), "num"), (_num(r["p05"]), "num"),
+                             (_num(r["p95"]), "num"), (_num(r["p_hit"]), "pct"), (_num(r["p_hit_low"]), "pct"),
+                             (_num(r["p_hit_high"]), "pct"), (_num(r["runs"]), "count"), (r["status"], None),
+                             (r["backtest"], None), (r["caution"], None), (r["reason"], None)])
+            for b in folder.bands:
+                fmt = _unit_format(b["unit"])
+                bands.add([(name, None), (b["indicator"], None), (b["zh"], None), (b["en"], None), (b["scope"], None),
+                           (b["unit"], None), (b["year"], None)] + [(b[k], fmt) for k in ("p05", "p25", "p50", "p75",
+                                                                                          "p95")]
+                          + [(b["runs"], "count")])
+        elif folder.kind == "compare":
+            for r in folder.tables["compare.csv"]:
+                comparison.add([(name, None), (r["variant"], None), (r["variant_name"], None), (r["target_id"], None),
+                                (r["target_name"], None), (_num(r["p_hit"]), "pct"), (_num(r["p_hit_low"]), "pct"),
+                                (_num(r["p_hit_high"]), "pct"), (_num(r["delta"]), "pct"),
+                                (_num(r["delta_low"]), "pct"), (_num(r["delta_high"]), "pct"),
+                                (_num(r["cost_mean_wan"]), "wan"), (_num(r["cost_p05_wan"]), "wan"),
+                                (_num(r["cost_p95_wan"]), "wan")])
+        else:
+            if backtest is None:
+                backtest = _Sheet(book, SHEETS["backtest"], [
+                    ("结果", "result", 16), ("序列", "series", 18), ("指标", "indicator", 18), ("范围", "scope", 8),
+                    ("年份", "year", 7), ("观测值", "observed", 12), ("中位数", "median", 12), ("5%", "5%", 12),
+                    ("95%", "95%", 12), ("PIT", "PIT", 8), ("在 90% 带内", "in 90% band", 10)], f)
+            for s in folder.tables["scores.csv"]:
+                backtest.add([(name, None), (s["series"], None), (s["indicator"], None), (s["scope"], None),
+                              (_num(s["year"]), None), (_num(s["observed"]), "num"), (_num(s["median"]), "num"),
+                              (_num(s["p05"]), "num"), (_num(s["p95"]), "num"), (_num(s["pit"]), "num"),
+                              ("是 yes" if s["in90"] == "True" else "否 no", None)])
+        for c in folder.costs:
+            used = c["mean"] / c["cap"] if c["cap"] and c["mean"] is not None else None
+            costs.add([(name, None), (c["variant"], None), (c["lever"], None), (c["year"], None), (c["mean"], "wan"),
+                       (c["p05"], "wan"), (c["p95"], "wan"), (c["max"], "wan"), (c["cap"], "wan"), (used, "pct")])
+        for a in folder.assumptions:
+            assumed.add([(name, None), (a.section, None), (a.name, None), (a.prior, None), (a.low, "num"),
+                         (a.high, "num"), (a.vintage, None), (a.note, None)])
+    for sheet in (summary, bands, comparison, costs, assumed, backtest):
+        if sheet is not None:
+            sheet.close()
+    book.close()
+    atomic_write(path, buffer.getvalue())
+    return path

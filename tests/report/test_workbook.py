@@ -1,0 +1,73 @@
+"""sim.report.workbook: the report as .xlsx, read back with openpyxl — sheets, bilingual frozen headers, numbers
+stored as numbers with percent and 亿元/万元 formats, and the same values as the folders' tables."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from sim.report.folders import read_folders
+from sim.report.workbook import SHEETS, write_workbook
+
+
+@pytest.fixture(scope="module")
+def book(run_folder, compare_folder, backtest_folder, tmp_path_factory):
+    folders = read_folders([run_folder, compare_folder, backtest_folder])
+    path = write_workbook(folders, tmp_path_factory.mktemp("book") / "report.xlsx")
+    return folders, openpyxl.load_workbook(path)
+
+
+def rows(ws) -> list[dict]:
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, (c for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
+
+
+def test_the_sheets_have_bilingual_frozen_headers(book):
+    _, wb = book
+    assert wb.sheetnames == list(SHEETS.values())
+    for ws in wb:
+        assert ws.freeze_panes == "A2", ws.title
+        for cell in ws[1]:
+            zh, en = cell.value.split("\n")
+            assert zh and en and cell.font.b
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in ws[1][1].value)
+
+
+def test_the_summary_holds_every_target_with_probabilities_as_percent(book):
+    folders, wb = book
+    got = rows(wb[SHEETS["summary"]])
+    want = folders[0].tables["summary.csv"]
+    assert [r["目标\ntarget id"].value for r in got] == [r["target_id"] for r in want]
+    for g, w in zip(got, want, strict=True):
+        p = g["实现概率\nP(hit)"]
+        if w["p_hit"]:
+            assert p.value == pytest.approx(float(w["p_hit"])) and p.number_format == "0.0%"
+        else:
+            assert p.value is None
+        assert g["运行\nruns"].value == int(w["runs"])
+
+
+def test_bands_use_the_indicators_units(book):
+    folders, wb = book
+    got = rows(wb[SHEETS["bands"]])
+    assert len(got) == len(folders[0].bands)
+    output = next(r for r in got if r["指标\nindicator"].value == "output")
+    assert output["单位\nunit"].value == "亿元" and "亿元" in output["中位数\nmedian"].number_format
+    hte = next(r for r in got if r["指标\nindicator"].value == "hte")
+    assert hte["中位数\nmedian"].number_format == "#,##0"
+    assert all(r["5%\n5%"].value <= r["中位数\nmedian"].value <= r["95%\n95%"].value for r in got)
+
+
+def test_comparison_costs_and_assumptions(book):
+    folders, wb = book
+    comparison = rows(wb[SHEETS["comparison"]])
+    assert len(comparison) == len(folders[1].tables["compare.csv"])
+    assert all(r["成本均值\nmean cost"].number_format.endswith('" 万元"') for r in comparison)
+    costs = rows(wb[SHEETS["costs"]])
+    assert len(costs) == len(folders[0].costs) + len(folders[1].costs)
+    capped = [r for r in costs if r["年度上限\ncap per year"].value]
+    assert capped and all(r["均值占上限\nmean / cap"].number_format == "0.0%" for r in capped)
+    assumed = rows(wb[SHEETS["assumptions"]])
+    assert len(assumed) == len(folders[0].assumptions) + len(folders[2].assumptions)  # the comparison's is unknown
+    scores = rows(wb[SHEETS["backtest"]])
+    assert [r["在 90% 带内\nin 90% band"].value for r in scores] == ["是 yes", "否 no"]
