@@ -438,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"{what}" + (f": {kept}" if kept else ": nothing was lost (no batch had finished)"
                           if _CURRENT_OUT else ""))
         return code
+    except BrokenPipeError:
+        # the reader of the output went away (`zonesim calendar … | head`): stop quietly, as other tools do;
+        # anything already written to the results folder stays (files are put in place before the table prints)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except MemoryError:
         _say("error: out of memory. Finished batches are kept; try --batch-size 5 --workers 1 with --resume")
         return 4

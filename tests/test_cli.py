@@ -305,3 +305,15 @@ def test_report_writes_a_page_and_a_workbook_and_refuses_what_is_not_a_results_f
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert str(tmp_path / "missing") in proc.stderr and str(TINY) in proc.stderr
     assert "finished results folder" in proc.stderr
+
+
+def test_a_reader_that_stops_early_is_not_reported_as_a_bug():
+    # `zonesim schema | head -1`: the pipe closes after the first line, while 670 kB are still to come (more
+    # than a pipe holds, so the write fails whatever the timing)
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=60) == 141
+    assert "internal error" not in err and "Traceback" not in err
