@@ -54,6 +54,8 @@ class SchemaView:
 
     def _options(self, node: dict[str, Any]) -> list[dict[str, Any]]:
         node = self.resolve(node)
+        if "properties" in node:  # a model whose anyOf only lists which keys it needs (a source): one option
+            return [node]
         for key in ("anyOf", "oneOf"):
             if key in node:
                 return [o for opt in node[key] for o in self._options(opt)]
@@ -129,7 +131,9 @@ class SchemaView:
             what = self.describe(o.get("items", {}))
             return f"a list of {what}" + (f" (at least {lo})" if lo else "") + (f" (at most {hi})" if hi else "")
         if kind == "object" or "properties" in o:
-            return "a mapping with keys " + ", ".join(o.get("properties", {}))
+            needs = [" and ".join(alt["required"]) for alt in o.get("anyOf", []) if set(alt) == {"required"}]
+            return "a mapping with keys " + ", ".join(o.get("properties", {})) + \
+                (f" (with {' or '.join(needs)})" if needs else "")
         return "a valid value"
 
     def label(self, node: dict[str, Any] | None) -> str:
@@ -197,7 +201,7 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
             near = closest(str(key), allowed)
             hint = lookalike_hint(str(key), allowed) or (f"did you mean '{near}'?" if near else "")
             where = (*base, *parent, key)
-            if kind == "extra_forbidden" and any(k in allowed for k in ("kind",)):
+            if kind == "extra_forbidden" and "kind" in allowed and "policies" in parent:  # a target has a kind too
                 lever = _lever_at(data, parent)
                 if lever:
                     expected = f"a field of a {lever} lever: " + ", ".join(k for k in allowed if k != "kind")

@@ -153,3 +153,17 @@ def test_a_bare_number_for_a_fact_asks_for_its_provenance_not_for_a_lever_kind()
     assert p.found == "0.025" and "value" in p.expected and "dist" in p.expected
     assert "kind" not in p.found and "hte_award" not in p.expected
     assert "source" in p.hint and p.line is not None
+
+
+def test_a_target_with_an_unknown_key_is_not_called_a_lever():
+    # a target has a `kind` too; only items under policies are levers
+    text = tiny_text(**{"threshold: 80, year: 2020,\n": "threshold: 80, year: 2020, treshold: 3,\n"})
+    [p] = [p for p in problems_for(text) if p.key.endswith("treshold")]
+    assert "lever" not in p.found + p.expected and "threshold" in p.expected
+
+
+def test_a_missing_source_says_what_a_source_is():
+    text = tiny_text(**{"threshold: 80, year: 2020,\n     source: {document: 002_71d7ff763af18a90.txt, "
+                        "quote: 高新技術企業達900家以上}}": "threshold: 80, year: 2020}"})
+    [p] = [p for p in problems_for(text) if "source" in p.found]
+    assert all(k in p.expected for k in ("document", "url", "title", "date", "quote"))
