@@ -166,17 +166,40 @@ def _check_numbers(args: argparse.Namespace) -> None:
         args.workers = cores
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.pipeline import load_all
+def _skipped_experiments(paths: list[str]) -> list[str]:
+    """Experiment files that a folder on the command line holds beside its scenarios."""
+    from sim.pipeline import scenario_files, split_experiments
 
-    scenarios, problems = load_all(args.scenarios)
+    return [f for f in split_experiments(scenario_files(paths)[0])[1] if f not in paths]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.input.experiment import load_experiment
+    from sim.pipeline import load_all, scenario_files, split_experiments
+
+    files, problems = scenario_files(args.scenarios)
+    files, experiments = split_experiments(files)
+    scenarios, more = load_all(files) if files else ([], [])
+    problems += more
+    valid_experiments = []
+    for path in experiments:  # checked as `zonesim compare` would, without running it
+        try:
+            exp = load_experiment(path)
+        except ScenarioError as err:
+            problems.append((err, path))
+            continue
+        valid_experiments.append(f"{path}: valid experiment — {len(exp.variants)} variants of "
+                                 f"{os.path.normpath(exp.base.scenario.path)}, {exp.runs:,} runs, seed {exp.seed}")
     bad = {path for _, path in problems}
     for sc in scenarios:
         if sc.path not in bad:
             modelled = sum(t.modelled for t in sc.targets)
-            print(f"{sc.path}: valid — {len(sc.targets)} targets ({modelled} modelled), {len(sc.zones)} zones, "
+            print(f"{sc.path}: valid — {len(sc.targets)} targets ({modelled} modelled), "
+                  f"{sum(z.level != 'outside' for z in sc.zones)} official zones, "
                   f"{len(sc.policies)} levers, {sc.base_year}→{sc.end_year}")
             _warn(sc.warnings)
+    for line in valid_experiments:
+        print(line)
     for err, path in problems:
         _report(err, path)
     return 2 if problems else 0
@@ -189,6 +212,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _check_numbers(args)
     scenarios, problems = load_all(args.scenarios)  # validate everything before simulating anything
+    for path in _skipped_experiments(args.scenarios):
+        _say(f"note: {path}: an experiment file, not run here (run it with `zonesim compare {path}`)")
     for err, path in problems:
         _report(err, path)
     if problems:

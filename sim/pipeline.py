@@ -52,13 +52,45 @@ def scenario_files(paths: list[str]) -> tuple[list[str], list[tuple[ScenarioErro
     return files, problems
 
 
+def is_experiment_file(path: str | Path) -> bool:
+    """Whether a YAML file is an experiment (a top-level `experiment:` section and no `scenario:`), for
+    `zonesim compare`, rather than a scenario. A file that cannot be read is not one: it is then reported as a
+    scenario's problems."""
+    from sim.input.yamlio import load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except ScenarioError:
+        return False
+    return isinstance(data, dict) and "experiment" in data and "scenario" not in data
+
+
+def split_experiments(files: list[str]) -> tuple[list[str], list[str]]:
+    """(scenario files, experiment files) of `scenario_files`' list, each in its order: a folder may hold the
+    experiment files that compare its scenarios (the tutorial's does)."""
+    experiments = [f for f in files if is_experiment_file(f)]
+    return [f for f in files if f not in experiments], experiments
+
+
 def load_all(paths: list[str]) -> tuple[list[Scenario], list[tuple[ScenarioError, str]]]:
-    """Load every scenario file (folders expanded). Returns the valid scenarios, in command-line order, and every
-    problem of every file with the file it belongs to: a folder without scenarios, any problem of a file
+    """Load every scenario file (folders expanded; experiment files found in a folder are left to
+    `zonesim compare`). Returns the valid scenarios, in command-line order, and every problem of every file with
+    the file it belongs to: a folder without scenarios, an experiment file named on its own, any problem of a file
     (`sim.load_scenario`), and a scenario id that an earlier file already has."""
     from sim.input.yamlio import load_yaml
 
     files, problems = scenario_files(paths)
+    files, experiments = split_experiments(files)
+    for path in experiments:
+        if path in paths:  # named on its own, not found in a folder: say what to do with it
+            problems.append((ScenarioError([Problem(
+                path, None, None, "experiment", "an experiment file (a top-level 'experiment:' section)",
+                "a scenario file here; run an experiment with `zonesim compare` and check it with "
+                "`zonesim validate`")]), path))
+    if experiments and not files and not problems:
+        problems.append((ScenarioError([Problem(
+            ", ".join(paths), None, None, "", "experiment files only", "at least one scenario file (*.yaml with "
+            "a 'scenario:' section); the experiments run with `zonesim compare`")]), ", ".join(paths)))
     scenarios = []
     for path in files:
         try:

@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 
 from sim.report.files import display_width
-from tests.conftest import TINY
+from tests.conftest import DATA, TINY
 
 
 def zonesim(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -317,3 +317,14 @@ def test_a_reader_that_stops_early_is_not_reported_as_a_bug():
     err = proc.stderr.read().decode("utf-8", "replace")
     assert proc.wait(timeout=60) == 141
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_validate_checks_experiment_files_as_experiments(tmp_path):
+    for name in ("tiny.yaml", "tiny_experiment.yaml"):
+        (tmp_path / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
+    proc = zonesim("validate", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "tiny_experiment.yaml: valid experiment" in proc.stdout and "tiny.yaml: valid" in proc.stdout
+    (tmp_path / "tiny_experiment.yaml").write_text("experiment: {id: x}\n", encoding="utf-8")
+    proc = zonesim("validate", str(tmp_path))
+    assert proc.returncode == 2 and "tiny_experiment.yaml" in proc.stderr and "Traceback" not in proc.stderr

@@ -18,6 +18,7 @@ from sim.pipeline import (
     run_identity,
     run_to_folder,
     scenario_files,
+    split_experiments,
     write_report,
 )
 from sim.run.resultdir import read_manifest, staging_of
@@ -173,3 +174,22 @@ def test_a_comparison_and_a_hindcast_write_their_report_with_report(tmp_path):
         page = (outcome.out / "report.html").read_text(encoding="utf-8")
         assert kind in page and str(outcome.out) in page  # the folder as it is after the commit, not its staging
         assert ".partial" not in page
+
+
+def test_experiment_files_beside_scenarios_are_told_apart(tmp_path):
+    # the tutorial keeps its experiment beside its scenario: a folder run must not take it for a broken scenario
+    for name in ("tiny.yaml", "tiny_experiment.yaml"):
+        (tmp_path / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
+    files, problems = scenario_files([str(tmp_path)])
+    assert problems == [] and split_experiments(files) == ([str(tmp_path / "tiny.yaml")],
+                                                           [str(tmp_path / "tiny_experiment.yaml")])
+    scenarios, problems = load_all([str(tmp_path)])
+    assert [sc.id for sc in scenarios] == ["tiny"] and problems == []
+
+
+def test_an_experiment_named_where_a_scenario_is_expected_is_a_problem(tmp_path):
+    scenarios, problems = load_all([str(DATA / "tiny_experiment.yaml")])
+    assert scenarios == [] and [p.key for err, _ in problems for p in err.problems] == ["experiment"]
+    (tmp_path / "e.yaml").write_text((DATA / "tiny_experiment.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    scenarios, problems = load_all([str(tmp_path)])  # a folder of experiments only: nothing to run
+    assert scenarios == [] and len(problems) == 1
