@@ -69,7 +69,9 @@ class Comparison:
 
     def effect_rows(self) -> list[dict]:
         """Cost-effectiveness against the base: extra cost per +1 point of P(hit) and per additional unit of
-        the experiment's indicator (e.g. per additional HTE), from paired means."""
+        the experiment's indicator (e.g. per additional HTE), from paired means. Each is NaN unless the variant
+        gains (Δ > 0): a cost per point lost, or money saved per point lost, is not a cost-effectiveness figure. A
+        negative one is a variant cheaper than the base that gains."""
         base_id = self.experiment.base_id
         base_hits, base_cost = self.hits(base_id), self.cost(base_id)
         base_ind = self.indicator_at_end(base_id)
@@ -83,8 +85,8 @@ class Comparison:
             for j, tid in enumerate(self.target_ids()):
                 points = float((hits[:, j].mean() - base_hits[:, j].mean()) * 100.0)
                 out.append({"variant": v.id, "target_id": tid, "delta_points": points, "delta_cost_mean": d_cost,
-                            "cost_per_point": _ratio(d_cost, points), "indicator": self.experiment.indicator,
-                            "delta_indicator": d_ind, "cost_per_unit": _ratio(d_cost, d_ind)})
+                            "cost_per_point": _per_gain(d_cost, points), "indicator": self.experiment.indicator,
+                            "delta_indicator": d_ind, "cost_per_unit": _per_gain(d_cost, d_ind)})
         return out
 
     def lever_cost_rows(self) -> list[dict]:
@@ -158,8 +160,9 @@ def wan_text(wan: float) -> str:
     return f"{wan:,.0f}" if abs(wan) >= 10 else f"{wan:,.2f}"
 
 
-def _ratio(num: float, den: float) -> float:
-    return num / den if abs(den) > 1e-12 else float("nan")
+def _per_gain(cost: float, gain: float) -> float:
+    """Cost per unit of gain, NaN unless there is a gain (> 0; NaN fails too)."""
+    return cost / gain if gain > 1e-12 else float("nan")
 
 
 def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,
