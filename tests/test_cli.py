@@ -305,3 +305,18 @@ def test_report_writes_a_page_and_a_workbook_and_refuses_what_is_not_a_results_f
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert str(tmp_path / "missing") in proc.stderr and str(TINY) in proc.stderr
     assert "finished results folder" in proc.stderr
+
+
+def test_report_refuses_an_out_that_is_neither_html_nor_a_folder(tmp_path):
+    out = tmp_path / "r"
+    assert zonesim("run", str(TINY), "--runs", "3", "--out", str(out), "--quiet", "--no-plots").returncode == 0
+    before = sorted(p.name for p in out.iterdir())
+    proc = zonesim("report", str(out), "--out", str(tmp_path / "x.pdf"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--out" in proc.stderr and ".html" in proc.stderr and "x.pdf" in proc.stderr
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "x.xlsx").exists()  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"] and sorted(p.name for p in out.iterdir()) == before
+    (tmp_path / "reports.v2").mkdir()  # an existing folder is a folder, whatever its name
+    proc = zonesim("report", str(out), "--out", str(tmp_path / "reports.v2"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "reports.v2" / "report.html").is_file()
