@@ -27,9 +27,12 @@ from sim.version import __version__
 
 __all__ = ["COMPARE_COLUMNS", "EFFECT_COLUMNS", "LEVER_COST_COLUMNS", "format_comparison", "write_comparison"]
 
-#: compare.csv: `Comparison.rows`, one row per variant × target (and ALL); money in 万元 (10,000 RMB).
+#: compare.csv: `Comparison.rows`, one row per variant × target (and ALL); money in 万元 (10,000 RMB). The counts
+#: at the end (hits, runs, and the runs the variant gains or loses against the base) give P(hit) and the paired Δ
+#: with their intervals exactly as the terminal printed them (`sim.report.folders.p_hit_of`, `delta_of`).
 COMPARE_COLUMNS = ("variant", "target_id", "p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high",
-                   "cost_mean_wan", "cost_p05_wan", "cost_p95_wan", "variant_name", "target_name", "target_name_en")
+                   "cost_mean_wan", "cost_p05_wan", "cost_p95_wan", "variant_name", "target_name", "target_name_en",
+                   "hits", "runs", "gained", "lost")
 #: lever_costs.csv: `Comparison.lever_cost_rows`, one row per variant × lever × year; money in 万元.
 LEVER_COST_COLUMNS = ("variant", "lever", "kind", "year", "budget_per_year_wan", "cost_mean_wan", "cost_p05_wan",
                       "cost_p95_wan", "cost_max_wan")

@@ -24,7 +24,7 @@ from sim.measure.backtest import STRONG, caution
 from sim.measure.indicators import ALL_INDICATORS
 from sim.measure.targets import counts_things
 from sim.report.files import interval, number, significant, threshold_text
-from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder, p_hit_of
+from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder, delta_of, p_hit_of
 from sim.report.style import COMPARISON_SYMBOLS
 from sim.run.compare import best_per_yuan, wan_text
 from sim.version import __version__
@@ -199,8 +199,8 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
                          "cost": wan_text(_f(r["cost_mean_wan"])),
                          "cost_band": f"{wan_text(_f(r['cost_p05_wan']))} – {wan_text(_f(r['cost_p95_wan']))}",
                          "p_all": _interval(by_key[(v, "ALL")]) if (v, "ALL") in by_key else "—"})
-    moved = {r["target_id"] for r in rows if r["variant"] != base
-             and (_f(r["delta_low"]) > 0 or _f(r["delta_high"]) < 0)}
+    deltas = {key: delta_of(r, by_key.get((base, key[1]))) for key, r in by_key.items() if key[0] != base}
+    moved = {tid for (_v, tid), (_d, low, high) in deltas.items() if low > 0 or high < 0}
     groups, cautions = [], []
     for tid in target_ids:
         if tid not in moved and tid != "ALL":
@@ -217,23 +217,23 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
                 if text:
                     cautions.append({"id": f"{tid} · {v}", "text": text})
                     mark = "†"
-            delta = "—" if v == base else (f"{_f(r['delta']) * 100:+.1f} [{_f(r['delta_low']) * 100:+.1f}, "
-                                           f"{_f(r['delta_high']) * 100:+.1f}]")
+            d, low, high = deltas.get((v, tid), (math.nan,) * 3)
+            delta = "—" if v == base else f"{d * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
             lines.append({"variant": v, "name": names.get(v, v), "interval": _interval(r, mark), "delta": delta,
                           "base": v == base, "cost": wan_text(_f(r["cost_mean_wan"]))})
         groups.append({"id": tid, "name": tnames[tid][0], "name_en": tnames[tid][1], "rows": lines})
     quiet = [tid for tid in target_ids if tid not in moved and tid != "ALL"]
     eff = {(e["variant"], e["target_id"]): e for e in effects}
-    best = best_per_yuan([(e["variant"], e["target_id"], _f(by_key[(e["variant"], e["target_id"])]["delta_low"]),
-                           _f(e["delta_points"]), _f(e["delta_cost_mean_wan"]) * 1e4)
-                          for e in effects if (e["variant"], e["target_id"]) in by_key])
+    best = best_per_yuan([(e["variant"], e["target_id"], deltas[(e["variant"], e["target_id"])][1],
+                           deltas[(e["variant"], e["target_id"])][0] * 100, _f(e["delta_cost_mean_wan"]) * 1e4)
+                          for e in effects if (e["variant"], e["target_id"]) in deltas])
     best_rows = []
     for tid in target_ids:
         if tid not in best:
             continue
         vid, value = best[tid]
         e = eff[(vid, tid)]
-        wan, points = _f(e["delta_cost_mean_wan"]), _f(e["delta_points"])
+        wan, points = _f(e["delta_cost_mean_wan"]), deltas[(vid, tid)][0] * 100
         if math.isinf(value) and wan < -0.5e-4:
             zh, en = f"比基准省 {wan_text(-wan)} 万元，且 {points:+.1f} 个百分点", \
                 f"cheaper than the base by {wan_text(-wan)} 万元, and {points:+.1f} points"

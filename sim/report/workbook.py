@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.report.files import significant
-from sim.report.folders import ResultsFolder, p_hit_of
+from sim.report.folders import ResultsFolder, delta_of, p_hit_of
 
 __all__ = ["SHEETS", "write_workbook"]
 
@@ -148,12 +148,16 @@ def write_workbook(folders: list[ResultsFolder], path: str | Path) -> Path:
                                      + [(_figure(b[k]), fmt) for k in ("p05", "p25", "p50", "p75", "p95")]
                                      + [(b["runs"], "count")])
         elif folder.kind == "compare":
-            for r in folder.tables["compare.csv"]:
+            table = folder.tables["compare.csv"]
+            base_id = folder.manifest.get("base", "base")
+            base_rows = {r["target_id"]: r for r in table if r["variant"] == base_id}
+            for r in table:
+                p, lo, hi = (None if math.isnan(x) else x for x in p_hit_of(r))
+                d, d_lo, d_hi = (None if math.isnan(x) else x for x in delta_of(r, base_rows.get(r["target_id"])))
                 rows["comparison"].append([
                     (name, None), (r["variant"], None), (r["variant_name"], None), (r["target_id"], None),
-                    (r["target_name"], None), (_num(r["p_hit"]), "pct"), (_num(r["p_hit_low"]), "pct"),
-                    (_num(r["p_hit_high"]), "pct"), (_num(r["delta"]), "pct"), (_num(r["delta_low"]), "pct"),
-                    (_num(r["delta_high"]), "pct"), (_wan(_num(r["cost_mean_wan"])), "wan"),
+                    (r["target_name"], None), (p, "pct"), (lo, "pct"), (hi, "pct"), (d, "pct"), (d_lo, "pct"),
+                    (d_hi, "pct"), (_wan(_num(r["cost_mean_wan"])), "wan"),
                     (_wan(_num(r["cost_p05_wan"])), "wan"), (_wan(_num(r["cost_p95_wan"])), "wan")])
         else:
             for s in folder.tables["scores.csv"]:

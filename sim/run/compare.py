@@ -52,7 +52,9 @@ class Comparison:
         return self.results[variant_id].indicator(self.experiment.indicator)[:, -1]
 
     def rows(self) -> list[dict]:
-        """compare.csv: each variant × target (and ALL), P(hit) and the paired difference against the base."""
+        """compare.csv: each variant × target (and ALL), P(hit) and the paired difference against the base, with
+        the counts they are computed from: hits and runs, and the runs the variant hits and the base misses
+        (`gained`) or the other way round (`lost`)."""
         base_id = self.experiment.base_id
         base_hits = self.hits(base_id)
         out = []
@@ -63,7 +65,9 @@ class Comparison:
                 delta, d_lo, d_hi = newcombe_difference(hits[:, j], base_hits[:, j], paired=True)
                 out.append({"variant": v.id, "target_id": tid, "p_hit": float(hits[:, j].mean()),
                             "p_hit_low": float(lo[j]), "p_hit_high": float(hi[j]), "delta": delta,
-                            "delta_low": d_lo, "delta_high": d_hi, "cost_mean": float(cost.mean()),
+                            "delta_low": d_lo, "delta_high": d_hi, "hits": int(hits[:, j].sum()),
+                            "runs": int(hits.shape[0]), "gained": int(np.sum(hits[:, j] & ~base_hits[:, j])),
+                            "lost": int(np.sum(~hits[:, j] & base_hits[:, j])), "cost_mean": float(cost.mean()),
                             "cost_p05": float(np.percentile(cost, 5)), "cost_p95": float(np.percentile(cost, 95))})
         return out
 

@@ -170,3 +170,27 @@ def test_the_costs_name_each_lever_with_its_id_in_small_print(run_folder):
     costs = re.search(r'<table class="costs">.*?</table>', page, re.S).group(0)
     assert "高企奖励" in costs and "研发补助" in costs  # the names of levers award and rd_sub in tiny.yaml
     assert re.search(r'<span class="zh" lang="zh-CN">高企奖励</span>.*?<span class="mono note">award</span>', costs)
+
+
+def test_a_comparison_reads_as_the_terminal_printed_it(tmp_path):
+    # 7 hits in 100 runs against none: Wilson's upper bound 0.13735 and Newcombe's 0.13735 print 13.7; compare.csv
+    # holds 0.1374, which re-rounds to 13.8
+    import numpy as np
+
+    from sim.report.compare_files import format_comparison, write_comparison
+    from tests.helpers import fake_comparison
+
+    base = np.zeros((100, 1), bool)
+    more = base.copy()
+    more[:7, 0] = True
+    c = fake_comparison({"base": base, "more": more}, {"base": np.zeros(100), "more": np.full(100, 1e6)})
+    terminal = format_comparison(c)
+    write_comparison(c, tmp_path / "c", plots=False)
+    view = report_context([read_folder(tmp_path / "c")])["folders"][0]
+    rows = {(g["id"], r["variant"]): r for g in view["groups"] for r in g["rows"]}
+    assert rows[("t0", "more")]["interval"] == "7.0% [3.4%, 13.7%]"
+    assert rows[("t0", "more")]["delta"] == "+7.0 [+1.9, +13.7]"
+    for (tid, variant), r in rows.items():
+        line = next(x for x in terminal.splitlines() if x.startswith(f"{tid} ") and f"({variant})" in x)
+        assert r["interval"] in line and (variant == "base" or r["delta"] in line), (r, line)
+    assert [b["variant"] for b in view["best"]] == ["more", "more"] and "+7.0 points" in view["best"][0]["en"]

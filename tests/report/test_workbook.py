@@ -68,6 +68,10 @@ def test_comparison_costs_and_assumptions(book):
     comparison = rows(wb[SHEETS["comparison"]])
     assert len(comparison) == len(folders[1].tables["compare.csv"])
     assert all(r["成本均值\nmean cost"].number_format.endswith('" 万元"') for r in comparison)
+    for got, want in zip(comparison, folders[1].tables["compare.csv"], strict=True):  # as the terminal printed it
+        k, n = int(want["hits"]), int(want["runs"])
+        assert (got["实现概率\nP(hit)"].value, got["95% 区间下限\n95% CI low"].value,
+                got["95% 区间上限\n95% CI high"].value) == pytest.approx((k / n, *map(float, wilson(k, n))), rel=1e-12)
     costs = rows(wb[SHEETS["costs"]])
     assert len(costs) == len(folders[0].costs) + len(folders[1].costs)
     capped = [r for r in costs if r["年度上限\ncap per year"].value]
