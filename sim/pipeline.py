@@ -306,8 +306,9 @@ def write_report(folders: list[str | Path], out: str | Path | None = None) -> Re
     `sim.report.html`, `sim.report.workbook`). `out`: a file name ending in .html (the workbook beside it, .xlsx),
     or a folder (report.html and report.xlsx in it); by default, with one results folder, into that folder —
     under its lock, listed in its manifest, so that a later run into the folder replaces them. Raises
-    ScenarioError for a folder that is not a finished results folder (every problem of every folder) and for
-    several folders without `out`; OutputError when the files cannot be written."""
+    ScenarioError for a folder that is not a finished results folder (every problem of every folder), for
+    several folders without `out` and for an `out` with another suffix than .html that is not a folder (x.pdf),
+    before anything is written; OutputError when the files cannot be written."""
     import time
 
     from sim.report.folders import read_folders
@@ -317,6 +318,10 @@ def write_report(folders: list[str | Path], out: str | Path | None = None) -> Re
     paths = [Path(f) for f in folders]
     target = Path(out) if out is not None else None
     own = None
+    if target is not None and target.suffix and target.suffix.lower() != ".html" and not target.is_dir():
+        raise ScenarioError([Problem("<command line>", None, None, "--out", f"{str(out)!r}, a name ending in "
+                                     f"{target.suffix!r}", "a file name ending in .html (the workbook is written "
+                                     "beside it as .xlsx), or a folder")])
     if target is None:
         if len(paths) != 1:
             read_folders(paths)  # the folders' own problems first

@@ -328,3 +328,18 @@ def test_validate_checks_experiment_files_as_experiments(tmp_path):
     (tmp_path / "tiny_experiment.yaml").write_text("experiment: {id: x}\n", encoding="utf-8")
     proc = zonesim("validate", str(tmp_path))
     assert proc.returncode == 2 and "tiny_experiment.yaml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_report_refuses_an_out_that_is_neither_html_nor_a_folder(tmp_path):
+    out = tmp_path / "r"
+    assert zonesim("run", str(TINY), "--runs", "3", "--out", str(out), "--quiet", "--no-plots").returncode == 0
+    before = sorted(p.name for p in out.iterdir())
+    proc = zonesim("report", str(out), "--out", str(tmp_path / "x.pdf"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--out" in proc.stderr and ".html" in proc.stderr and "x.pdf" in proc.stderr
+    assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "x.xlsx").exists()  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"] and sorted(p.name for p in out.iterdir()) == before
+    (tmp_path / "reports.v2").mkdir()  # an existing folder is a folder, whatever its name
+    proc = zonesim("report", str(out), "--out", str(tmp_path / "reports.v2"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "reports.v2" / "report.html").is_file()

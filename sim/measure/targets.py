@@ -22,11 +22,16 @@ def is_count(t: Target) -> bool:
     """Whether a target's value is a whole number of things: a count indicator's level, increment or weakest zone
     (unit 家, 个, 件 …, `sim.measure.indicators.COUNT_UNITS`), or a number of zones or districts. Reports print
     such values, thresholds and bands without decimals."""
-    if t.kind in ("zones_meeting", "districts_covered"):
+    return counts_things(t.kind, t.indicator)
+
+
+def counts_things(kind: str, indicator: str) -> bool:
+    """`is_count` from a target's kind and indicator name (as summary.csv has them; False for an unknown one)."""
+    if kind in ("zones_meeting", "districts_covered"):
         return True
-    if t.kind in ("level", "added", "per_zone"):
-        ind = ZONE_COUNT_INDICATORS.get(t.indicator) or INDICATORS[t.indicator]
-        return ind.is_count
+    if kind in ("level", "added", "per_zone"):
+        ind = ZONE_COUNT_INDICATORS.get(indicator) or INDICATORS.get(indicator)
+        return ind is not None and ind.is_count
     return False
 
 

@@ -17,6 +17,7 @@ from sim.report.files import (
     paragraph,
     prob,
     render_table,
+    rounded,
     significant,
     threshold_text,
     write_manifest,
@@ -26,13 +27,20 @@ from sim.version import __version__
 
 __all__ = ["COMPARE_COLUMNS", "EFFECT_COLUMNS", "LEVER_COST_COLUMNS", "format_comparison", "write_comparison"]
 
-#: compare.csv: `Comparison.rows`, one row per variant × target (and ALL); money in 万元 (10,000 RMB).
+#: compare.csv: `Comparison.rows`, one row per variant × target (and ALL); money in 万元 (10,000 RMB). The counts
+#: at the end (hits, runs, and the runs the variant gains or loses against the base) give P(hit) and the paired Δ
+#: with their intervals exactly as the terminal printed them (`sim.report.folders.p_hit_of`, `delta_of`).
 COMPARE_COLUMNS = ("variant", "target_id", "p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high",
-                   "cost_mean_wan", "cost_p05_wan", "cost_p95_wan", "variant_name", "target_name", "target_name_en")
+                   "cost_mean_wan", "cost_p05_wan", "cost_p95_wan", "variant_name", "target_name", "target_name_en",
+                   "hits", "runs", "gained", "lost")
 #: lever_costs.csv: `Comparison.lever_cost_rows`, one row per variant × lever × year; money in 万元.
 LEVER_COST_COLUMNS = ("variant", "lever", "kind", "year", "budget_per_year_wan", "cost_mean_wan", "cost_p05_wan",
                       "cost_p95_wan", "cost_max_wan")
 #: cost_effectiveness.csv: `Comparison.effect_rows`, one row per variant (not the base) × target; money in 万元.
+#: cost_per_point_wan: the mean extra cost over the base per +1 point of P(hit); negative when the variant is cheaper
+#: than the base and raises P(hit). Empty when the variant does not raise P(hit) (delta_points ≤ 0): a cost per
+#: point of a loss, or of money saved by losing probability, is no cost-effectiveness figure. cost_per_unit_wan: the
+#: same per additional unit of the indicator, empty unless delta_indicator > 0.
 EFFECT_COLUMNS = ("variant", "target_id", "delta_points", "delta_cost_mean_wan", "cost_per_point_wan",
                   "indicator", "delta_indicator", "cost_per_unit_wan")
 
@@ -42,16 +50,17 @@ WAN = "_wan"
 
 def _cells(row: dict, columns: tuple[str, ...]) -> dict[str, object]:
     """One CSV row: money in 万元 to 2 decimals (100 RMB), probabilities and their differences to 4 decimals,
-    points to 2 decimals, the indicator's change to 4 significant digits; NaN and None as empty cells."""
+    points to 2 decimals (`rounded`: no float noise), the indicator's change to 4 significant digits; NaN and None
+    as empty cells."""
     out: dict[str, object] = {}
     for col in columns:
         if col.endswith(WAN):
             value = row[col[:-len(WAN)]]
-            out[col] = "" if value is None else prob(value / 1e4, 2)
+            out[col] = "" if value is None else rounded(value / 1e4, 2)
         elif col in ("p_hit", "p_hit_low", "p_hit_high", "delta", "delta_low", "delta_high"):
             out[col] = prob(row[col])
         elif col == "delta_points":
-            out[col] = prob(row[col], 2)
+            out[col] = rounded(row[col], 2)
         elif col == "delta_indicator":
             out[col] = significant(row[col])
         else:

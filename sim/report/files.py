@@ -59,6 +59,14 @@ def prob(x: object, decimals: int = 4) -> str:
     return repr(v + 0.0)  # + 0.0: no "-0.0"
 
 
+def rounded(x: object, decimals: int = 2) -> str:
+    """An amount (money in 万元, points) rounded to `decimals`, with no float noise (-1.000000000000001 → -1.0) and
+    no "-0.0"; None/NaN empty."""
+    if _missing(x):
+        return ""
+    return repr(round(float(x), decimals) + 0.0)  # type: ignore[arg-type]
+
+
 def significant(x: object, count: bool = False, digits: int = 4) -> str:
     """A simulated figure to `digits` significant digits (a count: to the nearest whole number), without an
     exponent below 10^15 and without a trailing ".0"."""

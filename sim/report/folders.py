@@ -23,10 +23,11 @@ import numpy as np
 from sim.errors import Problem, ScenarioError, ZonesimError
 from sim.input.scenario import Scenario
 from sim.measure.indicators import ALL_INDICATORS
+from sim.measure.stats import newcombe_difference, wilson
 from sim.run.resultdir import MANIFEST, read_manifest, staging_of
 
-__all__ = ["FOLDER_KINDS", "REQUIRED", "Assumption", "Chart", "PlanInfo", "ResultsFolder", "read_folder",
-           "read_folders"]
+__all__ = ["FOLDER_KINDS", "REQUIRED", "Assumption", "Chart", "PlanInfo", "ResultsFolder", "delta_of", "p_hit_of",
+           "read_folder", "read_folders"]
 
 #: The kinds of results folder a report is made from, and what each must hold (besides manifest.json).
 FOLDER_KINDS = {"run": "zonesim run", "compare": "zonesim compare", "backtest": "zonesim hindcast"}
@@ -147,6 +148,41 @@ class ResultsFolder:
         runs = ident.get("runs")
         fixed = f" --runs {runs}" if isinstance(runs, int) else ""
         return f"zonesim run {q(self.input_file)} --seed {self.seed}{fixed} {out}"
+
+
+def _float(text: str | None) -> float:
+    """A number of a table cell (NaN when empty or not a number)."""
+    try:
+        return float(text) if text not in (None, "") else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+def p_hit_of(row: dict[str, str]) -> tuple[float, float, float]:
+    """P(hit) and its 95% Wilson interval of a table row, as the terminal printed them: recomputed from the row's
+    `hits` and `runs` when it has both (the table's 4-decimal values would round differently, 0.00553 → 0.0055),
+    else the table's own `p_hit`, `p_hit_low` and `p_hit_high` (NaN when empty)."""
+    hits, runs = _float(row.get("hits")), _float(row.get("runs"))
+    if np.isfinite(hits) and np.isfinite(runs) and runs > 0 and hits.is_integer() and 0 <= hits <= runs:
+        lo, hi = wilson(int(hits), int(runs))
+        return hits / runs, float(lo), float(hi)
+    return _float(row.get("p_hit")), _float(row.get("p_hit_low")), _float(row.get("p_hit_high"))
+
+
+def delta_of(row: dict[str, str], base: dict[str, str] | None) -> tuple[float, float, float]:
+    """The paired difference P(variant) − P(base) of a compare.csv row and its 95% Newcombe interval, as the
+    terminal printed them: recomputed from the row's hits, runs, gained and lost and the base row's hits when the
+    table has them (a comparison made before they were written has not), else the table's own delta columns."""
+    n, k_x, gained, lost = (_float(row.get(c)) for c in ("runs", "hits", "gained", "lost"))
+    k_y = _float(base.get("hits")) if base is not None else float("nan")
+    counts = np.array([n, k_x, gained, lost, k_y])
+    if np.all(np.isfinite(counts)) and np.all(counts == np.round(counts)) and n > 0:
+        both, neither = k_x - gained, n - k_x - lost
+        if both >= 0 and neither >= 0 and both + lost == k_y:
+            x = np.repeat([True, True, False, False], np.array([both, gained, lost, neither], dtype=int))
+            y = np.repeat([True, False, True, False], np.array([both, gained, lost, neither], dtype=int))
+            return newcombe_difference(x, y, paired=True)
+    return _float(row.get("delta")), _float(row.get("delta_low")), _float(row.get("delta_high"))
 
 
 def _problem(path: Path | str, found: str, expected: str = EXPECTED, hint: str = "", key: str = "",

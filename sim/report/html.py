@@ -22,8 +22,9 @@ from typing import Any
 
 from sim.measure.backtest import STRONG, caution
 from sim.measure.indicators import ALL_INDICATORS
-from sim.report.files import interval, significant, threshold_text
-from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder
+from sim.measure.targets import counts_things
+from sim.report.files import interval, number, significant, threshold_text
+from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder, delta_of, p_hit_of
 from sim.report.style import COMPARISON_SYMBOLS
 from sim.run.compare import best_per_yuan, wan_text
 from sim.version import __version__
@@ -71,8 +72,17 @@ def classify(p: float) -> str:
 
 
 def _interval(row: dict[str, str], mark: str = "") -> str:
-    p, lo, hi = _f(row["p_hit"]), _f(row["p_hit_low"]), _f(row["p_hit_high"])
+    """P(hit) [95% interval] as the terminal prints it (`p_hit_of`: from hits and runs when the row has them)."""
+    p, lo, hi = p_hit_of(row)
     return "—" if math.isnan(p) else interval(p, lo, hi, mark)
+
+
+def _band(row: dict[str, str]) -> str:
+    """`median [5%, 95%]` of a summary row, with the terminal's `number` (counts whole); — when not computed."""
+    if math.isnan(_f(row["median"])):
+        return "—"
+    count = counts_things(row["kind"], row["indicator"])
+    return f"{number(_f(row['median']), count)} [{number(_f(row['p05']), count)}, {number(_f(row['p95']), count)}]"
 
 
 def _when(row: dict[str, str]) -> str:
@@ -113,11 +123,11 @@ def _run_view(folder: ResultsFolder) -> dict[str, Any]:
     cautions = []
     for r in rows:
         if r["target_id"] == "ALL":
-            joint = {"interval": _interval(r), "p": _f(r["p_hit"]), "runs": r["runs"]}
+            joint = {"interval": _interval(r), "p": p_hit_of(r)[0], "runs": r["runs"]}
             continue
         if r["status"] != "modelled":
             continue
-        p = _f(r["p_hit"])
+        p = p_hit_of(r)[0]
         cls = classify(p)
         if cls:
             groups[cls].append({"id": r["target_id"], "name": r["name"], "name_en": r["name_en"],
@@ -127,7 +137,7 @@ def _run_view(folder: ResultsFolder) -> dict[str, Any]:
             cautions.append({"id": r["target_id"], "text": r["caution"]})
             mark = "†"
         thr = f"{COMPARISON_SYMBOLS.get(r['comparison'], r['comparison'])} {threshold_text(_f(r['threshold']))}"
-        band = "—" if math.isnan(_f(r["median"])) else f"{_cell(r['median'])} [{_cell(r['p05'])}, {_cell(r['p95'])}]"
+        band = _band(r)
         targets.append({"id": r["target_id"], "name": r["name"], "name_en": r["name_en"], "when": _when(r),
                         "threshold": thr, "band": band, "interval": _interval(r, mark), "runs": r["runs"],
                         "class": cls, "backtest": r.get("backtest", "")})
@@ -136,20 +146,30 @@ def _run_view(folder: ResultsFolder) -> dict[str, Any]:
     captions = {f"fan_{r['target_id']}": (r["name"], r["name_en"]) for r in rows}
     charts = [_chart(c, captions) for c in folder.charts]
     return {"targets": targets, "groups": groups, "joint": joint, "cautions": cautions,
-            "not_modelled": not_modelled, "charts": charts, "costs": _costs(folder.costs),
+            "not_modelled": not_modelled, "charts": charts, "costs": _costs(folder),
             "warnings": [str(w) for w in folder.manifest.get("warnings", [])]}
 
 
-def _costs(costs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Cost rows for the page: 万元 written out, the share of the cap the mean uses (for the bar; none without a
-    cap), and a largest cost above the cap flagged."""
+def _lever_names(folder: ResultsFolder) -> dict[str, tuple[str, str]]:
+    """{lever id: (name, English name)} of the folder's scenario (of every variant of a comparison), when known."""
+    scenarios = [v.scenario for v in folder.experiment.variants] if folder.experiment is not None else \
+        [folder.scenario] if folder.scenario is not None else []
+    return {p.id: (p.name, p.name_en or p.name) for sc in scenarios for p in sc.policies}
+
+
+def _costs(folder: ResultsFolder) -> list[dict[str, Any]]:
+    """Cost rows for the page: the lever's name (its id when the scenario is unknown), 万元 written out, the share
+    of the cap the mean uses (for the bar; none without a cap), and a largest cost above the cap flagged."""
+    names = _lever_names(folder)
     out = []
-    for c in costs:
+    for c in folder.costs:
         cap = c["cap"] or None
         mean = c["mean"] if c["mean"] is not None else math.nan
         used = mean / cap if cap else math.nan
         known = not math.isnan(used)
-        out.append({"variant": c["variant"], "lever": c["lever"], "year": c["year"], "mean": wan_text(mean),
+        zh, en = names.get(c["lever"], ("", ""))
+        out.append({"variant": c["variant"], "lever": c["lever"], "name": zh, "name_en": en, "year": c["year"],
+                    "mean": wan_text(mean),
                     "band": f"{wan_text(c['p05'])} – {wan_text(c['p95'])}" if c["p05"] is not None else "—",
                     "max": wan_text(c["max"]) if c["max"] is not None else "—",
                     "cap": wan_text(cap) if cap else "—", "capped": cap is not None,
@@ -179,8 +199,8 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
                          "cost": wan_text(_f(r["cost_mean_wan"])),
                          "cost_band": f"{wan_text(_f(r['cost_p05_wan']))} – {wan_text(_f(r['cost_p95_wan']))}",
                          "p_all": _interval(by_key[(v, "ALL")]) if (v, "ALL") in by_key else "—"})
-    moved = {r["target_id"] for r in rows if r["variant"] != base
-             and (_f(r["delta_low"]) > 0 or _f(r["delta_high"]) < 0)}
+    deltas = {key: delta_of(r, by_key.get((base, key[1]))) for key, r in by_key.items() if key[0] != base}
+    moved = {tid for (_v, tid), (_d, low, high) in deltas.items() if low > 0 or high < 0}
     groups, cautions = [], []
     for tid in target_ids:
         if tid not in moved and tid != "ALL":
@@ -193,27 +213,27 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
             mark = ""
             t = sc_targets.get(tid)
             if t is not None:
-                _status, text = caution(t.indicator, t.scope, _f(r["p_hit"]))
+                _status, text = caution(t.indicator, t.scope, p_hit_of(r)[0])
                 if text:
                     cautions.append({"id": f"{tid} · {v}", "text": text})
                     mark = "†"
-            delta = "—" if v == base else (f"{_f(r['delta']) * 100:+.1f} [{_f(r['delta_low']) * 100:+.1f}, "
-                                           f"{_f(r['delta_high']) * 100:+.1f}]")
+            d, low, high = deltas.get((v, tid), (math.nan,) * 3)
+            delta = "—" if v == base else f"{d * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
             lines.append({"variant": v, "name": names.get(v, v), "interval": _interval(r, mark), "delta": delta,
                           "base": v == base, "cost": wan_text(_f(r["cost_mean_wan"]))})
         groups.append({"id": tid, "name": tnames[tid][0], "name_en": tnames[tid][1], "rows": lines})
     quiet = [tid for tid in target_ids if tid not in moved and tid != "ALL"]
     eff = {(e["variant"], e["target_id"]): e for e in effects}
-    best = best_per_yuan([(e["variant"], e["target_id"], _f(by_key[(e["variant"], e["target_id"])]["delta_low"]),
-                           _f(e["delta_points"]), _f(e["delta_cost_mean_wan"]) * 1e4)
-                          for e in effects if (e["variant"], e["target_id"]) in by_key])
+    best = best_per_yuan([(e["variant"], e["target_id"], deltas[(e["variant"], e["target_id"])][1],
+                           deltas[(e["variant"], e["target_id"])][0] * 100, _f(e["delta_cost_mean_wan"]) * 1e4)
+                          for e in effects if (e["variant"], e["target_id"]) in deltas])
     best_rows = []
     for tid in target_ids:
         if tid not in best:
             continue
         vid, value = best[tid]
         e = eff[(vid, tid)]
-        wan, points = _f(e["delta_cost_mean_wan"]), _f(e["delta_points"])
+        wan, points = _f(e["delta_cost_mean_wan"]), deltas[(vid, tid)][0] * 100
         if math.isinf(value) and wan < -0.5e-4:
             zh, en = f"比基准省 {wan_text(-wan)} 万元，且 {points:+.1f} 个百分点", \
                 f"cheaper than the base by {wan_text(-wan)} 万元, and {points:+.1f} points"
@@ -236,7 +256,7 @@ def _compare_view(folder: ResultsFolder) -> dict[str, Any]:
                      "reason": " ".join(t.reason.split()) or "—"}
                     for t in (folder.scenario.targets if folder.scenario else ()) if not t.modelled]
     return {"variants": variants, "groups": groups, "quiet": quiet, "best": best_rows, "charts": charts,
-            "costs": _costs(folder.costs), "cautions": cautions, "not_modelled": not_modelled, "base": base}
+            "costs": _costs(folder), "cautions": cautions, "not_modelled": not_modelled, "base": base}
 
 
 def _backtest_view(folder: ResultsFolder) -> dict[str, Any]:

@@ -52,7 +52,9 @@ class Comparison:
         return self.results[variant_id].indicator(self.experiment.indicator)[:, -1]
 
     def rows(self) -> list[dict]:
-        """compare.csv: each variant × target (and ALL), P(hit) and the paired difference against the base."""
+        """compare.csv: each variant × target (and ALL), P(hit) and the paired difference against the base, with
+        the counts they are computed from: hits and runs, and the runs the variant hits and the base misses
+        (`gained`) or the other way round (`lost`)."""
         base_id = self.experiment.base_id
         base_hits = self.hits(base_id)
         out = []
@@ -63,13 +65,17 @@ class Comparison:
                 delta, d_lo, d_hi = newcombe_difference(hits[:, j], base_hits[:, j], paired=True)
                 out.append({"variant": v.id, "target_id": tid, "p_hit": float(hits[:, j].mean()),
                             "p_hit_low": float(lo[j]), "p_hit_high": float(hi[j]), "delta": delta,
-                            "delta_low": d_lo, "delta_high": d_hi, "cost_mean": float(cost.mean()),
+                            "delta_low": d_lo, "delta_high": d_hi, "hits": int(hits[:, j].sum()),
+                            "runs": int(hits.shape[0]), "gained": int(np.sum(hits[:, j] & ~base_hits[:, j])),
+                            "lost": int(np.sum(~hits[:, j] & base_hits[:, j])), "cost_mean": float(cost.mean()),
                             "cost_p05": float(np.percentile(cost, 5)), "cost_p95": float(np.percentile(cost, 95))})
         return out
 
     def effect_rows(self) -> list[dict]:
         """Cost-effectiveness against the base: extra cost per +1 point of P(hit) and per additional unit of
-        the experiment's indicator (e.g. per additional HTE), from paired means."""
+        the experiment's indicator (e.g. per additional HTE), from paired means. Each is NaN unless the variant
+        gains (Δ > 0): a cost per point lost, or money saved per point lost, is not a cost-effectiveness figure. A
+        negative one is a variant cheaper than the base that gains."""
         base_id = self.experiment.base_id
         base_hits, base_cost = self.hits(base_id), self.cost(base_id)
         base_ind = self.indicator_at_end(base_id)
@@ -83,8 +89,8 @@ class Comparison:
             for j, tid in enumerate(self.target_ids()):
                 points = float((hits[:, j].mean() - base_hits[:, j].mean()) * 100.0)
                 out.append({"variant": v.id, "target_id": tid, "delta_points": points, "delta_cost_mean": d_cost,
-                            "cost_per_point": _ratio(d_cost, points), "indicator": self.experiment.indicator,
-                            "delta_indicator": d_ind, "cost_per_unit": _ratio(d_cost, d_ind)})
+                            "cost_per_point": _per_gain(d_cost, points), "indicator": self.experiment.indicator,
+                            "delta_indicator": d_ind, "cost_per_unit": _per_gain(d_cost, d_ind)})
         return out
 
     def lever_cost_rows(self) -> list[dict]:
@@ -158,8 +164,9 @@ def wan_text(wan: float) -> str:
     return f"{wan:,.0f}" if abs(wan) >= 10 else f"{wan:,.2f}"
 
 
-def _ratio(num: float, den: float) -> float:
-    return num / den if abs(den) > 1e-12 else float("nan")
+def _per_gain(cost: float, gain: float) -> float:
+    """Cost per unit of gain, NaN unless there is a gain (> 0; NaN fails too)."""
+    return cost / gain if gain > 1e-12 else float("nan")
 
 
 def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,

@@ -164,3 +164,38 @@ def test_money_is_in_wan_and_a_saving_is_called_cheaper():
     assert same_only.best_per_yuan_text()[0][3].startswith("at no extra cost")
     dear_only = fake_comparison({"base": base, "dear": up}, {"base": np.full(runs, 5e6), "dear": np.full(runs, 9e6)})
     assert dear_only.best_per_yuan_text()[0][3].startswith("25.00 points per 100 万元")  # 100 points for 400 万元
+
+
+def thrifty_comparison():
+    """100 runs: variant `thrift` saves 1 万元 (the base's cost carries float noise: 10,000.000000000002 RMB) and
+    hits target t0 in one run fewer than the base (Δ = −0.01, −1.0000000000000009 points as a float)."""
+    runs = 100
+    base = np.zeros((runs, 2), bool)
+    base[:30, 0] = True
+    thrift = base.copy()
+    thrift[29, 0] = False
+    return fake_comparison({"base": base, "thrift": thrift},
+                           {"base": np.full(runs, (0.1 + 0.2) / 0.3 * 1e4), "thrift": np.zeros(runs)})
+
+
+def test_no_cost_per_point_for_a_variant_that_saves_money_by_losing_probability(tmp_path):
+    write_comparison(thrifty_comparison(), tmp_path, plots=False)
+    effects = {r["target_id"]: r for r in read(tmp_path / "cost_effectiveness.csv")}
+    t0 = effects["t0"]
+    assert float(t0["delta_points"]) == -1.0 and float(t0["delta_cost_mean_wan"]) == -1.0
+    # −1 万元 for −1 point is not "1 万元 per point": the cell is empty, and so is the cost per unit of a loss
+    assert t0["cost_per_point_wan"] == "" and t0["cost_per_unit_wan"] == "" and float(t0["delta_indicator"]) < 0
+    assert effects["t1"]["cost_per_point_wan"] == ""  # no change, no price
+
+
+def test_money_and_points_are_written_without_float_noise(tmp_path):
+    write_comparison(thrifty_comparison(), tmp_path, plots=False)
+    for name, columns in (("compare.csv", COMPARE_COLUMNS), ("cost_effectiveness.csv", EFFECT_COLUMNS),
+                          ("lever_costs.csv", LEVER_COST_COLUMNS)):
+        for row in read(tmp_path / name):
+            for col in columns:
+                if col.endswith("_wan") or col == "delta_points":
+                    decimals = row[col].partition(".")[2]
+                    assert len(decimals) <= 2 and "e" not in row[col], (name, col, row[col])
+    effects = read(tmp_path / "cost_effectiveness.csv")
+    assert effects[0]["delta_points"] == "-1.0" and effects[0]["delta_cost_mean_wan"] == "-1.0"

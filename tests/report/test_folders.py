@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
@@ -146,3 +147,18 @@ def test_a_relative_scenario_file_is_found_from_the_results_folder_too(run_folde
     (project / "plans" / "tricky.yaml").unlink()
     f = read_folder(project / "results" / "r")
     assert f.scenario is None and "plans/tricky.yaml" in f.scenario_note
+
+
+def test_p_hit_and_delta_come_from_the_counts_else_from_the_table():
+    from sim.measure.stats import newcombe_difference, wilson
+    from sim.report.folders import delta_of, p_hit_of
+
+    table = {"p_hit": "0.02", "p_hit_low": "0.0055", "p_hit_high": "0.0704", "delta": "0.02", "delta_low": "0.0055",
+             "delta_high": "0.07"}
+    row = {**table, "hits": "2", "runs": "100", "gained": "2", "lost": "0"}
+    assert p_hit_of(row) == (0.02, *map(float, wilson(2, 100)))
+    x = np.arange(100) < 2
+    assert delta_of(row, {"hits": "0"}) == newcombe_difference(x, np.zeros(100, bool), paired=True)
+    # a table written before the counts (or counts that do not add up): its own values
+    assert p_hit_of(table) == (0.02, 0.0055, 0.0704)
+    assert delta_of(table, None) == delta_of(row, {"hits": "1"}) == (0.02, 0.0055, 0.07)

@@ -62,7 +62,8 @@ def test_the_run_summary_counts_match_its_summary_table(run_folder):
         assert [t["id"] for t in view["groups"][group]] == want
     assert sum(len(g) for g in view["groups"].values()) == len(rows)
     joint = next(r for r in folder.tables["summary.csv"] if r["target_id"] == "ALL")
-    assert view["joint"]["p"] == float(joint["p_hit"])
+    assert view["joint"]["p"] == int(joint["hits"]) / int(joint["runs"]) == pytest.approx(float(joint["p_hit"]),
+                                                                                       abs=5e-5)
     # back-test caveats: each target whose summary row has one is marked † and listed with its text
     flagged = [r for r in rows if r["caution"]]
     assert flagged and [c["id"] for c in view["cautions"]] == [r["target_id"] for r in flagged]
@@ -106,3 +107,90 @@ def test_a_backtest_shows_its_gate_and_its_scores(backtest_folder):
 def test_the_page_is_the_same_for_the_same_folders(run_folder):
     folders = [read_folder(run_folder)]
     assert render_html(folders, built="x") == render_html(folders, built="x")
+
+
+class _Printed:
+    """Just enough of `sim.run.montecarlo.Results` for `format_table`: its summary rows."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows, self.runs, self.seed, self.workers, self.wall_seconds = rows, 100, 0, 1, 1.0
+        self.scenario = type("S", (), {"name": "x"})()
+
+    def summary(self) -> list[dict]:
+        return self.rows
+
+    def stopping_line(self) -> str:
+        return "fixed"
+
+    def diagnostic(self, name: str):
+        import numpy as np
+
+        return np.zeros(1) if name == "calibration_gap" else np.ones(1)
+
+
+def test_intervals_and_bands_read_as_the_terminal_printed_them(run_folder, tmp_path):
+    # 2 hits in 100 runs: Wilson's lower bound 0.00553 prints 0.6%; summary.csv holds 0.0055, which re-rounds to 0.5%
+    import csv
+
+    from sim.measure.stats import wilson
+    from sim.report.files import format_table, write_summary_csv
+
+    def row(tid, kind, indicator, count, hits, median, p05, p95):
+        lo, hi = wilson(hits, 100)
+        return {"target_id": tid, "name": "目标", "name_en": "target", "year": 2020, "month": 12,
+                "indicator": indicator, "kind": kind, "comparison": ">=", "threshold": 1.0, "status": "modelled",
+                "reason": "", "count": count, "runs": 100, "median": median, "p05": p05, "p95": p95,
+                "p_hit": hits / 100, "p_hit_low": float(lo), "p_hit_high": float(hi), "hits": hits,
+                "backtest": "untested", "caution": ""}
+
+    rows = [row("money", "level", "output", False, 2, 12.3456, 0.123456, 1234.56),
+            row("firms", "level", "hte", True, 17, 12.6, 3.2, 40.4),
+            {**row("ALL", "joint", "", False, 1, float("nan"), float("nan"), float("nan")), "comparison": "",
+             "threshold": float("nan")}]
+    terminal = format_table(_Printed(rows))
+    write_summary_csv(rows, tmp_path / "summary.csv")
+    with open(tmp_path / "summary.csv", encoding="utf-8-sig", newline="") as fh:
+        written = list(csv.DictReader(fh))
+    folder = read_folder(run_folder)
+    folder.tables["summary.csv"] = written
+    view = report_context([folder])["folders"][0]
+    shown = {t["id"]: t for t in view["targets"]}
+    assert shown["money"]["interval"] == "2.0% [0.6%, 7.0%]" and shown["money"]["band"] == "12.3 [0.123, 1,235]"
+    assert shown["firms"]["band"] == "13 [3, 40]"
+    for t in view["targets"]:
+        line = next(x for x in terminal.splitlines() if x.startswith(t["id"] + " "))
+        assert t["interval"] in line and t["band"] in line, (t, line)
+    all_line = next(x for x in terminal.splitlines() if x.startswith("ALL "))
+    assert view["joint"]["interval"] in all_line and view["joint"]["p"] == 0.01
+
+
+def test_the_costs_name_each_lever_with_its_id_in_small_print(run_folder):
+    folder = read_folder(run_folder)
+    page = render_html([folder], built="x")
+    costs = re.search(r'<table class="costs">.*?</table>', page, re.S).group(0)
+    assert "高企奖励" in costs and "研发补助" in costs  # the names of levers award and rd_sub in tiny.yaml
+    assert re.search(r'<span class="zh" lang="zh-CN">高企奖励</span>.*?<span class="mono note">award</span>', costs)
+
+
+def test_a_comparison_reads_as_the_terminal_printed_it(tmp_path):
+    # 7 hits in 100 runs against none: Wilson's upper bound 0.13735 and Newcombe's 0.13735 print 13.7; compare.csv
+    # holds 0.1374, which re-rounds to 13.8
+    import numpy as np
+
+    from sim.report.compare_files import format_comparison, write_comparison
+    from tests.helpers import fake_comparison
+
+    base = np.zeros((100, 1), bool)
+    more = base.copy()
+    more[:7, 0] = True
+    c = fake_comparison({"base": base, "more": more}, {"base": np.zeros(100), "more": np.full(100, 1e6)})
+    terminal = format_comparison(c)
+    write_comparison(c, tmp_path / "c", plots=False)
+    view = report_context([read_folder(tmp_path / "c")])["folders"][0]
+    rows = {(g["id"], r["variant"]): r for g in view["groups"] for r in g["rows"]}
+    assert rows[("t0", "more")]["interval"] == "7.0% [3.4%, 13.7%]"
+    assert rows[("t0", "more")]["delta"] == "+7.0 [+1.9, +13.7]"
+    for (tid, variant), r in rows.items():
+        line = next(x for x in terminal.splitlines() if x.startswith(f"{tid} ") and f"({variant})" in x)
+        assert r["interval"] in line and (variant == "base" or r["delta"] in line), (r, line)
+    assert [b["variant"] for b in view["best"]] == ["more", "more"] and "+7.0 points" in view["best"][0]["en"]

@@ -117,10 +117,15 @@ def test_effects_are_paired_means_against_the_base(comparison):
         j = comparison.target_ids().index(e["target_id"])
         points = 100 * (comparison.hits(e["variant"])[:, j].mean() - base_hits[:, j].mean())
         assert e["delta_points"] == pytest.approx(points)
-        if abs(points) > 1e-12:
+        if points > 1e-12:  # priced only when the variant gains; a loss (or no change) has no cost per point
             assert e["cost_per_point"] == pytest.approx(e["delta_cost_mean"] / points)
         else:
             assert np.isnan(e["cost_per_point"])
+        if e["delta_indicator"] > 1e-12:
+            assert e["cost_per_unit"] == pytest.approx(e["delta_cost_mean"] / e["delta_indicator"])
+        else:
+            assert np.isnan(e["cost_per_unit"])
+    assert any(e["delta_points"] < 0 for e in comparison.effect_rows())  # the rule is exercised
 
 
 def test_the_progress_bars_are_labelled_by_variant(monkeypatch):
