@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--force", action="store_true", help="replace finished results of another comparison")
     cmp_.add_argument("--report", action="store_true", help="also write report.html and report.xlsx into the folder")
     rep = sub.add_parser("replay", help="re-run one run of a scenario (e.g. one that broke an invariant)")
-    rep.add_argument("scenario", metavar="FILE")
+    rep.add_argument("scenario", metavar="FILE", help="the scenario file of the run to replay")
     rep.add_argument("--seed", type=int, required=True, help="the seed of the failed Monte Carlo")
     rep.add_argument("--run", type=int, required=True, action="append", metavar="K", help="run index (repeatable)")
     rep.add_argument("--out", default=None, help="output folder (default results/<scenario>-<seed>-replay-<K>/)")

@@ -426,7 +426,8 @@ def new_scenario(path: str | Path, region: str, zones: int, base_year: int, end_
     except ValueError as exc:
         what, _, expected = str(exc).partition(": expected ")
         found = {"years": f"{base_year}→{end_year}", "base_year": str(base_year)}.get(what, str(zones))
-        raise ScenarioError([Problem(str(out), None, None, what, found, expected)]) from None
+        option = {"years": "--end-year", "base_year": "--base-year", "n_zones": "--zones"}.get(what, what)
+        raise ScenarioError([Problem(str(out), None, None, option, found, expected)]) from None
     if scenario_id is not None:
         from sim.input.fields import SLUG
 

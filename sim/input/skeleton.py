@@ -126,7 +126,7 @@ def skeleton(region: str, n_zones: int, base_year: int, end_year: int, scenario_
         "scenario:",
         f"  id: {sid}",
         f"  name: {region}高新区发展规划",
-        f"  name_en: {region} high-tech zone plan",
+        f"  name_en: {region if region.isascii() else 'City'} high-tech zone development plan   # the title in English",
         f"  region: {region}",
         f"  base_year: {base_year}          # the year whose end state the simulation starts from",
         f"  end_year: {end_year}",

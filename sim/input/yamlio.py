@@ -154,7 +154,7 @@ def load_yaml(path: str | os.PathLike[str]) -> YamlDoc:
             if guess is not None:
                 hint = f"did you mean '{guess}'?"
             raise ScenarioError(
-                [Problem(name, None, None, "", "file not found", "an existing YAML file", hint)]
+                [Problem(name, None, None, "", "no such file", "an existing YAML file", hint)]
             ) from None
         except OSError as exc:  # ELOOP, EACCES on a parent, a name too long ...
             raise ScenarioError([Problem(name, None, None, "", f"a path that cannot be opened "

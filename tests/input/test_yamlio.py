@@ -380,7 +380,7 @@ def test_missing_file_suggests_a_neighbour(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_yaml(tmp_path / "suzhuo.yaml")
     (p,) = info.value.problems
-    assert p.found == "file not found" and "suzhou.yaml" in p.hint
+    assert p.found == "no such file" and "suzhou.yaml" in p.hint
 
 
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
