@@ -23,7 +23,7 @@ from sim.input.models import IndicatorName
 from sim.input.problems import problems_from_model
 from sim.input.rules import policy_rules
 from sim.input.scenario import Policy, Scenario, load_scenario, policy_from_raw
-from sim.input.yamlio import YamlDoc, load_yaml
+from sim.input.yamlio import NO_SUCH_FILE, YamlDoc, load_yaml
 from sim.model.levers import KINDS, LeverParams
 from sim.model.levers.base import LeverBase
 
@@ -186,7 +186,7 @@ def _load_base(doc: YamlDoc, scenario_path: Path, written: str, problems: list[P
     try:
         raw = load_yaml(scenario_path)
     except ScenarioError as err:
-        if any(p.found == "file not found" for p in err.problems):
+        if any(p.found == NO_SUCH_FILE for p in err.problems):
             raise ScenarioError([*problems, doc.problem(loc, written, f"a scenario file (looked for "
                                                                        f"{scenario_path.resolve()})")]) from None
         raise ScenarioError([*problems, doc.problem(loc, written, "a readable zonesim scenario file (this one "

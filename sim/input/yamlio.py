@@ -39,7 +39,10 @@ from yaml.scanner import Scanner
 from sim.errors import Problem, ScenarioError, closest, short
 
 __all__ = ["YamlDoc", "load_yaml", "loads_yaml", "format_path", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_NODES",
-           "MAX_FILE_BYTES"]
+           "MAX_FILE_BYTES", "NO_SUCH_FILE"]
+
+#: What a problem says it found when the file named does not exist (callers tell this case apart).
+NO_SUCH_FILE = "no such file"
 
 #: Alias expansion budget: more nodes than this produced via ``*alias`` is treated as an alias bomb.
 MAX_ALIAS_NODES = 10_000
@@ -154,7 +157,7 @@ def load_yaml(path: str | os.PathLike[str]) -> YamlDoc:
             if guess is not None:
                 hint = f"did you mean '{guess}'?"
             raise ScenarioError(
-                [Problem(name, None, None, "", "no such file", "an existing YAML file", hint)]
+                [Problem(name, None, None, "", NO_SUCH_FILE, "an existing YAML file", hint)]
             ) from None
         except OSError as exc:  # ELOOP, EACCES on a parent, a name too long ...
             raise ScenarioError([Problem(name, None, None, "", f"a path that cannot be opened "

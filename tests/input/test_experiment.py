@@ -149,3 +149,13 @@ def test_a_base_that_is_not_a_scenario_file_is_refused_at_the_scenario_line(tmp_
         load_experiment(path)
     [p] = info.value.problems
     assert (p.key, p.line) == ("experiment.scenario", 4) and "not a scenario" not in p.format()
+
+
+def test_an_experiment_naming_a_missing_scenario_says_where_it_looked(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text((DATA / "tiny_experiment.yaml").read_text(encoding="utf-8")
+                    .replace("scenario: tiny.yaml", "scenario: nowhere.yaml"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    [p] = [p for p in info.value.problems if p.key == "experiment.scenario"]
+    assert str(tmp_path / "nowhere.yaml") in p.expected
