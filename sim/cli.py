@@ -166,13 +166,6 @@ def _check_numbers(args: argparse.Namespace) -> None:
         args.workers = cores
 
 
-def _skipped_experiments(paths: list[str]) -> list[str]:
-    """Experiment files that a folder on the command line holds beside its scenarios."""
-    from sim.pipeline import scenario_files, split_experiments
-
-    return [f for f in split_experiments(scenario_files(paths)[0])[1] if f not in paths]
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.input.experiment import load_experiment
     from sim.pipeline import load_all, scenario_files, split_experiments
@@ -206,13 +199,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.pipeline import load_all, run_to_folder
+    from sim.pipeline import experiments_in_folders, load_all, run_to_folder
     from sim.report import files as outputs
     from sim.version import __version__
 
     _check_numbers(args)
     scenarios, problems = load_all(args.scenarios)  # validate everything before simulating anything
-    for path in _skipped_experiments(args.scenarios):
+    for path in experiments_in_folders(args.scenarios):
         _say(f"note: {path}: an experiment file, not run here (run it with `zonesim compare {path}`)")
     for err, path in problems:
         _report(err, path)

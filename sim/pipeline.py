@@ -72,6 +72,12 @@ def split_experiments(files: list[str]) -> tuple[list[str], list[str]]:
     return [f for f in files if f not in experiments], experiments
 
 
+def experiments_in_folders(paths: list[str]) -> list[str]:
+    """The experiment files that the folders among `paths` hold beside their scenarios (`load_all` leaves them
+    to `zonesim compare`), so that a command can say it did not run them."""
+    return [f for f in split_experiments(scenario_files(paths)[0])[1] if f not in paths]
+
+
 def load_all(paths: list[str]) -> tuple[list[Scenario], list[tuple[ScenarioError, str]]]:
     """Load every scenario file (folders expanded; experiment files found in a folder are left to
     `zonesim compare`). Returns the valid scenarios, in command-line order, and every problem of every file with

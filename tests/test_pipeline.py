@@ -17,6 +17,7 @@ from sim.pipeline import (
     load_all,
     run_identity,
     run_to_folder,
+    experiments_in_folders,
     scenario_files,
     split_experiments,
     write_report,
@@ -185,6 +186,8 @@ def test_experiment_files_beside_scenarios_are_told_apart(tmp_path):
                                                            [str(tmp_path / "tiny_experiment.yaml")])
     scenarios, problems = load_all([str(tmp_path)])
     assert [sc.id for sc in scenarios] == ["tiny"] and problems == []
+    assert experiments_in_folders([str(tmp_path)]) == [str(tmp_path / "tiny_experiment.yaml")]
+    assert experiments_in_folders([str(tmp_path / "tiny_experiment.yaml")]) == []  # named: not "in a folder"
 
 
 def test_an_experiment_named_where_a_scenario_is_expected_is_a_problem(tmp_path):
