@@ -13,11 +13,11 @@ from sim.errors import ScenarioError
 from sim.input.experiment import load_experiment
 from sim.pipeline import (
     compare_to_folder,
+    experiments_in_folders,
     hindcast_to_folder,
     load_all,
     run_identity,
     run_to_folder,
-    experiments_in_folders,
     scenario_files,
     split_experiments,
     write_report,
