@@ -215,3 +215,30 @@ def test_the_base_year_is_recorded_at_construction(sim):
     above = field(sim.snapshots[:, 0], "above_size")
     f = sim.state.firms
     np.testing.assert_array_equal(above, sim.zcount(f.alive & (f.revenue >= rules.ABOVE_SIZE_REVENUE)))
+
+
+def test_a_finished_batch_leaves_no_agents_behind(tiny, monkeypatch):
+    """run_batch frees its batch before returning, though the calendar's processes and the batch refer to each
+    other (a worker that kept every batch's agents until a rare full collection grew to 8.8 GB, issue 14)."""
+    import gc
+    import weakref
+
+    from sim.model import engine
+
+    made: list[weakref.ref] = []
+    init = engine.BatchSim.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(engine.BatchSim, "__init__", recording)
+    enabled = gc.isenabled()
+    gc.disable()  # only run_batch's own collection may free the batch
+    try:
+        res = run_batch(tiny, 0, np.arange(2))
+        assert len(made) == 1 and made[0]() is None
+    finally:
+        if enabled:
+            gc.enable()
+    assert res.snapshots.shape[0] == 2
