@@ -47,3 +47,32 @@ def test_the_same_seed_gives_the_same_posterior_with_one_or_two_workers(hindcast
     for k, name in enumerate(one.names):  # every particle lies in its prior's support
         lo, hi = priors[name].bounds()
         assert ((one.samples[:, k] >= lo) & (one.samples[:, k] <= hi)).all()
+
+
+def test_simulations_free_their_agents_every_few_runs(tiny, monkeypatch):
+    """One run's agents are held in reference cycles by its calendar; calibration collects them every
+    COLLECT_EVERY simulations rather than keeping every run since the last full collection (issue 14)."""
+    import gc
+    import weakref
+
+    from sim.model import engine
+
+    made: list[weakref.ref] = []
+    init = engine.BatchSim.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(engine.BatchSim, "__init__", recording)
+    monkeypatch.setattr(cal, "COLLECT_EVERY", 3)
+    monkeypatch.setattr(cal, "_SIMULATED", [0])
+    enabled = gc.isenabled()
+    gc.disable()  # only calibrate's own collection may free them
+    try:
+        for _ in range(3):
+            assert cal.simulate(tiny, [], {}, seed=0) == {}
+        assert len(made) == 3 and all(ref() is None for ref in made)
+    finally:
+        if enabled:
+            gc.enable()
