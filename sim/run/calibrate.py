@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import logging
 import math
 import multiprocessing as mp
@@ -95,17 +94,8 @@ def simulate(scenario: Scenario, data: list[Datum], params: dict[str, float], se
         scope = "zones" if d.indicator in ZONE_COUNT_INDICATORS else d.scope
         value = indicator_series(d.indicator, result.snapshots, result.zone_levels, scope)[0, year_end[d.year]]
         out[d.key] = math.log(max(float(value) * d.factor, 1e-9)) if np.isfinite(value) else -20.0
-    del sim, result
-    _SIMULATED[0] += 1
-    if _SIMULATED[0] % COLLECT_EVERY == 0:
-        gc.collect()  # the run's calendar holds its agents in reference cycles (see sim.model.engine.run_batch)
+    sim.release()  # its agents go now, not at the next full collection (sim.model.engine.run_batch)
     return out
-
-
-#: Free finished runs' agents every this many simulations of a process: one run is ~25 MB held in reference
-#: cycles until a full collection (issue 14), and a collection per run would cost ~0.06 s each.
-COLLECT_EVERY = 10
-_SIMULATED = [0]
 
 
 def distance(x: dict[str, float], x0: dict[str, float], sigma: dict[str, float]) -> float:

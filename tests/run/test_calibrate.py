@@ -49,30 +49,28 @@ def test_the_same_seed_gives_the_same_posterior_with_one_or_two_workers(hindcast
         assert ((one.samples[:, k] >= lo) & (one.samples[:, k] <= hi)).all()
 
 
-def test_simulations_free_their_agents_every_few_runs(tiny, monkeypatch):
-    """One run's agents are held in reference cycles by its calendar; calibration collects them every
-    COLLECT_EVERY simulations rather than keeping every run since the last full collection (issue 14)."""
+def test_a_simulation_frees_its_agents(tiny, monkeypatch):
+    """One run's agents are held in reference cycles by its calendar; calibration releases each run once its
+    values are read, so they go by reference counting, not at the next full collection (issue 14)."""
     import gc
     import weakref
 
     from sim.model import engine
 
-    made: list[weakref.ref] = []
+    states: list[weakref.ref] = []
     init = engine.BatchSim.__init__
 
     def recording(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        made.append(weakref.ref(self))
+        states.append(weakref.ref(self.state))
 
     monkeypatch.setattr(engine.BatchSim, "__init__", recording)
-    monkeypatch.setattr(cal, "COLLECT_EVERY", 3)
-    monkeypatch.setattr(cal, "_SIMULATED", [0])
     enabled = gc.isenabled()
-    gc.disable()  # only calibrate's own collection may free them
+    gc.disable()  # only the release may free them
     try:
-        for _ in range(3):
+        for _ in range(2):
             assert cal.simulate(tiny, [], {}, seed=0) == {}
-        assert len(made) == 3 and all(ref() is None for ref in made)
+        assert len(states) == 2 and all(ref() is None for ref in states)
     finally:
         if enabled:
             gc.enable()
