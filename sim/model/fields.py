@@ -98,5 +98,5 @@ class FieldCondition:
         if self.denominator is None:
             return num * self.scale >= self.at_least
         den = fields[..., FIELD_INDEX[self.denominator]]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf compares as it should
             return (den > 0) & (num / np.where(den > 0, den, 1.0) * self.scale >= self.at_least)
