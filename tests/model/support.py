@@ -84,3 +84,31 @@ def assert_same_runs(a: Scenario, b: Scenario, seed: int = 3, runs: int = 3) -> 
 def paid(sim: BatchSim, lever_id: str, year: int = 0) -> np.ndarray:
     """(runs,) RMB lever `lever_id` paid in simulated year `year` (0: the first) so far."""
     return sim.ledger.by_year[:, year, sim.ledger.index[lever_id]].copy()
+
+
+def to_first_round(scenario: Scenario, seed: int = 3, runs: int = 4, **params: float) -> tuple[BatchSim, int]:
+    """A batch stepped to its first certification round's month (month 6 in the tiny scenario), that month's
+    windows opened and monthly steps run, but not the round itself; with `params` fixed. Returns (batch, month)."""
+    sc = scenario.with_parameters(params) if params else scenario
+    sim = batch(sc, seed, runs)
+    m = sim.rounds[0]
+    step(sim, m - 1)
+    calendar.open_windows(sim, m)
+    calendar.month(sim, m)
+    return sim, m
+
+
+def with_award(scenario: Scenario, amount_new: float, amount_renewal: float | None = None,
+               start: str | None = None) -> Scenario:
+    """`scenario` with its HTE award paying `amount_new` (and half of it on renewal, unless `amount_renewal`),
+    uncapped, from `start` (YYYY-MM) when given."""
+    policies = []
+    for p in scenario.policies:
+        if p.kind == "hte_award":
+            amounts = {"amount_new": amount_new,
+                       "amount_renewal": amount_new / 2 if amount_renewal is None else amount_renewal}
+            p = dataclasses.replace(p, spec=p.spec.model_copy(update=amounts), budget_per_year=None)
+            if start is not None:
+                p = dataclasses.replace(p, start=(int(start[:4]), int(start[5:])))
+        policies.append(p)
+    return scenario.with_policies(tuple(policies))

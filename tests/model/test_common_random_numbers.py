@@ -14,23 +14,9 @@ import pytest
 from sim.measure.indicators import FIELD_INDEX
 from sim.model.engine import BatchSim, run_batch
 
-from .support import batch, step
+from .support import batch, step, with_award
 
 START = 13  # January 2019: the variants' award starts then
-
-
-def with_award(scenario, amount_new: float, amount_renewal: float | None = None, start: str | None = None):
-    """`scenario` with its HTE award paying `amount_new` (and half of it on renewal), uncapped."""
-    policies = []
-    for p in scenario.policies:
-        if p.kind == "hte_award":
-            amounts = {"amount_new": amount_new,
-                       "amount_renewal": amount_new / 2 if amount_renewal is None else amount_renewal}
-            p = dataclasses.replace(p, spec=p.spec.model_copy(update=amounts), budget_per_year=None)
-            if start is not None:
-                p = dataclasses.replace(p, start=(int(start[:4]), int(start[5:])))
-        policies.append(p)
-    return scenario.with_policies(tuple(policies))
 
 
 def hte_at_end(scenario, seed=0, runs=16):

@@ -4,18 +4,15 @@ larger award never lowers the HTE count; an award of zero changes nothing."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 from sim.measure.indicators import FIELD_INDEX
-from sim.model import calendar
 from sim.model.engine import run_batch
 from sim.model.levers import hte_award
 from sim.model.mechanisms import certification
 
-from ..support import assert_same_runs, batch, lever, only, paid, step
+from ..support import assert_same_runs, batch, lever, only, paid, to_first_round, with_award
 
 NEW, AGAIN = 100_000.0, 40_000.0
 
@@ -24,20 +21,9 @@ def award(**fields):
     return lever("hte_award", "award", amount_new=NEW, amount_renewal=AGAIN, **fields)
 
 
-def at_first_round(scenario, seed: int = 2, runs: int = 4):
-    """The batch at its first round, before it; and the flows and payments so far."""
-    sc = scenario.with_parameters({"hte_pass_rate": 1.0, "hte_renew_apply": 1.0})
-    sim = batch(sc, seed, runs)
-    m = sim.rounds[0]
-    step(sim, m - 1)
-    calendar.open_windows(sim, m)
-    calendar.month(sim, m)
-    return sim, m
-
-
 @pytest.mark.parametrize("scope", ["region", "zones"])
 def test_it_pays_each_certification_in_scope_its_amount(bare, scope):
-    sim, m = at_first_round(only(bare, award(scope=scope)))
+    sim, m = to_first_round(only(bare, award(scope=scope)), seed=2, hte_pass_rate=1.0, hte_renew_apply=1.0)
     new, again, before = sim.flows["hte_new"].copy(), sim.flows["hte_renewed"].copy(), paid(sim, "award")
     certification.application_round(sim, m)
     in_scope = sim.in_scope_zone(scope)
@@ -48,7 +34,8 @@ def test_it_pays_each_certification_in_scope_its_amount(bare, scope):
 
 
 def test_a_first_come_budget_caps_the_years_payments(bare):
-    sim, m = at_first_round(only(bare, award(budget_per_year=150_000.0, when_exhausted="first_come")))
+    sim, m = to_first_round(only(bare, award(budget_per_year=150_000.0, when_exhausted="first_come")), seed=2,
+                            hte_pass_rate=1.0, hte_renew_apply=1.0)
     certification.application_round(sim, m)
     assert (paid(sim, "award") <= 150_000.0 + 1e-6).all() and (paid(sim, "award") > 0).any()
 
@@ -64,17 +51,6 @@ def test_the_award_offered_is_the_first_amount_in_scope_only(tiny):
     np.testing.assert_array_equal(first, NEW * in_zone)
     np.testing.assert_array_equal(again, AGAIN * in_zone)
     assert (hte_award.preparation_award(sim, award(), at) == NEW).all()
-
-
-def with_award(scenario, amount_new: float, amount_renewal: float | None = None):
-    policies = []
-    for p in scenario.policies:
-        if p.kind == "hte_award":
-            amounts = {"amount_new": amount_new,
-                       "amount_renewal": amount_new / 2 if amount_renewal is None else amount_renewal}
-            p = dataclasses.replace(p, spec=p.spec.model_copy(update=amounts), budget_per_year=None)
-        policies.append(p)
-    return scenario.with_policies(tuple(policies))
 
 
 def test_larger_award_never_lowers_the_mean_hte_count(tiny):

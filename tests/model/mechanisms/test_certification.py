@@ -12,22 +12,11 @@ from sim.model import rules as mech
 from sim.model.engine import BatchSim
 from sim.model.mechanisms import certification
 
-from ..support import batch, step, total
-
-
-def to_round(scenario, seed: int = 3, runs: int = 4, **params: float):
-    """A batch stepped to just before its first certification round (month 6 in the tiny scenario)."""
-    sc = scenario.with_parameters(params) if params else scenario
-    sim = batch(sc, seed, runs)
-    m = sim.rounds[0]
-    step(sim, m - 1)
-    calendar.open_windows(sim, m)
-    calendar.month(sim, m)
-    return sim, m
+from ..support import batch, to_first_round, total
 
 
 def test_no_certificate_without_eligibility(tiny):
-    sim, m = to_round(tiny, hte_pass_rate=1.0, hte_apply_rate=0.9)
+    sim, m = to_first_round(tiny, hte_pass_rate=1.0, hte_apply_rate=0.9)
     f = sim.state.firms
     eligible = f.alive & certification.eligible_now(sim)
     certification.application_round(sim, m)
@@ -38,7 +27,7 @@ def test_no_certificate_without_eligibility(tiny):
 
 
 def test_first_certifications_and_renewals_are_counted_apart(tiny):
-    sim, m = to_round(tiny, hte_pass_rate=1.0, hte_renew_apply=1.0, hte_apply_rate=0.9)
+    sim, m = to_first_round(tiny, hte_pass_rate=1.0, hte_renew_apply=1.0, hte_apply_rate=0.9)
     f = sim.state.firms
     held, ever = f.hte.copy(), f.hte_ever.copy()
     certification.application_round(sim, m)
@@ -132,7 +121,7 @@ def test_near_eligible_firms_prepare_at_the_rate_and_secure_what_they_lacked(bar
 
 
 def test_a_prepared_eligible_firm_applies_at_the_next_round(bare):
-    sim, m = to_round(bare, seed=6, hte_pass_rate=1.0, hte_apply_rate=0.0, hte_prepare_rate=1.0)
+    sim, m = to_first_round(bare, seed=6, hte_pass_rate=1.0, hte_apply_rate=0.0, hte_prepare_rate=1.0)
     f = sim.state.firms
     sure = f.prepared & f.alive & certification.eligible_now(sim) & ~f.hte
     assert sure.any()
