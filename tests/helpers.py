@@ -1,7 +1,13 @@
 """Helpers shared by several test modules (not a test module): the tiny scenario's text with replacements, the
-problems a text is refused with, a target made by hand."""
+problems a text is refused with, a target made by hand, the agents of every batch made, with the cyclic
+collector off."""
 
 from __future__ import annotations
+
+import contextlib
+import gc
+import weakref
+from collections.abc import Iterator
 
 import pytest
 
@@ -77,3 +83,26 @@ def fake_comparison(hits: dict, costs: dict, targets: list[Target] | None = None
                        h.astype(float), h, np.zeros((runs, n_targets, len(times))), lever, {}, 0, 0, 0.0)
         comparison.results[vid] = Results(scenario, 0, 1, runs, times, [part])
     return comparison
+
+
+@contextlib.contextmanager
+def batch_states_without_collector(monkeypatch) -> Iterator[list[weakref.ref]]:
+    """Weak references to the agents' state of every `BatchSim` made inside the block, run with Python's cyclic
+    collector off: a state that is gone by the block's end was freed by reference counting alone."""
+    from sim.model import engine
+
+    states: list[weakref.ref] = []
+    init = engine.BatchSim.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        states.append(weakref.ref(self.state))
+
+    monkeypatch.setattr(engine.BatchSim, "__init__", recording)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield states
+    finally:
+        if enabled:
+            gc.enable()

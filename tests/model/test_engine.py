@@ -13,6 +13,7 @@ from sim.measure.indicators import FIELDS
 from sim.model import rules
 from sim.model.engine import BatchResult, BatchSim, run_batch, snapshot_times
 from sim.model.levels import OFFICIAL_MIN_LEVEL
+from tests.helpers import batch_states_without_collector
 
 from .support import batch, field
 
@@ -221,25 +222,7 @@ def test_a_finished_batch_leaves_no_agents_behind(tiny, monkeypatch):
     """run_batch frees its batch's agents before returning, though the calendar's processes and the batch refer
     to each other (a worker that kept every batch's agents until a rare full collection grew to 8.8 GB, issue
     14): with the cyclic collector off, the agents' state is gone by reference counting alone."""
-    import gc
-    import weakref
-
-    from sim.model import engine
-
-    states: list[weakref.ref] = []
-    init = engine.BatchSim.__init__
-
-    def recording(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        states.append(weakref.ref(self.state))
-
-    monkeypatch.setattr(engine.BatchSim, "__init__", recording)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with batch_states_without_collector(monkeypatch) as states:
         res = run_batch(tiny, 0, np.arange(2))
         assert len(states) == 1 and states[0]() is None
-    finally:
-        if enabled:
-            gc.enable()
     assert res.snapshots.shape[0] == 2

@@ -11,6 +11,7 @@ import pytest
 from sim.input.scenario import load_scenario
 from sim.run import calibrate as cal
 from tests.conftest import ROOT
+from tests.helpers import batch_states_without_collector
 
 GUANGXI_2015 = ROOT / "scenarios" / "hindcast" / "guangxi_2015.yaml"
 
@@ -52,25 +53,7 @@ def test_the_same_seed_gives_the_same_posterior_with_one_or_two_workers(hindcast
 def test_a_simulation_frees_its_agents(tiny, monkeypatch):
     """One run's agents are held in reference cycles by its calendar; calibration releases each run once its
     values are read, so they go by reference counting, not at the next full collection (issue 14)."""
-    import gc
-    import weakref
-
-    from sim.model import engine
-
-    states: list[weakref.ref] = []
-    init = engine.BatchSim.__init__
-
-    def recording(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        states.append(weakref.ref(self.state))
-
-    monkeypatch.setattr(engine.BatchSim, "__init__", recording)
-    enabled = gc.isenabled()
-    gc.disable()  # only the release may free them
-    try:
+    with batch_states_without_collector(monkeypatch) as states:
         for _ in range(2):
             assert cal.simulate(tiny, [], {}, seed=0) == {}
         assert len(states) == 2 and all(ref() is None for ref in states)
-    finally:
-        if enabled:
-            gc.enable()
