@@ -2,9 +2,11 @@
 
 A folder of `zonesim run`, `compare` or `hindcast` is read as data only: manifest.json (JSON), the CSV tables,
 indicators.parquet (pyarrow: year-end bands and lever costs) and the SVG charts (kept as bytes, never parsed or
-run). Nothing read executes code (no pickle). The scenario (or experiment) file the manifest names is read again
-through `sim.input` for the plan's source, the assumed inputs and the levers' caps — and only used when its
-SHA-256 is still the one the manifest records; otherwise the report says why those parts are missing.
+run). Nothing read back can run code: JSON, CSV and Parquet are parsed as values only (pyarrow >= 14.0.1, which
+never unpickles an extension type from a file), and an SVG embedded as an image cannot run a script. The scenario
+(or experiment) file the manifest names is read again through `sim.input` for the plan's source, the assumed
+inputs and the levers' caps — and only used when its SHA-256 is still the one the manifest records; otherwise the
+report says why those parts are missing.
 
 Anything that is not a finished results folder (missing, a file, an interrupted run, no manifest, a listed
 file missing, a table without its columns) raises ScenarioError naming the file and what was expected.

@@ -162,3 +162,25 @@ def test_p_hit_and_delta_come_from_the_counts_else_from_the_table():
     # a table written before the counts (or counts that do not add up): its own values
     assert p_hit_of(table) == (0.02, 0.0055, 0.0704)
     assert delta_of(table, None) == delta_of(row, {"hits": "1"}) == (0.02, 0.0055, 0.07)
+
+
+class _Payload:
+    """Unpickling this creates the file `marker`: proof that a reader ran code from disk."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "summary.csv", "indicators.parquet", "fan_hte.svg"])
+def test_a_planted_pickle_is_never_run(run_folder, tmp_path, name):
+    import pickle
+
+    copy = _damaged(run_folder, tmp_path)
+    marker = tmp_path / "ran"
+    (copy / name).write_bytes(pickle.dumps(_Payload(marker)))
+    with pytest.raises(ScenarioError) as info:
+        read_folder(copy)
+    assert info.value.problems and not marker.exists()
