@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.rng import BatchStreams, named_uniforms
+from sim.model.rng import STREAM, BatchStreams, generator, name_key, named_uniforms, skip_float32
 
 names = st.sampled_from(["exit", "growth", "certification.apply", "lever:award", "incubation.tenancy"])
 
@@ -38,6 +38,35 @@ def test_a_runs_stream_does_not_depend_on_its_batch(seed, run, cap, others):
         a, b = alone.firm("exit", cap), batch.firm("exit", cap)
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_array_equal(alone.small("zones", 5)[0], batch.small("zones", 5)[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1), steps=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=8))
+def test_skipping_uniforms_leaves_the_generator_as_drawing_them_would(seed, steps):
+    """Draw a, skip b, repeatedly (odd and even counts, a buffered half or none): the next draws are those of a
+    generator that drew everything."""
+    full, skipping = generator(seed, 0, 4), generator(seed, 0, 4)
+    for drawn, skipped in steps:
+        np.testing.assert_array_equal(full.random(drawn, dtype=np.float32), skipping.random(drawn, dtype=np.float32))
+        full.random(skipped, dtype=np.float32)
+        skip_float32(skipping, skipped)
+    np.testing.assert_array_equal(full.random(5, dtype=np.float32), skipping.random(5, dtype=np.float32))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32), caps=st.lists(st.integers(1, 50), min_size=1, max_size=4),
+       widths=st.lists(st.integers(1, 50), min_size=1, max_size=4))
+def test_a_firm_block_is_the_first_slots_of_a_full_capacity_draw(seed, caps, widths):
+    """Drawing only the slots asked for is the same stream as drawing each run's whole capacity every month."""
+    s = streams(seed, list(range(len(caps))), caps)
+    gens = [generator(seed, r, STREAM, name_key("exit")) for r in range(len(caps))]
+    for width in widths:
+        width = min(width, max(caps))  # the batch's width never exceeds its widest capacity
+        block = s.firm("exit", width)
+        for b, (g, cap) in enumerate(zip(gens, caps, strict=True)):
+            full = g.random(cap, dtype=np.float32)
+            np.testing.assert_array_equal(block[b, : min(cap, width)], full[:width])
+            assert (block[b, cap:] == 1.0).all()
 
 
 def test_padding_beyond_a_runs_capacity_is_inert():
