@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="random seed, 0 … 2^63−1 (default 0)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     run.add_argument("--batch-size", type=int, default=None,
-                     help="runs simulated together per process (default: up to 50, fewer if memory is short)")
+                     help="runs simulated together per process (default: 1–50 by the plan's size, ≈ 300 MB a worker)")
     run.add_argument("--out", default=None,
                      help="output folder (default results/<scenario>-<seed>/; with several scenarios, the folder "
                      "that receives <scenario>-<seed>/ and combined-<seed>.csv, default results/)")

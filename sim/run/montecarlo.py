@@ -238,7 +238,8 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
 
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
     95% interval is within ±`half_width` (at most `max_runs`). workers: processes (default: all cores).
-    batch_size: runs simulated together in one process (default: up to 50, fewer when memory is short; see
+    batch_size: runs simulated together in one process (default: `sim.run.resources.default_batch`, 1–50 by the
+    plan's size so that a worker stays near 300 MB; fewer when memory is short; see
     `sim.run.resources.plan_memory`, which refuses settings that cannot fit). sink: called with each batch's
     reduced results in run order (e.g. to stream per-zone values to disk). only_runs: simulate just these run
     indices (to replay one run). checkpoint: a folder where every finished batch is written at once

@@ -27,29 +27,44 @@ WORKER_BASE = 150e6
 BYTES_PER_RUN_VALUE = 8
 #: Share of the available memory a run may plan to use: the rest is for the system and other programs.
 USABLE_SHARE = 0.8
+#: Agent memory a worker plans for a typical run's batch by default, bytes: with the ≈ 120 MB of imports a
+#: worker stays under 300 MB (issue 14's goal). Small batches cost no speed: Guangxi simulated 7.2 M firm-months/s
+#: in batches of 5–10 runs against 5.8 M in batches of 40, whose arrays no longer fit the CPU caches [measured,
+#: benchmarks/bench_all.py].
+AGENT_BUDGET = 150e6
+#: Most runs in one batch by default: beyond this, a batch gains nothing for small plans.
+MAX_BATCH = 50
 
 
 def _high(prior: object, q: float = 0.99) -> float:
-    """A high quantile of a prior (its value when fixed): capacities are planned for the heavy runs."""
+    """A quantile of a prior (its value when fixed); high by default: capacities are planned for heavy runs."""
     if prior.dist is None:  # type: ignore[attr-defined]
         return float(prior.value)  # type: ignore[attr-defined]
     return float(prior.sample(np.array([q]))[0])  # type: ignore[attr-defined]
 
 
-def slots_per_run(scenario: Scenario) -> int:
-    """Firm slots a heavy run (99th percentile of every prior) allocates, from the same rule the engine uses."""
+def slots_per_run(scenario: Scenario, q: float = 0.99) -> int:
+    """Firm slots a run allocates when every prior is at its quantile `q` (0.99: a heavy run, what memory is
+    planned for; 0.5: a typical run), from the same rule the engine uses."""
     firms = dict(scenario.firms)
     levels = [LEVEL_CODE[z.level] for z in scenario.zones]
-    n0 = _high(firms["count_in_zones"])
+    n0 = _high(firms["count_in_zones"], q)
     if LEVEL_CODE["outside"] in levels:
-        n0 += _high(firms["count_outside"])
+        n0 += _high(firms["count_outside"], q)
     if LEVEL_CODE["candidate"] in levels and "count_per_candidate" in firms:
-        n0 += _high(firms["count_per_candidate"]) * levels.count(LEVEL_CODE["candidate"])
-    params = {k: np.array([_high(p)]) for k, p in scenario.param_priors().items()}
-    spaces = np.array([_high(dict(scenario.incubators)["maker_spaces_in_zones"])])
+        n0 += _high(firms["count_per_candidate"], q) * levels.count(LEVEL_CODE["candidate"])
+    params = {k: np.array([_high(p, q)]) for k, p in scenario.param_priors().items()}
+    spaces = np.array([_high(dict(scenario.incubators)["maker_spaces_in_zones"], q)])
     cap = firm_capacity(np.array([n0]), params, spaces, scenario.end_year - scenario.base_year,
-                        sum(lv >= LEVEL_CODE["candidate"] for lv in levels), _high(firms["output_in_zones"]))
+                        sum(lv >= LEVEL_CODE["candidate"] for lv in levels), _high(firms["output_in_zones"], q))
     return int(cap[0])
+
+
+def default_batch(scenario: Scenario) -> int:
+    """Runs a worker simulates together by default: as many typical runs as fit in `AGENT_BUDGET` (1 … 50).
+    E.g. Guangxi's 81,000 typical slots give batches of 5, Meizhou's 6,500 batches of 50."""
+    per_run = slots_per_run(scenario, 0.5) * BYTES_PER_SLOT
+    return int(max(1, min(MAX_BATCH, AGENT_BUDGET // per_run)))
 
 
 def worker_bytes(scenario: Scenario, batch: int) -> float:
@@ -120,7 +135,7 @@ def plan_memory(scenario: Scenario, runs: int, workers: int, batch: int | None,
     per_slot_run = slots_per_run(scenario) * BYTES_PER_SLOT
     room = avail - kept - workers * WORKER_BASE
     fits = int(room // (workers * per_slot_run)) if room > 0 else 0
-    default = max(1, min(50, -(-runs // workers)))
+    default = max(1, min(default_batch(scenario), -(-runs // workers)))
     chosen = batch if batch is not None else min(default, max(fits, 1))
     plan = Plan(workers, chosen, WORKER_BASE + chosen * per_slot_run, kept, avail)
     if plan.total <= avail:
