@@ -295,6 +295,11 @@ class Calibration(Strict_):
     posterior: Text = Field(description="a posterior file written by `zonesim calibrate` (JSON), relative to this "
                                         "file: each run draws its estimated parameters from it",
                             json_schema_extra=_zh("后验"))
+    transfer: bool | None = Field(None, description="true when the posterior was fitted to another region (e.g. "
+                                                    "the national reference used for a province or a city): each "
+                                                    "run then scales the certification pace by the between-region "
+                                                    "factor `regional_hte_pace` (sim/data/priors.yaml)",
+                                  json_schema_extra=_zh("跨地区迁移"))
     note: Text | None = None
 
 

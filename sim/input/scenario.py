@@ -172,6 +172,7 @@ class Scenario:
     raw: Any = field(default=None, compare=False, repr=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)  # doubts that do not stop a run
     posterior: Posterior | None = None  # calibrated parameters, drawn per run (sim.input.posterior)
+    transfer: bool = False  # the posterior was fitted to another region: runs carry the between-region pace
 
     @property
     def months(self) -> int:
@@ -265,6 +266,7 @@ def build_scenario(doc: YamlDoc) -> Scenario:
         parameters=tuple(sorted(params.items())), policies=policies, targets=targets,
         region_facts=_priors(d.get("region") or {}), zone_creation=creation, path=doc.file, sha256="", raw=d,
         warnings=tuple(doc.warnings), posterior=posterior,
+        transfer=bool((d.get("calibration") or {}).get("transfer")),
     )
 
 
@@ -310,6 +312,11 @@ def _load_calibration(doc: YamlDoc, d: dict, base: int, params: dict[str, Prior]
                                         f"values within [{lo}, {hi}]"))
     if problems:
         raise ScenarioError(problems)
+    if post.region == "national" and cal.get("transfer") is None:
+        doc.warnings.append(doc.problem(
+            ("calibration", "posterior"), f"a posterior fitted to the national reference ({cal['posterior']})",
+            "for a province or a city, `transfer: true`, so that runs carry the spread between regions "
+            "(`regional_hte_pace`); `transfer: false` for a national scenario"))
     return post
 
 

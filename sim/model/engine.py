@@ -106,7 +106,8 @@ class BatchSim:
         s = self.state
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": s.hte_apply_year,
                 "calibration_gap": s.calibration_gap, "rd_size_gamma": s.rd_gamma,
-                "base_rd_to_gdp": s.base_rd_to_gdp, "capability_shift": s.capability_shift,
+                "base_rd_to_gdp": s.base_rd_to_gdp, "capability_shift": s.capability_shift[:, 0],
+                "capability_shift_outside": s.capability_shift[:, 1],
                 "rd_to_gdp_target": s.quantities["rd_to_gdp_in_zones"],
                 "patent_k_factor": s.patent_k_factor, "rd_level_scale": s.rd_level_scale}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),

@@ -112,6 +112,11 @@ def industry_mix(scenario: Scenario, seed: int, runs: np.ndarray) -> np.ndarray:
     return mix
 
 
+#: Fewest base-year HTEs an area (the official zones, the rest of the region) must hold for its own capability
+#: calibration; below it, the region-wide shift applies [assumption: a flow of a few certificates anchors nothing].
+MIN_AREA_HTE = 20
+
+
 def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray,
                          hightech: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray, rd_real: np.ndarray,
                          revenue: np.ndarray, relabeller: np.ndarray, alive: np.ndarray, stock: np.ndarray,
@@ -157,6 +162,23 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
                 hi = mid
         shifts[b] = 0.5 * (lo + hi)
     return shifts
+
+
+#: Parameters the between-region pace (`regional_hte_pace`) scales when a posterior is transferred.
+PACE_PARAMETERS = ("hte_prepare_rate", "hte_apply_rate", "capability_growth")
+
+
+def transfer_pace(params: dict[str, np.ndarray], transferred: tuple[str, ...]) -> None:
+    """A posterior fitted to another region, used here: scale each run's certification pace — the parameters of
+    `PACE_PARAMETERS` that the posterior gives (`transferred`) — by its draw of `regional_hte_pace`, the spread
+    between regions that one region's fit cannot know. In place; yearly probabilities stay at most 0.95. A
+    parameter fixed or estimated here (a calibration's particle) is this region's own and is not scaled."""
+    pace = params["regional_hte_pace"]
+    for name in PACE_PARAMETERS:
+        if name in transferred:
+            params[name] = params[name] * pace
+            if name != "capability_growth":  # points a year; the others are yearly probabilities
+                params[name] = np.minimum(params[name], 0.95)
 
 
 def sample_priors(priors: dict[str, Prior], seed: int, runs: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
@@ -225,6 +247,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     params = sample_priors(scenario.param_priors(), seed, runs, "param")
     if scenario.posterior is not None:  # one posterior row per run: calibrated parameters, jointly
         params.update(scenario.posterior.draw(named_uniforms(seed, runs, "posterior")))
+        if scenario.transfer:
+            transfer_pace(params, scenario.posterior.names)
     q = sample_priors(dict(scenario.firms), seed, runs, "firms")
     q.update(sample_priors(dict(scenario.incubators), seed, runs, "incubators"))
     q.update(sample_priors(dict(scenario.institutions), seed, runs, "institutions"))
@@ -319,13 +343,26 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
                            np.take_along_axis(mix, zone.astype(np.int64)[:, :, None], axis=1))
 
     capability = traits["capability"]
+    shift = np.zeros((B, 2))  # (runs, area): official zones, the rest (outside and candidate parks)
     if "hte_certified_base_year" in q:  # the base year's certifications calibrate the capability level
-        shift = calibrate_capability(age, inventions, other_ip, traits["tech_share"], traits["hightech_share"],
-                                     capability, growth_pts, rd_prop, revenue, traits["relabeller"] & alive, alive,
-                                     q["hte_in_zones"] + q["hte_outside"], q["hte_certified_base_year"], params)
-        capability = np.clip(capability + shift[:, None], 0.0, 50.0)
-    else:
-        shift = np.zeros(B)
+        def solve(mask: np.ndarray, stock: np.ndarray, flow: np.ndarray) -> np.ndarray:
+            return calibrate_capability(age, inventions, other_ip, traits["tech_share"], traits["hightech_share"],
+                                        capability, growth_pts, rd_prop, revenue, traits["relabeller"] & mask,
+                                        mask, stock, flow, params)
+
+        held = np.stack([q["hte_in_zones"], q["hte_outside"]], axis=1)
+        total = held.sum(axis=1)
+        shift[:] = solve(alive, total, q["hte_certified_base_year"])[:, None]
+        rest = alive & ~in_official
+        # Each area certifies in proportion to the HTEs it holds (assumption, docs/model.md §7): one shift for
+        # the whole region let the zones' richer firms take three quarters of the certifications while holding
+        # 44% of Guangxi's stock (issue 10). Only where both areas hold enough HTEs to anchor a flow.
+        both = (held.min(axis=1) >= MIN_AREA_HTE) & (rest.sum(axis=1) > 0)
+        if both.any():
+            flow = q["hte_certified_base_year"][:, None] * held / np.maximum(total, 1.0)[:, None]
+            for a, mask in enumerate((in_official, rest)):
+                shift[both, a] = solve(mask, held[:, a], flow[:, a])[both]
+        capability = np.clip(capability + np.where(in_official, shift[:, :1], shift[:, 1:]), 0.0, 50.0)
 
     firms = Firms(capacity=caps,
         alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue,

@@ -92,7 +92,8 @@ class State:
     base_rd_to_gdp: np.ndarray   # (runs,) base-year R&D / GDP the population reaches (= the scenario's unless capped)
     calibration_gap: np.ndarray  # (runs,) base-year certifications the eligible pool could not supply
     prepare_year: np.ndarray = None  # (runs,) yearly chance a near-eligible firm prepares
-    capability_shift: np.ndarray = None  # (runs,) capability shift from the base-year calibration
+    capability_shift: np.ndarray = None  # (runs, 2) capability shift from the base-year calibration: official
+    #                                      zones, the rest of the region (sim.model.population.initial_state)
     industry_mix: np.ndarray = None  # (runs, zones, 4) chance a firm of each sector group is in its first industry
     patent_k_factor: np.ndarray = None  # (runs,) scaling of patent_k by the base-year applications calibration
     rd_level_scale: np.ndarray = None  # (runs,) scaling of all R&D intensities when the size decline is not enough

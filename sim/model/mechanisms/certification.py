@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from sim.model.engine import BatchSim
 
 PARAMETERS = ("hte_apply_rate", "hte_prepare_rate", "hte_award_elasticity", "hte_pass_rate", "hte_renew_apply",
-              "profit_margin", "capability_growth", "prepare_score_reach", "relabel_max", "hte_real_rd_uplift")
+              "profit_margin", "capability_growth", "prepare_score_reach", "relabel_max", "hte_real_rd_uplift",
+              "regional_hte_pace")
 STATE = ("firms.hte", "firms.hte_expiry", "firms.hte_ever", "firms.prepared", "firms.capability",
          "flows.hte_new", "flows.hte_renewed", "flows.hte_lapsed")
 STREAMS = ("certification.prepare", "certification.apply", "certification.pass", "certification.queue")

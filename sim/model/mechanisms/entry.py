@@ -55,7 +55,8 @@ def activate(sim: BatchSim, run_idx: np.ndarray, zone_idx: np.ndarray, slot: np.
     f.alive[where] = True
     f.zone[where] = zone_idx
     sim.flat_zone[where] = zone_idx + run_idx * sim.Z
-    sim.firm_official[where] = sim.official_zones()[run_idx, zone_idx]
+    official = sim.official_zones()[run_idx, zone_idx]
+    sim.firm_official[where] = official
     f.age[where] = 0.0
     f.revenue[where] = rev
     f.revenue_year_start[where] = rev
@@ -67,7 +68,8 @@ def activate(sim: BatchSim, run_idx: np.ndarray, zone_idx: np.ndarray, slot: np.
     f.rd_propensity[where] = rd_prop
     f.rd_real[where] = rd_prop
     f.rd_reported[where] = rd_prop
-    t["capability"] = np.clip(t["capability"] + s.capability_shift[run_idx], 0.0, 50.0)  # the run's calibration
+    shift = np.where(official, s.capability_shift[run_idx, 0], s.capability_shift[run_idx, 1])  # its area's
+    t["capability"] = np.clip(t["capability"] + shift, 0.0, 50.0)
     for name in ("tech_share", "hightech_share", "capability", "relabeller", "hightech_industry",
                  "strategic_emerging"):
         getattr(f, name)[where] = t[name]
