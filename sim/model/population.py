@@ -115,6 +115,8 @@ def industry_mix(scenario: Scenario, seed: int, runs: np.ndarray) -> np.ndarray:
 #: Fewest base-year HTEs an area (the official zones, the rest of the region) must hold for its own capability
 #: calibration; below it, the region-wide shift applies [assumption: a flow of a few certificates anchors nothing].
 MIN_AREA_HTE = 20
+#: Largest capability shift (score points) the base-year calibration may apply, either way.
+SHIFT_BOUND = 40.0
 
 
 def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray,
@@ -144,7 +146,7 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
     for b in range(len(flow)):  # per run: two sorted arrays, then a scalar bisection
         me = np.sort(margin_e[b][everything_else[b]])
         mn = np.sort(margin_n[b][near_all[b]])
-        lo, hi = -40.0, 40.0
+        lo, hi = -SHIFT_BOUND, SHIFT_BOUND
         for _ in range(20):
             mid = 0.5 * (lo + hi)
             eligible = me.size - np.searchsorted(me, -mid, side="right")
@@ -360,8 +362,11 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         both = (held.min(axis=1) >= MIN_AREA_HTE) & (rest.sum(axis=1) > 0)
         if both.any():
             flow = q["hte_certified_base_year"][:, None] * held / np.maximum(total, 1.0)[:, None]
-            for a, mask in enumerate((in_official, rest)):
-                shift[both, a] = solve(mask, held[:, a], flow[:, a])[both]
+            own = np.stack([solve(mask, held[:, a], flow[:, a]) for a, mask in enumerate((in_official, rest))], 1)
+            # an area whose firms cannot supply its share even at the bound keeps the region-wide shift, so that
+            # the region's certifications stay anchored (its `calibration_gap` then shows the shortfall)
+            both &= (own < SHIFT_BOUND - 0.1).all(axis=1)
+            shift[both] = own[both]
         capability = np.clip(capability + np.where(in_official, shift[:, :1], shift[:, 1:]), 0.0, 50.0)
 
     firms = Firms(capacity=caps,

@@ -100,3 +100,30 @@ def test_a_missing_posterior_file_is_located(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(tmp_path / "s.yaml")
     assert info.value.problems[0].key == "calibration.posterior"
+
+
+def test_a_transferred_posterior_carries_the_between_region_pace(tmp_path):
+    """`transfer: true` scales the certification pace the posterior gives by each run's `regional_hte_pace`;
+    what the posterior does not give (this region's own priors) and other parameters are left alone."""
+    _posterior(tmp_path / "p.json")
+    text = _tiny_with(tmp_path, "p.json")
+    (tmp_path / "own.yaml").write_text(text, encoding="utf-8")
+    moved_text = text.replace("  posterior: p.json\n", "  posterior: p.json\n  transfer: true\n", 1)
+    (tmp_path / "moved.yaml").write_text(moved_text, encoding="utf-8")
+    own = BatchSim(load_scenario(tmp_path / "own.yaml"), 3, np.arange(40)).state.params
+    moved = BatchSim(load_scenario(tmp_path / "moved.yaml"), 3, np.arange(40)).state.params
+    pace = moved["regional_hte_pace"]
+    assert pace.std() > 0.1 and np.array_equal(pace, own["regional_hte_pace"])  # the same draw, used or not
+    np.testing.assert_allclose(moved["hte_prepare_rate"], np.minimum(own["hte_prepare_rate"] * pace, 0.95))
+    np.testing.assert_array_equal(moved["entry_rate"], own["entry_rate"])  # not a pace parameter
+    np.testing.assert_array_equal(moved["capability_growth"], own["capability_growth"])  # not in the posterior
+
+
+def test_a_national_posterior_without_transfer_is_a_warning(tmp_path):
+    write_posterior(tmp_path / "p.json", ["entry_rate"], np.array([[0.1]]), np.array([1.0]), 2017, "national", "t")
+    (tmp_path / "s.yaml").write_text(_tiny_with(tmp_path, "p.json"), encoding="utf-8")
+    warned = load_scenario(tmp_path / "s.yaml").warnings
+    assert [w.key for w in warned if "transfer" in w.expected] == ["calibration.posterior"]
+    said = _tiny_with(tmp_path, "p.json").replace("  posterior: p.json\n", "  posterior: p.json\n  transfer: false\n")
+    (tmp_path / "s.yaml").write_text(said, encoding="utf-8")
+    assert not [w for w in load_scenario(tmp_path / "s.yaml").warnings if "transfer" in w.expected]

@@ -228,3 +228,26 @@ def test_the_base_years_certifications_calibrate_the_capability_level(tiny):
 def test_levels_in_the_state_are_the_scenarios(base, tiny):
     expected = [LEVEL_CODE[z.level] for z in tiny.zones]
     assert (base.state.zone_level == np.array(expected)).all()
+
+
+def test_each_area_certifies_in_proportion_to_the_htes_it_holds(tiny):
+    """The base-year calibration anchors the official zones and the rest of the region each to its share of
+    the stock (here 25 of 80 HTEs in the zones), where one region-wide shift let the richer zone firms take
+    41% of them. Shares are compared over 12 runs: the shift moves whole firms, so one run is coarse."""
+    from sim.model.mechanisms.certification import expected_first_year
+
+    sim = batch(with_quantities(tiny, hte_certified_base_year=40, hte_in_zones=25, hte_outside=55,
+                                count_outside=800), seed=5, runs=12)
+    zones = sim.firm_official & sim.state.firms.alive
+    in_zones = expected_first_year(sim, zones).sum()
+    rest = expected_first_year(sim, sim.state.firms.alive & ~zones).sum()
+    assert in_zones / (in_zones + rest) == pytest.approx(25 / 80, abs=0.05)
+    assert sim.state.capability_shift.shape == (12, 2)
+
+
+def test_an_area_that_cannot_supply_its_share_keeps_the_region_wide_shift(tiny):
+    """200 firms outside cannot supply 55 of 80 shares of the flow: those runs keep one shift for both areas,
+    so the region's expected certifications stay at the base year's."""
+    sim = batch(with_quantities(tiny, hte_certified_base_year=40, hte_in_zones=25, hte_outside=55), seed=5, runs=6)
+    shift = sim.state.capability_shift
+    assert (shift[:, 0] == shift[:, 1]).any() and (shift < 40.0).all()

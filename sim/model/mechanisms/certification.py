@@ -139,15 +139,22 @@ def lapse(sim: BatchSim, m: int) -> None:
 def check_calibration(sim: BatchSim) -> None:
     """The base-year calibration's check: the expected certifications of the first year from the state the run
     starts with, and how far they fall short of `hte_certified_base_year` (`calibration_gap`)."""
-    s, f = sim.state, sim.state.firms
+    s = sim.state
     s.hte_apply_year = s.params["hte_apply_rate"].copy()
     flow = s.quantities.get("hte_certified_base_year")
     if flow is None:
         return
-    eligible = f.alive & eligible_now(sim)
+    s.calibration_gap = np.maximum(flow - expected_first_year(sim, s.firms.alive), 0.0)
+
+
+def expected_first_year(sim: BatchSim, area: np.ndarray) -> np.ndarray:
+    """(runs,) certifications expected in the first simulated year among the firms of `area` (runs, slots) from
+    the state the run starts with: the eligible pool applying, near-eligible firms preparing, and renewals of
+    certificates ending that year, each at the run's rates, times the pass rate."""
+    s, f = sim.state, sim.state.firms
+    eligible = area & f.alive & eligible_now(sim)
     pool = (eligible & ~f.hte).sum(axis=1)
     due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)  # certificates ending in the first year
-    near = preparable_now(sim).sum(axis=1)
+    near = (area & preparable_now(sim)).sum(axis=1)
     pr = s.params
-    expected = pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)
-    s.calibration_gap = np.maximum(flow - expected, 0.0)
+    return pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)
