@@ -187,7 +187,7 @@ def manifest(results: Results, files: list[str], identity: dict | None = None) -
     sc = results.scenario
     diag = {}
     for name in ("calibration_gap", "hte_apply_year", "capacity_overflow", "rd_size_gamma", "base_rd_to_gdp",
-                 "capability_shift", "rd_to_gdp_target"):
+                 "capability_shift", "capability_shift_outside", "rd_to_gdp_target"):
         v = results.diagnostic(name)
         diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
                       "p95": float(np.percentile(v, 95))}
