@@ -16,14 +16,15 @@ from sim.errors import OutputError
 __all__ = ["atomic_write"]
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, tmp: Path | None = None) -> None:
     """Write `data` to `path` so that a reader (or a kill) sees either the old file or the whole new one.
 
-    The bytes go to `<path>.tmp` beside it, are flushed and fsynced, and the temporary file is renamed over
-    `path` (`os.replace`, atomic on POSIX and Windows). On failure the temporary file is removed.
+    The bytes go to `<path>.tmp` beside it (or to `tmp`, in the same folder: a name unique to the writer when
+    several processes may write the same file at once), are flushed and fsynced, and the temporary file is
+    renamed over `path` (`os.replace`, atomic on POSIX and Windows). On failure the temporary file is removed.
 
     Raises OutputError naming the file and the system's reason (disk full, read-only, ...)."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = tmp or path.with_name(path.name + ".tmp")
     try:
         with tmp.open("wb") as fh:
             fh.write(data)

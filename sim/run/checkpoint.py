@@ -19,7 +19,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,10 @@ STATE = "state.json"
 BATCH = re.compile(r"runs_(\d{7})_(\d{7})\.npz")
 
 
-def batch_bytes(part: Any) -> bytes:
-    """A reduced batch (`sim.run.montecarlo.Reduced`) as an `.npz` archive of plain arrays."""
+def flat_arrays(part: Any) -> dict[str, np.ndarray]:
+    """A reduced batch (`sim.run.montecarlo.Reduced`) as plain arrays: a field that is a dict gives one array per
+    key, named `<field>/<key>`; a scalar gives a 0-d array; a field that is None (per-zone values already
+    streamed to disk) is left out. `unflatten` is the inverse."""
     arrays: dict[str, np.ndarray] = {}
     for name, value in vars(part).items():
         if isinstance(value, dict):
@@ -41,8 +43,32 @@ def batch_bytes(part: Any) -> bytes:
                 arrays[f"{name}/{key}"] = np.asarray(arr)
         elif value is not None:
             arrays[name] = np.asarray(value)
+    return arrays
+
+
+def unflatten(arrays: Mapping[str, np.ndarray], make: Callable[..., Any]) -> Any:
+    """Rebuild a batch from `flat_arrays` output with `make` (`sim.run.montecarlo.Reduced`). Raises ValueError
+    for object arrays (never trusted) and for fields that `make` does not take."""
+    fields: dict[str, Any] = {}
+    for key, arr in arrays.items():
+        if arr.dtype == object:
+            raise ValueError("object arrays")
+        if "/" in key:
+            name, sub = key.split("/", 1)
+            fields.setdefault(name, {})[sub] = arr
+        else:
+            fields[key] = arr.item() if arr.ndim == 0 else arr
+    fields.setdefault("zone_values", None)
+    try:
+        return make(**fields)
+    except TypeError as exc:
+        raise ValueError(f"fields of something else ({exc})") from None
+
+
+def batch_bytes(part: Any) -> bytes:
+    """A reduced batch (`sim.run.montecarlo.Reduced`) as an `.npz` archive of plain arrays (`flat_arrays`)."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **flat_arrays(part))
     return buf.getvalue()
 
 
@@ -50,23 +76,9 @@ def batch_from_bytes(data: bytes, make: Callable[..., Any]) -> Any:
     """Rebuild a batch from `batch_bytes` output; raises ValueError for anything that is not one."""
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            fields: dict[str, Any] = {}
-            for key in npz.files:
-                arr = npz[key]
-                if arr.dtype == object:
-                    raise ValueError("object arrays")
-                if "/" in key:
-                    name, sub = key.split("/", 1)
-                    fields.setdefault(name, {})[sub] = arr
-                else:
-                    fields[key] = arr.item() if arr.ndim == 0 else arr
+            return unflatten({key: npz[key] for key in npz.files}, make)
     except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, RecursionError) as exc:
-        raise ValueError(f"not a batch archive ({type(exc).__name__})") from None
-    fields.setdefault("zone_values", None)
-    try:
-        return make(**fields)
-    except TypeError as exc:
-        raise ValueError(f"not a batch archive ({exc})") from None
+        raise ValueError(f"not a batch archive ({type(exc).__name__}: {exc})") from None
 
 
 class Checkpoint:
