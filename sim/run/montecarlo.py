@@ -8,17 +8,20 @@ boundaries, so it too is the same whatever the batching.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -232,7 +235,8 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                  batch_size: int | None = None, progress: bool = False, half_width: float = DEFAULT_HALF_WIDTH,
                  max_runs: int = DEFAULT_MAX_RUNS, sink: Callable[[Reduced], None] | None = None,
                  only_runs: list[int] | None = None, checkpoint: str | Path | None = None,
-                 resume: bool = False, notes: Callable[[str], None] | None = None, label: str | None = None
+                 resume: bool = False, notes: Callable[[str], None] | None = None, label: str | None = None,
+                 client: Any = None, store: str | Path | None = None, sweep: tuple[dict[str, Any], str] | None = None
                  ) -> Results:
     """Monte Carlo of a scenario.
 
@@ -248,19 +252,33 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     (default: the scenario id) whose total is fixed from the start — the fixed number of runs, or the cap of the
     adaptive rule, where the bar then ends early with why it stopped (`Results.stopping_line`).
 
+    client: a Dask `distributed.Client` — the batches then run as tasks of its cluster (`sim.run.cluster`), each
+    written by its worker to the partitioned Parquet store under `store` (`sim.run.store`; a folder every worker
+    sees at the same path; default: a temporary folder, deleted at the end, which only a cluster on this machine
+    shares) and read back from there in run order: the results are identical to the local runner's. `workers`
+    is then the cluster's thread count and `checkpoint` is not used: the store is the checkpoint (with `resume`,
+    its whole partitions are loaded, the others simulated again). sweep: (identity, variant id) naming the
+    store's folders (default: this run's `checkpoint.identity`, and the scenario's id; a comparison passes its
+    experiment's identity and each variant's id).
+
     Raises ScenarioError when the run cannot fit in memory, RunError when a run breaks an invariant, RunAborted
-    when a worker process dies (finished batches stay in the checkpoint), OutputError when a batch cannot be
-    written.
+    when a worker process dies or a cluster task fails for good (finished batches stay in the checkpoint or
+    store), OutputError when a batch cannot be written.
     """
-    from sim.errors import Problem, RunAborted
+    from sim.run.checkpoint import identity
     from sim.run.resources import plan_memory
 
+    if client is not None:
+        from sim.run.cluster import threads
+
+        workers = threads(client)
     workers = workers or default_workers()
     t0 = time.perf_counter()
     results = Results(scenario, seed, workers, 0, snapshot_times(scenario))
     total = len(set(only_runs)) if only_runs is not None else runs if runs is not None else max_runs
     workers = max(1, min(workers, total))
-    memory = plan_memory(scenario, total, workers, batch_size)  # before anything of the size of `runs` exists
+    # before anything of the size of `runs` exists; a cluster's workers are not on this machine: plan one
+    memory = plan_memory(scenario, total, 1 if client is not None else workers, batch_size)
     if only_runs is not None:
         plan = [sorted(set(int(r) for r in only_runs))]
     elif runs is not None:
@@ -269,66 +287,112 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
         plan = [list(range(s, min(s + MILESTONE, max_runs))) for s in range(0, max_runs, MILESTONE)]
     batch = batch_size or min(memory.batch, max(1, -(-len(plan[0]) // workers)))
     results.batch_size = batch
-    ckpt = None
-    if checkpoint is not None and only_runs is None:
-        from sim.run.checkpoint import Checkpoint, identity
-
-        ckpt = Checkpoint(checkpoint, identity(scenario, seed, runs, max_runs, half_width), resume,
-                          make=Reduced, check=lambda part: _check_part(scenario, part), notes=notes)
-    finished = ckpt.finished_runs() if ckpt else set()
+    ident = identity(scenario, seed, runs if only_runs is None else sorted(set(only_runs)), max_runs, half_width)
     label = label or scenario.id
-    bar = _progress(total, label) if progress else None  # against every run that may be simulated: never grows
-    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=worker_init,
-                                   initargs=(os.getpid(),)) if workers > 1 else None
+    ckpt = parts_store = None
+    done: dict[int, Reduced] = {}
+    executor = bar = None
     failed = True
-    try:
-        for chunk in plan:
-            members = set(chunk)
-            ranges = _contiguous([r for r in chunk if r not in finished], batch)
-            loaded = [(start, part) for start, part in ckpt.done.items() if start in members] if ckpt else []
-            if executor is None:
-                lazy = [(a, (lambda a=a, b=b: simulate_runs(scenario, seed, a, b))) for a, b in ranges]
+    with contextlib.ExitStack() as stack:
+        if client is not None:
+            from sim.run.store import Store
+
+            root = store if store is not None else stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="zonesim-store-"))
+            ident, variant = sweep or (ident, scenario.id)
+            parts_store = Store(root, ident, variant)
+            done = parts_store.open(resume, Reduced, lambda part: _check_part(scenario, part), notes)
+            if resume and not done and notes is not None and parts_store.others():
+                notes(f"no finished runs of this sweep in {parts_store.root}; the other sweeps there "
+                      f"({', '.join(parts_store.others())}) are not used")
+        elif checkpoint is not None and only_runs is None:
+            from sim.run.checkpoint import Checkpoint
+
+            ckpt = Checkpoint(checkpoint, ident, resume, make=Reduced,
+                              check=lambda part: _check_part(scenario, part), notes=notes)
+            done = ckpt.done
+        finished = {int(r) for part in done.values() for r in part.runs}
+        bar = _progress(total, label) if progress else None  # against every run that may be simulated: never grows
+        if client is None and workers > 1:
+            executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=worker_init,
+                                           initargs=(os.getpid(),))
+        try:
+            for chunk in plan:
+                members = set(chunk)
+                ranges = _contiguous([r for r in chunk if r not in finished], batch)
+                loaded = {start: part for start, part in done.items() if start in members}
+                if parts_store is not None:
+                    from sim.run.cluster import block_parts
+
+                    source = block_parts(client, simulate_runs, scenario, seed, parts_store, loaded, ranges, Reduced)
+                else:
+                    source = _local_parts(scenario, seed, loaded, ranges, executor,
+                                          lambda first: _worker_died(scenario, first, memory, batch, workers))
+                with contextlib.closing(source):
+                    for part, fresh in source:  # in run order, as workers finish
+                        if ckpt is not None and fresh:
+                            ckpt.save(part)  # on disk before anything else happens to it
+                        if STOP["signum"]:
+                            raise Interrupted(STOP["signum"])
+                        results.parts.append(part)
+                        if sink is not None:
+                            sink(part)
+                        if bar is not None:
+                            bar.update(len(part.runs))
+                if runs is None and only_runs is None and results.max_half_width() <= half_width:
+                    results.stopped_at = f"every 95% interval within ±{half_width * 100:g} points"
+                    if bar is not None:  # the cap was not needed: say so on the bar, which ends short of it
+                        bar.set_description_str(f"{label}: {results.stopping_line()}")
+                    break
             else:
-                lazy = [(a, executor.submit(simulate_runs, scenario, seed, a, b).result) for a, b in ranges]
-            for _first, item in sorted(loaded + lazy, key=lambda x: x[0]):  # in run order, as workers finish
-                try:
-                    part = item() if callable(item) else item
-                except BrokenProcessPool:
-                    raise RunAborted([Problem(
-                        scenario.path or scenario.id, None, None, "worker",
-                        f"a worker process died while simulating runs from {_first}",
-                        "workers that finish their batches",
-                        f"most likely the system stopped it for lack of memory: each worker was planned at "
-                        f"{memory.worker_bytes / 1e9:.1f} GB, with {memory.available / 0.8 / 1e9:.1f} GB available "
-                        f"at the start; hold fewer runs at once: --batch-size {max(1, batch // 2)}"
-                        + (f" or --workers {max(1, workers // 2)}" if workers > 1 else ""))]) from None
-                if ckpt is not None and callable(item):
-                    ckpt.save(part)  # on disk before anything else happens to it
-                if STOP["signum"]:
-                    raise Interrupted(STOP["signum"])
-                results.parts.append(part)
-                if sink is not None:
-                    sink(part)
-                if bar is not None:
-                    bar.update(len(part.runs))
-            if runs is None and only_runs is None and results.max_half_width() <= half_width:
-                results.stopped_at = f"every 95% interval within ±{half_width * 100:g} points"
-                if bar is not None:  # the cap was not needed: say so on the bar, which ends short of it
-                    bar.set_description_str(f"{label}: {results.stopping_line()}")
-                break
-        else:
-            if runs is None and only_runs is None:
-                results.stopped_at = f"the cap of {max_runs:,} runs"
-        if not results.stopped_at:
-            results.stopped_at = "the runs asked for (--only-run)" if only_runs is not None else "fixed number of runs"
-        failed = False
-    finally:
-        if executor is not None:
-            _stop_pool(executor, kill=failed)
-        if bar is not None:
-            bar.close()
+                if runs is None and only_runs is None:
+                    results.stopped_at = f"the cap of {max_runs:,} runs"
+            if not results.stopped_at:
+                results.stopped_at = ("the runs asked for (--only-run)" if only_runs is not None
+                                      else "fixed number of runs")
+            failed = False
+        finally:
+            if executor is not None:
+                _stop_pool(executor, kill=failed)
+            if bar is not None:
+                bar.close()
     results.wall_seconds = time.perf_counter() - t0
     return results
+
+
+def _local_parts(scenario: Scenario, seed: int, loaded: dict[int, Reduced], ranges: list[tuple[int, int]],
+                 executor: ProcessPoolExecutor | None, died: Callable[[int], Exception]
+                 ) -> Iterator[tuple[Reduced, bool]]:
+    """The batches of one milestone in run order, as (batch, simulated now): the `loaded` ones (first run ->
+    batch) and each [start, stop) range of `ranges`, simulated in the pool `executor` (or here, when None).
+    Raises `died(first run)` when a worker process dies."""
+    if executor is None:
+        lazy = [(a, (lambda a=a, b=b: simulate_runs(scenario, seed, a, b))) for a, b in ranges]
+    else:
+        lazy = [(a, executor.submit(simulate_runs, scenario, seed, a, b).result) for a, b in ranges]
+    for first, item in sorted([*loaded.items(), *lazy], key=lambda x: x[0]):
+        if not callable(item):
+            yield item, False
+            continue
+        try:
+            part = item()
+        except BrokenProcessPool:
+            raise died(first) from None
+        yield part, True
+
+
+def _worker_died(scenario: Scenario, first: int, memory: Any, batch: int, workers: int) -> Exception:
+    """RunAborted for a worker process that died while simulating runs from `first`, with settings that hold fewer
+    runs at once."""
+    from sim.errors import Problem, RunAborted
+
+    return RunAborted([Problem(
+        scenario.path or scenario.id, None, None, "worker", f"a worker process died while simulating runs from {first}",
+        "workers that finish their batches",
+        f"most likely the system stopped it for lack of memory: each worker was planned at "
+        f"{memory.worker_bytes / 1e9:.1f} GB, with {memory.available / 0.8 / 1e9:.1f} GB available "
+        f"at the start; hold fewer runs at once: --batch-size {max(1, batch // 2)}"
+        + (f" or --workers {max(1, workers // 2)}" if workers > 1 else ""))])
 
 
 def _check_part(scenario: Scenario, part: Reduced) -> None:

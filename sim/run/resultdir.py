@@ -5,9 +5,10 @@ The life of a results folder `out` (say `results/guangxi_2020-0/`):
 1. **Lock.** `<parent>/.<name>.lock` is locked (an advisory `flock`) while a run writes; a second run into the
    same folder is refused, naming the process that holds it. The system releases the lock when that process
    ends in any way, `kill -9` included.
-2. **Staging.** Everything — checkpoint batches (`chunks/`), tables, Parquet, plots, manifest — is written into
-   `<parent>/.<name>.partial/`. An interrupted run leaves its finished batches there for `--resume`; the
-   finished results in `out`, if any, are not touched.
+2. **Staging.** Everything — checkpoint batches (`chunks/`; on a Dask cluster, the Parquet store `store/` that
+   the workers write), tables, Parquet, plots, manifest — is written into `<parent>/.<name>.partial/`. An
+   interrupted run leaves its finished batches there for `--resume`; the finished results in `out`, if any, are
+   not touched. The batches are deleted at the commit: their values are in the results' own tables.
 3. **Commit.** When every file is written, the staging folder takes the place of `out` by renaming (atomic on
    one file system). Earlier results are first renamed aside to `<parent>/.<name>.previous/`; files there that
    their manifest does not list (a user's notes) are moved into the new folder; then the listed files are
@@ -36,6 +37,15 @@ from sim.errors import OutputError, Problem, ScenarioError
 MANIFEST = "manifest.json"
 COMPLETE = ".complete"
 CHUNKS = "chunks"
+#: The partitioned Parquet store of a run on a Dask cluster (`sim.run.store`), the cluster's checkpoint.
+STORE = "store"
+#: Finished batches: a local run's checkpoint archives and a cluster run's store partitions.
+BATCH_FILES = ("runs_*.npz", "runs_*.parquet")
+
+
+def finished_batches(folder: Path) -> list[Path]:
+    """The finished batches kept anywhere below `folder` (`BATCH_FILES`): what a resume would load."""
+    return [p for pattern in BATCH_FILES for p in folder.rglob(pattern)]
 
 
 def _cli_problem(out: Path, found: str, expected: str, hint: str = "") -> ScenarioError:
@@ -149,6 +159,11 @@ class ResultFolder:
     def checkpoint(self) -> Path:
         return self.staging / CHUNKS
 
+    @property
+    def store(self) -> Path:
+        """Where a run on a Dask cluster keeps its partitions (`sim.run.store`) until the commit."""
+        return self.staging / STORE
+
     def __enter__(self) -> ResultFolder:
         self._check_path()
         self.lock.acquire()
@@ -163,7 +178,7 @@ class ResultFolder:
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         try:
-            if exc_type is not None and self.staging.exists() and not any(self.staging.rglob("runs_*.npz")):
+            if exc_type is not None and self.staging.exists() and not finished_batches(self.staging):
                 shutil.rmtree(self.staging, ignore_errors=True)  # nothing finished: leave nothing behind
         finally:
             self.lock.release()
@@ -208,13 +223,13 @@ class ResultFolder:
 
     def _check_existing(self) -> None:
         out = self.out
-        if self.staging.exists() and not any(self.staging.rglob("runs_*.npz")):
+        if self.staging.exists() and not finished_batches(self.staging):
             self._discard_staging()  # a run stopped before its first batch: nothing to resume, nothing to keep
         if self.staging.exists():
             if self.resume:
                 return
             if not self.force:
-                n = len(list((self.checkpoint).rglob("runs_*.npz"))) if self.checkpoint.exists() else 0
+                n = len(finished_batches(self.staging))
                 raise _cli_problem(out, f"an interrupted run left {n} finished batch(es) in {self.staging}",
                                    "--resume to finish it, or --force to discard them")
             self._discard_staging()
@@ -263,6 +278,7 @@ class ResultFolder:
     def commit(self) -> None:
         """Put the staged results in place of `out` (see the module's docstring)."""
         shutil.rmtree(self.checkpoint, ignore_errors=True)
+        shutil.rmtree(self.store, ignore_errors=True)
         try:
             (self.staging / COMPLETE).write_bytes(b"")
             if self.out.exists() and not any(self.out.iterdir()):
