@@ -10,6 +10,7 @@ checkpointed batch by batch, and put in place only when complete. A notebook get
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,10 +140,11 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
                   workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                   only_runs: list[int] | None = None, resume: bool = False, force: bool = False,
                   progress: bool = False, on_note: Callable[[str], None] | None = None,
-                  label: str | None = None, report: bool = False) -> Outcome:
+                  label: str | None = None, report: bool = False, client: Any = None) -> Outcome:
     """Run a scenario's Monte Carlo into `out` (see `sim.run.resultdir`): summary.csv, Parquet tables, manifest,
     fan charts, and with `report` report.html and report.xlsx (`report_into`); `label` names the progress bar
-    (default: the scenario id). Raises ScenarioError (bad input or
+    (default: the scenario id). With `client` (a Dask `distributed.Client`), the batches run on its cluster
+    (`sim.run.cluster`), whose workers must see `out`'s folder at the same path. Raises ScenarioError (bad input or
     an output folder that cannot be used: nothing simulated), OutputError (a write failed: finished batches kept
     for `resume`), RunError, RunAborted."""
     from sim.model.engine import snapshot_times
@@ -164,7 +166,8 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
                                        folder.staging / "zones.parquet")
         results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                                progress=progress, sink=sink, only_runs=only_runs,
-                               checkpoint=folder.checkpoint, resume=resume, notes=note, label=label)
+                               checkpoint=folder.checkpoint, resume=resume, notes=note, label=label,
+                               client=client, store=folder.store)
         failures: list[str] = []
         written = outputs.write_results(results, folder.staging, plots=plots, zone_sink=sink, identity=identity,
                                         plot_failures=failures)
@@ -180,9 +183,11 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
 def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = None, seed: int | None = None,
                       workers: int | None = None, batch_size: int | None = None, plots: bool = True,
                       resume: bool = False, force: bool = False, progress: bool = False,
-                      on_note: Callable[[str], None] | None = None, report: bool = False) -> Outcome:
+                      on_note: Callable[[str], None] | None = None, report: bool = False,
+                      client: Any = None) -> Outcome:
     """Run every variant of an experiment into `out` with common random numbers (`sim.run.compare`), safely as
-    `run_to_folder` does (with `report`, the report too). Raises as `run_to_folder`."""
+    `run_to_folder` does (with `report`, the report too; with `client`, on a Dask cluster). Raises as
+    `run_to_folder`."""
     from sim.report.compare_files import write_comparison
     from sim.run.compare import run_experiment
     from sim.run.resources import disk_bytes
@@ -202,7 +207,8 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
     with ResultFolder(Path(out), identity, resume=resume, force=force) as folder:
         folder.check_space(disk_bytes(base, n) * 0.2 * len(experiment.variants))
         comparison = run_experiment(experiment, runs=n, seed=s, workers=workers, batch_size=batch_size,
-                                    progress=progress, checkpoint=folder.checkpoint, resume=resume, notes=note)
+                                    progress=progress, checkpoint=folder.checkpoint, resume=resume, notes=note,
+                                    client=client, store=folder.store)
         failures: list[str] = []
         written = write_comparison(comparison, folder.staging, plots=plots, identity=identity,
                                    plot_failures=failures)
@@ -217,11 +223,13 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
 
 def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, seed: int = 0,
                        workers: int | None = None, batch_size: int | None = None, plots: bool = True,
-                       force: bool = False, progress: bool = False, report: bool = False) -> Outcome:
+                       force: bool = False, progress: bool = False, report: bool = False,
+                       client: Any = None) -> Outcome:
     """Run a back-test scenario (one with a `backtest:` section) and score it against its history
     (`sim.measure.backtest`; the files by `sim.report.backtest_files`): scores.csv, backtest_summary.csv, a fan
-    chart per scored series with the observed points, manifest.json, and with `report` the report. Raises
-    ScenarioError for a scenario without `backtest:`, and as `run_to_folder`."""
+    chart per scored series with the observed points, manifest.json, and with `report` the report (with
+    `client`, on a Dask cluster, as `run_to_folder`). Raises ScenarioError for a scenario without `backtest:`,
+    and as `run_to_folder`."""
     from sim.measure import backtest
     from sim.report.backtest_files import write_backtest
     from sim.run.montecarlo import run_scenario
@@ -231,8 +239,12 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
                                      "a back-test scenario (see scenarios/hindcast/)")])
     identity = {"kind": "backtest", **run_identity(scenario, seed, runs, None)}
     with ResultFolder(Path(out), identity, force=force) as folder:
-        results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                               progress=progress)
+        try:
+            results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                   progress=progress, client=client, store=folder.store)
+        except BaseException:
+            shutil.rmtree(folder.store, ignore_errors=True)  # a back-test is not resumed: keep no partition
+            raise
         scored = backtest.score(results, seed)
         failures: list[str] = []
         try:
@@ -370,10 +382,11 @@ def write_report(folders: list[str | Path], out: str | Path | None = None) -> Re
 def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names: list[str] | None = None,
                       population: int = 200, generations: int = 8, seed: int = 0, workers: int = 1,
                       holdout: bool = True, resume: bool = False,
-                      progress: Callable[[str], None] | None = None) -> tuple[Path, str]:
+                      progress: Callable[[str], None] | None = None, client: Any = None) -> tuple[Path, str]:
     """Calibrate (`sim.run.calibrate`) and write the posterior file `out`. With `holdout`, first fit all but the
     last observed year and predict it (the check reported in the file and the returned text), then fit
-    everything up to `until`. The pyabc databases live in `<out>.work/` so that `resume` can continue."""
+    everything up to `until`. The pyabc databases live in `<out>.work/` so that `resume` can continue. With
+    `client` (a Dask `distributed.Client`), the candidates run on its cluster: the same posterior."""
     from sim.run import calibrate as cal_mod
 
     out = Path(out)
@@ -385,7 +398,7 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     if holdout:
         say("hold-out check: fit all but the last observed year, predict it")
         check = cal_mod.calibrate(scenario, until, names, population, generations, seed=seed, workers=workers,
-                                  db=work / "holdout.db", resume=resume, holdout=True, progress=say)
+                                  db=work / "holdout.db", resume=resume, holdout=True, progress=say, client=client)
         checked = check.holdout
         n90 = sum(h["in90"] for h in checked)
         lines.append(f"hold-out ({checked[0]['year'] if checked else '-'}): {n90} of {len(checked)} held-out values "
@@ -396,7 +409,7 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
                          f"log-CRPS {h['crps']:.3f}")
     say(f"full fit: every observation up to {until}")
     full = cal_mod.calibrate(scenario, until, names, population, generations, seed=seed, workers=workers,
-                             db=work / "full.db", resume=resume, holdout=False, progress=say)
+                             db=work / "full.db", resume=resume, holdout=False, progress=say, client=client)
     full.holdout = checked
     path = cal_mod.write(full, out)
     lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "

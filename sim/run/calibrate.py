@@ -33,8 +33,9 @@ import multiprocessing as mp
 import os
 import random
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,29 @@ def _list_map(fn: Callable, items: list) -> list:
     return [fn(x) for x in items]
 
 
+@contextlib.contextmanager
+def _mapping(workers: int, client: Any) -> Iterator[Callable[[Callable, list], list]]:
+    """`map(fn, items)`, results in the order of `items`: on a Dask cluster (`sim.run.cluster.mapper`), over a
+    pool of `workers` processes (stopped at once on an interruption or failure), or here for one worker."""
+    if client is not None:
+        from sim.run.cluster import mapper
+
+        yield mapper(client)
+        return
+    if workers <= 1:
+        yield _list_map
+        return
+    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
+    pool = ctx.Pool(workers, initializer=worker_init, initargs=(os.getpid(),))
+    try:
+        yield lambda fn, items: pool.map(fn, items, chunksize=max(1, len(items) // 8))
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
+    pool.join()
+
+
 def _pyabc_prior(scenario: Scenario, names: list[str]) -> Any:
     priors = scenario.param_priors()
     rvs = {}
@@ -151,6 +175,8 @@ def _pyabc_prior(scenario: Scenario, names: list[str]) -> Any:
 
 
 _LOADED: dict[int, Any] = {}
+#: Candidates seed NumPy's global generator: the threads of one process (a Dask worker's) take turns.
+_CANDIDATE_LOCK = threading.Lock()
 
 
 def _run_candidate(packed: bytes, item: tuple[int, int, int]) -> Any:
@@ -159,14 +185,15 @@ def _run_candidate(packed: bytes, item: tuple[int, int, int]) -> Any:
     unpacked once per worker."""
     import cloudpickle
 
-    key = hash(packed)
-    if key not in _LOADED:
-        _LOADED.clear()
-        _LOADED[key] = cloudpickle.loads(packed)
-    simulate_one = _LOADED[key]
-    np.random.seed(list(item))
-    random.seed(repr(item))
-    return simulate_one()
+    with _CANDIDATE_LOCK:
+        key = hash(packed)
+        if key not in _LOADED:
+            _LOADED.clear()
+            _LOADED[key] = cloudpickle.loads(packed)
+        simulate_one = _LOADED[key]
+        np.random.seed(list(item))
+        random.seed(repr(item))
+        return simulate_one()
 
 
 class SeededMappingSampler(pyabc.sampler.MappingSampler):
@@ -189,8 +216,7 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
         while accepted < n and evals < max_eval:
             seeds = [(self.seed, t + 2, start + i) for i in range(self.chunk)]
             start += self.chunk
-            for particle in self.map_(fn, seeds, chunksize=max(1, self.chunk // 8)) \
-                    if self.map_ is not _list_map else self.map_(fn, seeds):  # in candidate order, any worker count
+            for particle in self.map_(fn, seeds):  # in candidate order, any worker count
                 if accepted >= n:
                     break  # a sequential sampler stops at the n-th acceptance: so do we
                 evals += 1
@@ -232,12 +258,14 @@ class Calibration:
 def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, population: int = 200,
               generations: int = 8, min_epsilon: float | None = None, seed: int = 0, workers: int = 1,
               db: Path | None = None, resume: bool = False, holdout: bool = True,
-              progress: Callable[[str], None] | None = None) -> Calibration:
+              progress: Callable[[str], None] | None = None, client: Any = None) -> Calibration:
     """ABC-SMC posterior of `names` (default: the scenario's `backtest.calibrate`) given its observations up
     to `until` — without the last observed year when `holdout`, which is then predicted from the posterior
     and scored. Stops after `generations` or when ε falls to `min_epsilon` (default: √(number of data),
-    i.e. one observation error per datum on average). Raises ScenarioError for a scenario that cannot be
-    calibrated (no back-test section, no data, a parameter without a prior distribution)."""
+    i.e. one observation error per datum on average). With `client` (a Dask `distributed.Client`) the candidates
+    run on its cluster instead of `workers` processes: the same posterior. Raises ScenarioError for a scenario that
+    cannot be calibrated (no back-test section, no data, a parameter without a prior distribution), RunAborted for
+    a cluster task that fails for good."""
     if scenario.raw is None or "backtest" not in scenario.raw:
         raise ScenarioError([Problem(scenario.path, None, None, "backtest", "no section 'backtest'",
                                      "a back-test scenario (scenarios/hindcast/)")])
@@ -266,11 +294,12 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
         return simulate(scenario, fit_data, {k: float(v) for k, v in params.items()},
                         int(np.random.randint(0, 2**31 - 1)))
 
-    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
-    pool = ctx.Pool(workers, initializer=worker_init, initargs=(os.getpid(),)) if workers > 1 else None
-    try:
-        sampler = SeededMappingSampler(pool.map if pool is not None else _list_map, seed,
-                                       max(population // 2, workers))
+    if client is not None:
+        from sim.run.cluster import threads
+
+        workers = threads(client)
+    with _mapping(workers, client) as map_:
+        sampler = SeededMappingSampler(map_, seed, max(population // 2, workers))
         abc = pyabc.ABCSMC(model, _pyabc_prior(scenario, names),
                            lambda x, x0: distance(x, x0, sigma), population_size=population, sampler=sampler)
         db_url = "sqlite:///" + str(Path(db).resolve()) if db is not None else "sqlite://"
@@ -291,45 +320,32 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
                 hist = abc.run(max_nr_populations=generations - max(done, 0), minimum_epsilon=eps_min)
         frame, weights = hist.get_distribution()
         pops = hist.get_all_populations()
-    except BaseException:
-        if pool is not None:
-            pool.terminate()  # an interruption or failure: stop the workers at once
-            pool = None
-        raise
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
-    samples = frame[names].to_numpy(dtype=float)
-    gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"])}
-            for _, r in pops.iterrows() if int(r["t"]) >= 0]
-    cal = Calibration(scenario, names, samples, np.asarray(weights, dtype=float), until, fit_data, gens,
-                      int(sum(g["simulations"] for g in gens)), time.perf_counter() - t0, seed=seed)
-    if holdout:
-        cal.holdout = predict_holdout(cal, [d for d in all_data if d.year == years[-1]], seed, workers)
+        samples = frame[names].to_numpy(dtype=float)
+        gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"])}
+                for _, r in pops.iterrows() if int(r["t"]) >= 0]
+        cal = Calibration(scenario, names, samples, np.asarray(weights, dtype=float), until, fit_data, gens,
+                          int(sum(g["simulations"] for g in gens)), time.perf_counter() - t0, seed=seed)
+        if holdout:
+            cal.holdout = predict_holdout(cal, [d for d in all_data if d.year == years[-1]], seed, map_)
     return cal
 
 
-def _predict_one(args: tuple) -> dict[str, float]:
-    scenario, data, params, seed = args
+def _predict_with(scenario: Scenario, data: list[Datum], job: tuple[dict[str, float], int]) -> dict[str, float]:
+    params, seed = job
     return simulate(scenario, data, params, seed)
 
 
-def predict_holdout(cal: Calibration, data: list[Datum], seed: int, workers: int, n: int = 200) -> list[dict]:
+def predict_holdout(cal: Calibration, data: list[Datum], seed: int,
+                    map_: Callable[[Callable, list], list] = _list_map, n: int = 200) -> list[dict]:
     """Posterior predictive of held-out observations: n runs, each with a posterior row drawn by weight and
-    the datum's observation error added; PIT, 90% band and log-CRPS of each."""
+    the datum's observation error added; PIT, 90% band and log-CRPS of each. `map_(fn, items)` runs the
+    simulations (`_mapping`), results in item order."""
     import scoringrules as sr
 
     rng = np.random.default_rng([seed, 99])
     rows = rng.choice(len(cal.weights), size=n, p=cal.weights / cal.weights.sum())
-    jobs = [(cal.scenario, data, dict(zip(cal.names, cal.samples[r], strict=True)), int(rng.integers(2**31 - 1)))
-            for r in rows]
-    if workers > 1:
-        ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
-        with ctx.Pool(workers, initializer=worker_init, initargs=(os.getpid(),)) as pool:
-            sims = pool.map(_predict_one, jobs)
-    else:
-        sims = [_predict_one(j) for j in jobs]
+    jobs = [(dict(zip(cal.names, cal.samples[r], strict=True)), int(rng.integers(2**31 - 1))) for r in rows]
+    sims = map_(functools.partial(_predict_with, cal.scenario, data), jobs)
     out = []
     for d in data:
         pred = np.array([s[d.key] for s in sims]) + d.sigma * rng.standard_normal(n)

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from sim.input.experiment import Experiment, Variant
 from sim.measure.stats import newcombe_difference, wilson
 from sim.run.montecarlo import Results, run_scenario
+from sim.version import __version__
 
 
 @dataclass
@@ -172,10 +174,14 @@ def _per_gain(cost: float, gain: float) -> float:
 def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | None = None,
                    workers: int | None = None, batch_size: int | None = None, progress: bool = False,
                    variants: list[Variant] | None = None, checkpoint: str | Path | None = None,
-                   resume: bool = False, notes: Callable[[str], None] | None = None) -> Comparison:
+                   resume: bool = False, notes: Callable[[str], None] | None = None, client: Any = None,
+                   store: str | Path | None = None) -> Comparison:
     """Run every variant (the base first) with the same seed and the same runs; nothing else differs.
     checkpoint: a folder where each variant's finished batches are kept (`<folder>/<variant id>/`), so that an
-    interrupted comparison can be resumed (variants already finished are then only loaded)."""
+    interrupted comparison can be resumed (variants already finished are then only loaded). client, store: run
+    on a Dask cluster (`sim.run.montecarlo.run_scenario`), every variant in one sweep of the store
+    (`<store>/<sweep>/variant=<id>/`) named by the experiment's identity; `resume` then loads the partitions
+    already there."""
     import time
 
     t0 = time.perf_counter()
@@ -183,11 +189,14 @@ def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | 
     n = runs or experiment.runs
     s = experiment.seed if seed is None else seed
     todo = variants or sorted(experiment.variants, key=lambda v: v.id != experiment.base_id)
+    sweep = {"experiment_id": experiment.id, "experiment_sha256": experiment.sha256,
+             "scenario_sha256": experiment.base.scenario.sha256, "seed": s, "runs": n, "version": __version__}
     for i, v in enumerate(todo, start=1):
         folder = None if checkpoint is None else Path(checkpoint) / v.id
-        again = resume and folder is not None and (folder / "state.json").is_file()
+        again = resume and (client is not None or (folder is not None and (folder / "state.json").is_file()))
         res = run_scenario(v.scenario, runs=n, seed=s, workers=workers, batch_size=batch_size, progress=progress,
-                           checkpoint=folder, resume=again, notes=notes, label=f"variant {i}/{len(todo)}: {v.id}")
+                           checkpoint=folder, resume=again, notes=notes, label=f"variant {i}/{len(todo)}: {v.id}",
+                           client=client, store=store, sweep=(sweep, v.id))
         for part in res.parts:  # per-zone values are not needed here: keep memory flat over many variants
             part.zone_values = part.zone_values[:, :0]
         comparison.results[v.id] = res
