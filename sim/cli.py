@@ -132,6 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
     val.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR", help="scenario YAML file(s) and/or folder(s)")
+    for cmd in (run, cmp_, hc, cal):  # beyond one machine: README "Beyond one machine", sim/run/cluster.py
+        where = cmd.add_mutually_exclusive_group()
+        where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786); its "
+                           "workers must see --out at the same path (needs zonesim[dask])")
+        where.add_argument("--local-cluster", type=int, default=None, metavar="N",
+                           help="run on a Dask cluster of N worker processes started on this machine")
     return p
 
 
@@ -144,7 +151,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
     from sim.run.montecarlo import default_workers
 
     problems = []
-    for name in ("runs", "workers", "batch_size"):
+    for name in ("runs", "workers", "batch_size", "local_cluster"):
         value = getattr(args, name, None)
         if value is not None and not 1 <= value <= 10**9:
             problems.append(Problem("<command line>", None, None, f"--{name.replace('_', '-')}",
@@ -201,6 +208,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.pipeline import experiments_in_folders, load_all, run_to_folder
     from sim.report import files as outputs
+    from sim.run.cluster import open_client
     from sim.version import __version__
 
     _check_numbers(args)
@@ -216,40 +224,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     rows: list[dict] = []
     done: list[str] = []
     failed_plots = False
-    try:
-        for k, sc in enumerate(scenarios, start=1):
-            out = Path(args.out) if args.out and single else Path(args.out or "results") / f"{sc.id}-{args.seed}"
-            if args.only_run and not args.out:
-                out = Path("results") / f"{sc.id}-{args.seed}-replay-{'-'.join(map(str, sorted(args.only_run)))}"
-            _CURRENT_OUT[:] = [out]
-            _say(f"zonesim {__version__}: {sc.name} ({sc.path}), seed {args.seed}")
-            _warn(sc.warnings)
-            outcome = run_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
-                                    batch_size=args.batch_size, plots=not args.no_plots, only_runs=args.only_run,
-                                    resume=args.resume, force=args.force,
-                                    progress=not args.quiet and args.only_run is None,
-                                    on_note=lambda t: _say(f"note: {t}"),
-                                    label=None if single else f"scenario {k}/{len(scenarios)}: {sc.id}",
-                                    report=args.report)
-            results = outcome.results
-            print(outputs.format_table(results))
-            n_plots = sum(1 for f in outcome.files if f.endswith(".png"))
-            print()
-            print("\n".join(outputs.paragraph(
-                f"Written to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
-                + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else "")
-                + (", report.html, report.xlsx" if any(f.endswith("report.html") for f in outcome.files) else ""),
-                indent="  ")))
-            failed_plots |= _plot_failures(outcome)
-            rows += outputs.combined_table([results])
-            done.append(f"{sc.path} → {out}/")
-    except BaseException:
-        if done and not single:
-            _say(f"{len(done)} of {len(scenarios)} scenarios finished before the failure; their results stay on "
-                 "disk (no combined table is written):")
-            for line in done:
-                _say(f"  {line}")
-        raise
+    with open_client(args.scheduler, args.local_cluster, args.workers, say=_say) as client:
+        try:
+            for k, sc in enumerate(scenarios, start=1):
+                out = Path(args.out) if args.out and single else Path(args.out or "results") / f"{sc.id}-{args.seed}"
+                if args.only_run and not args.out:
+                    out = Path("results") / f"{sc.id}-{args.seed}-replay-{'-'.join(map(str, sorted(args.only_run)))}"
+                _CURRENT_OUT[:] = [out]
+                _say(f"zonesim {__version__}: {sc.name} ({sc.path}), seed {args.seed}")
+                _warn(sc.warnings)
+                outcome = run_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
+                                        batch_size=args.batch_size, plots=not args.no_plots, only_runs=args.only_run,
+                                        resume=args.resume, force=args.force,
+                                        progress=not args.quiet and args.only_run is None,
+                                        on_note=lambda t: _say(f"note: {t}"),
+                                        label=None if single else f"scenario {k}/{len(scenarios)}: {sc.id}",
+                                        report=args.report, client=client)
+                results = outcome.results
+                print(outputs.format_table(results))
+                n_plots = sum(1 for f in outcome.files if f.endswith(".png"))
+                print()
+                print("\n".join(outputs.paragraph(
+                    f"Written to {out}/: summary.csv, indicators.parquet, zones.parquet, manifest.json"
+                    + (f", {n_plots} fan charts (PNG + SVG)" if n_plots else "")
+                    + (", report.html, report.xlsx" if any(f.endswith("report.html") for f in outcome.files) else ""),
+                    indent="  ")))
+                failed_plots |= _plot_failures(outcome)
+                rows += outputs.combined_table([results])
+                done.append(f"{sc.path} → {out}/")
+        except BaseException:
+            if done and not single:
+                _say(f"{len(done)} of {len(scenarios)} scenarios finished before the failure; their results stay on "
+                     "disk (no combined table is written):")
+                for line in done:
+                    _say(f"  {line}")
+            raise
     if not single:
         path = outputs.write_combined_csv(rows, outputs.combined_path(args.out or "results", args.seed))
         print(f"\n{len(scenarios)} scenarios, seed {args.seed}\n")
@@ -279,6 +288,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.pipeline import compare_to_folder
     from sim.report.compare_files import format_comparison
     from sim.report.files import paragraph
+    from sim.run.cluster import open_client
 
     _check_numbers(args)
     exp = load_experiment(args.experiment)
@@ -287,9 +297,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("results") / f"{exp.id}-{seed}")
     _CURRENT_OUT[:] = [out]
     _say(f"{exp.name} ({exp.path}): {len(exp.variants)} variants × {runs} runs, seed {seed}")
-    outcome = compare_to_folder(exp, out, runs=runs, seed=seed, workers=args.workers, batch_size=args.batch_size,
-                                plots=not args.no_plots, resume=args.resume, force=args.force,
-                                progress=not args.quiet, on_note=lambda t: _say(f"note: {t}"), report=args.report)
+    with open_client(args.scheduler, args.local_cluster, args.workers, say=_say) as client:
+        outcome = compare_to_folder(exp, out, runs=runs, seed=seed, workers=args.workers,
+                                    batch_size=args.batch_size, plots=not args.no_plots, resume=args.resume,
+                                    force=args.force, progress=not args.quiet, on_note=lambda t: _say(f"note: {t}"),
+                                    report=args.report, client=client)
     comparison = outcome.results
     print(format_comparison(comparison))
     print()
@@ -302,13 +314,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """`zonesim replay FILE --seed S --run K`: `zonesim run FILE --seed S --only-run K` into its own folder."""
     ns = argparse.Namespace(scenarios=[args.scenario], runs=None, seed=args.seed, workers=1, batch_size=None,
                             out=args.out, no_plots=True, only_run=args.run, quiet=True, resume=False,
-                            force=args.force, report=False)
+                            force=args.force, report=False, scheduler=None, local_cluster=None)
     return cmd_run(ns)
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.measure.backtest import format_table, gate
     from sim.pipeline import hindcast_to_folder, load_all
+    from sim.run.cluster import open_client
 
     _check_numbers(args)
     scenarios, problems = load_all(args.scenarios)
@@ -317,20 +330,21 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if problems:
         return 2
     failed = False
-    for sc in scenarios:
-        out = Path(args.out) if args.out and len(scenarios) == 1 else \
-            Path(args.out or "results") / f"{sc.id}-{args.seed}"
-        _CURRENT_OUT[:] = [out]
-        _say(f"back-test {sc.name} ({sc.path}), {sc.base_year}→{sc.end_year}, {args.runs} runs, seed {args.seed}")
-        outcome = hindcast_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
-                                     batch_size=args.batch_size, plots=not args.no_plots, force=args.force,
-                                     progress=not args.quiet, report=args.report)
-        print(format_table(outcome.results))
-        print(f"\nWritten to {out}/: " + ", ".join(Path(f).name for f in outcome.files[:4])
-              + (f" and {len(outcome.files) - 4} more" if len(outcome.files) > 4 else ""))
-        failed |= _plot_failures(outcome)
-        if not gate(outcome.results.scores)[0]:
-            _say(f"note: the back-test gate fails for {sc.id} (see above)")
+    with open_client(args.scheduler, args.local_cluster, args.workers, say=_say) as client:
+        for sc in scenarios:
+            out = Path(args.out) if args.out and len(scenarios) == 1 else \
+                Path(args.out or "results") / f"{sc.id}-{args.seed}"
+            _CURRENT_OUT[:] = [out]
+            _say(f"back-test {sc.name} ({sc.path}), {sc.base_year}→{sc.end_year}, {args.runs} runs, seed {args.seed}")
+            outcome = hindcast_to_folder(sc, out, runs=args.runs, seed=args.seed, workers=args.workers,
+                                         batch_size=args.batch_size, plots=not args.no_plots, force=args.force,
+                                         progress=not args.quiet, report=args.report, client=client)
+            print(format_table(outcome.results))
+            print(f"\nWritten to {out}/: " + ", ".join(Path(f).name for f in outcome.files[:4])
+                  + (f" and {len(outcome.files) - 4} more" if len(outcome.files) > 4 else ""))
+            failed |= _plot_failures(outcome)
+            if not gate(outcome.results.scores)[0]:
+                _say(f"note: the back-test gate fails for {sc.id} (see above)")
     return 1 if failed else 0
 
 
@@ -346,15 +360,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.input.scenario import load_scenario
     from sim.pipeline import calibrate_to_file
+    from sim.run.cluster import open_client
     from sim.run.montecarlo import default_workers
 
     _check_numbers(args)
     sc = load_scenario(args.scenario)
-    workers = args.workers or default_workers()
-    path, report = calibrate_to_file(sc, args.until, args.out, names=args.parameters, population=args.population,
-                                     generations=args.generations, seed=args.seed, workers=workers,
-                                     holdout=not args.no_holdout, resume=args.resume,
-                                     progress=lambda t: _say(f"  {t}"))
+    with open_client(args.scheduler, args.local_cluster, args.workers, say=_say) as client:
+        path, report = calibrate_to_file(sc, args.until, args.out, names=args.parameters,
+                                         population=args.population, generations=args.generations, seed=args.seed,
+                                         workers=args.workers or default_workers(), holdout=not args.no_holdout,
+                                         resume=args.resume, progress=lambda t: _say(f"  {t}"), client=client)
     print(report)
     print(f"\nPosterior written to {path}: refer to it from a scenario with base year {args.until} or later "
           "(calibration: {posterior: ...}).")
@@ -400,12 +415,12 @@ _CURRENT_OUT: list[Path] = []
 
 
 def _kept_batches() -> str:
-    from sim.run.resultdir import staging_of
+    from sim.run.resultdir import finished_batches, staging_of
 
     if not _CURRENT_OUT:
         return ""
     staging = staging_of(_CURRENT_OUT[0])
-    n = len(list(staging.rglob("runs_*.npz"))) if staging.exists() else 0
+    n = len(finished_batches(staging)) if staging.exists() else 0
     if not n:
         return ""
     return (f"{n} finished batch(es) are kept in {staging}; run the same command with --resume to finish "
