@@ -1,6 +1,6 @@
 """Helpers shared by several test modules (not a test module): the tiny scenario's text with replacements, the
 problems a text is refused with, a target made by hand, the agents of every batch made, with the cyclic
-collector off."""
+collector off, two reduced batches compared field by field."""
 
 from __future__ import annotations
 
@@ -106,3 +106,20 @@ def batch_states_without_collector(monkeypatch) -> Iterator[list[weakref.ref]]:
     finally:
         if enabled:
             gc.enable()
+
+
+def assert_same_batch(a, b) -> None:
+    """Two reduced batches (`sim.run.montecarlo.Reduced`) hold the same arrays, of the same dtypes, and scalars."""
+    import numpy as np
+
+    for name, value in vars(a).items():
+        other = getattr(b, name)
+        if isinstance(value, dict):
+            assert value.keys() == other.keys(), name
+            for key in value:
+                np.testing.assert_array_equal(value[key], other[key], err_msg=f"{name}/{key}")
+        elif isinstance(value, np.ndarray):
+            assert value.dtype == other.dtype, name
+            np.testing.assert_array_equal(value, other, err_msg=name)
+        else:
+            assert value == other, name

@@ -17,6 +17,7 @@ from sim.run import checkpoint as ckpt_module
 from sim.run.checkpoint import STATE, Checkpoint, batch_bytes, batch_from_bytes, identity
 from sim.run.montecarlo import Reduced, simulate_runs
 from tests.conftest import ROOT
+from tests.helpers import assert_same_batch
 
 IDENTITY = {"scenario_id": "tiny", "scenario_sha256": "abc", "seed": 3, "runs": 6}
 
@@ -25,20 +26,6 @@ IDENTITY = {"scenario_id": "tiny", "scenario_sha256": "abc", "seed": 3, "runs": 
 def parts(tiny) -> list[Reduced]:
     """Two consecutive batches of the tiny scenario: runs 0–2 and 3–5."""
     return [simulate_runs(tiny, 3, 0, 3), simulate_runs(tiny, 3, 3, 6)]
-
-
-def assert_same_batch(a: Reduced, b: Reduced) -> None:
-    for name, value in vars(a).items():
-        other = getattr(b, name)
-        if isinstance(value, dict):
-            assert value.keys() == other.keys(), name
-            for key in value:
-                np.testing.assert_array_equal(value[key], other[key], err_msg=f"{name}/{key}")
-        elif isinstance(value, np.ndarray):
-            assert value.dtype == other.dtype, name
-            np.testing.assert_array_equal(value, other, err_msg=name)
-        else:
-            assert value == other, name
 
 
 def test_a_batch_written_then_read_back_is_equal(parts):
