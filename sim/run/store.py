@@ -3,7 +3,7 @@
 Layout, one folder per sweep so that two sweeps never mix, one per variant inside it (Hive-style, so that
 `pyarrow.dataset` or pandas read the folder as one table with a `variant` column):
 
-    <root>/<sweep>/sweep.json                                    what the sweep is (`checkpoint.identity`)
+    <root>/<sweep>/_sweep.json                                   what the sweep is (`checkpoint.identity`)
     <root>/<sweep>/variant=<id>/runs_<first>_<last>.parquet     one reduced batch, one row per run
 
 `<sweep>` is the first 16 hex digits of the SHA-256 of the sweep's identity (scenario or experiment and their
@@ -40,7 +40,7 @@ from sim.errors import OutputError
 from sim.run.checkpoint import flat_arrays, unflatten
 
 PARTITION = re.compile(r"runs_(\d{7})_(\d{7})\.parquet")
-SWEEP_FILE = "sweep.json"
+SWEEP_FILE = "_sweep.json"  # "_": a Parquet dataset reader skips it
 META_KEY = b"zonesim"
 
 
@@ -136,7 +136,7 @@ class Store:
     """The partitions of one variant of one sweep under `root` (see the module's docstring).
 
     root: the store's folder, on a file system every worker shares (made absolute). identity: what the sweep is
-    (`sweep_id` names its folder; written to `sweep.json`). variant: the variant's id (a scenario's own id for a
+    (`sweep_id` names its folder; written to `_sweep.json`). variant: the variant's id (a scenario's own id for a
     plain run).
     """
 

@@ -36,7 +36,7 @@ def test_a_resumed_store_loads_whole_partitions_and_names_the_others(parts, tmp_
     assert store.open(resume=False, make=Reduced) == {}
     for part in parts:
         write_partition(store.path(int(part.runs[0]), int(part.runs[-1])), part, store.sweep)
-    assert json.loads((tmp_path / store.sweep / "sweep.json").read_text(encoding="utf-8")) == IDENTITY
+    assert json.loads((tmp_path / store.sweep / "_sweep.json").read_text(encoding="utf-8")) == IDENTITY
     done = Store(tmp_path, IDENTITY, "base").open(resume=True, make=Reduced)
     assert sorted(done) == [0, 3]
     assert_same_batch(parts[1], done[3])
