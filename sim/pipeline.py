@@ -161,6 +161,7 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
 
     identity = run_identity(scenario, seed, runs, only_runs)
     with ResultFolder(Path(out), identity, resume=resume, force=force) as folder:
+        folder.check_resumed_where(client is not None)
         folder.check_space(disk_bytes(scenario, runs or 2500 if not only_runs else len(only_runs)))
         sink = outputs.ZoneParquetSink(snapshot_times(scenario), [z.id for z in scenario.zones],
                                        folder.staging / "zones.parquet")
@@ -205,6 +206,7 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
     identity = {"kind": "compare", "experiment_id": experiment.id, "experiment_sha256": experiment.sha256,
                 "scenario_sha256": base.sha256, "seed": s, "runs": n}
     with ResultFolder(Path(out), identity, resume=resume, force=force) as folder:
+        folder.check_resumed_where(client is not None)
         folder.check_space(disk_bytes(base, n) * 0.2 * len(experiment.variants))
         comparison = run_experiment(experiment, runs=n, seed=s, workers=workers, batch_size=batch_size,
                                     progress=progress, checkpoint=folder.checkpoint, resume=resume, notes=note,

@@ -265,6 +265,19 @@ class ResultFolder:
             raise _cli_problem(self.out.parent, f"cannot write here ({exc.strerror or exc})",
                                "a writable folder with free space") from None
 
+    def check_resumed_where(self, on_cluster: bool) -> None:
+        """A resumed run goes on where its batches are: a local run's in the checkpoint, a run on a Dask
+        cluster's in the store. Raises ScenarioError (nothing simulated) when only the other kind is there."""
+        if not self.resume:
+            return
+        theirs, ours = (self.checkpoint, self.store) if on_cluster else (self.store, self.checkpoint)
+        if finished_batches(theirs) and not finished_batches(ours):
+            where = "on this machine" if on_cluster else "on a Dask cluster"
+            raise _cli_problem(self.out, f"an interrupted run {where}",
+                               "--resume without --scheduler and --local-cluster" if on_cluster else
+                               "--resume with --scheduler or --local-cluster, as the interrupted run",
+                               f"its finished batches are in {theirs}")
+
     def check_space(self, needed_bytes: float) -> None:
         """Refuse before simulating when the file system has less free space than the results need."""
         free = shutil.disk_usage(self.staging).free

@@ -186,13 +186,17 @@ class Store:
 
     def _load(self, path: Path, make: Callable[..., Any], check: Callable[[Any], None] | None,
               done: dict[int, Any]) -> str:
-        """Load one partition into `done` if it can be trusted; else say why not."""
+        """Load one partition into `done` (partitions come in run order) if it can be trusted; else say why not.
+        A partition whose runs overlap one already loaded (blocks of another size, written by a task of an
+        earlier attempt that was still running) is not loaded: each run is counted once."""
         try:
             part = self.read(path, make)
             if check is not None:
                 check(part)
         except ValueError as exc:
             return str(exc)
+        if done and int(part.runs[0]) <= max(int(p.runs[-1]) for p in done.values()):
+            return "its runs overlap those of another partition"
         done[int(part.runs[0])] = part
         return ""
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli import main
-from sim.errors import RunAborted
+from sim.errors import RunAborted, ScenarioError
 from sim.input.experiment import load_experiment
 from sim.pipeline import compare_to_folder, run_to_folder
 from sim.report.compare_files import write_comparison
@@ -144,6 +144,9 @@ def test_an_interrupted_run_into_a_folder_resumes_from_its_store_to_the_same_sum
     monkeypatch.undo()
     kept = sorted(p.name for p in (staging_of(out) / "store").rglob("runs_*.parquet"))
     assert len(kept) >= 2 and not out.exists()
+    with pytest.raises(ScenarioError) as info:  # resumed where its batches are not: refused, naming the options
+        run_to_folder(tiny, out, runs=8, seed=3, batch_size=2, workers=1, plots=False, resume=True)
+    assert "--scheduler" in info.value.problems[0].expected
     notes: list[str] = []
     run_to_folder(tiny, out, runs=8, seed=3, batch_size=2, client=client, plots=False, resume=True,
                   on_note=notes.append)

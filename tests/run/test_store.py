@@ -1,6 +1,7 @@
 """sim.run.store: a reduced batch written as a Parquet partition reads back equal; anything else — truncated,
-garbage, of another sweep, named for other runs — is refused, and a resumed store names it, deletes it and
-loads only whole partitions; without resume a variant's partitions are cleared; sweeps are named by identity."""
+garbage, of another sweep, named for other runs, overlapping another — is refused, and a resumed store names it,
+deletes it and loads only whole partitions; without resume a variant's partitions are cleared; sweeps are named
+by their identity."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_a_partition_is_read_back_equal_and_anything_else_is_refused(parts):
         partition_from_bytes(data, "sweep-b", Reduced)
 
 
-def test_a_resumed_store_loads_whole_partitions_and_names_the_others(parts, tmp_path):
+def test_a_resumed_store_loads_whole_partitions_and_names_the_others(tiny, parts, tmp_path):
     store = Store(tmp_path, IDENTITY, "base")
     assert store.open(resume=False, make=Reduced) == {}
     for part in parts:
@@ -44,11 +45,14 @@ def test_a_resumed_store_loads_whole_partitions_and_names_the_others(parts, tmp_
     second.write_bytes(second.read_bytes()[:-50])  # truncated
     misnamed = store.path(6, 8)
     misnamed.write_bytes(first.read_bytes())  # runs 0–2 under the name of runs 6–8
+    overlapping = store.path(1, 2)  # runs 1–2 again, as blocks of another size would hold them
+    write_partition(overlapping, simulate_runs(tiny, 3, 1, 3), store.sweep)
     notes: list[str] = []
     done = Store(tmp_path, IDENTITY, "base").open(resume=True, make=Reduced, notes=notes.append)
-    assert list(done) == [0] and len(notes) == 2
+    assert list(done) == [0] and len(notes) == 3
     assert any(str(second) in n and "not a partition" in n for n in notes)
     assert any(str(misnamed) in n and "runs differ" in n for n in notes)
+    assert any(str(overlapping) in n and "overlap" in n for n in notes)
     assert store.partitions() == [first]  # what cannot be trusted is gone: its runs are simulated again
 
 
