@@ -49,12 +49,12 @@ CONNECT_SECONDS = 20
 EXTRA = "pip install 'zonesim[dask]'"
 
 
-def _distributed() -> Any:
-    """The `distributed` package, or ScenarioError (exit 2) naming what to install."""
+def _distributed(option: str = "--scheduler") -> Any:
+    """The `distributed` package, or ScenarioError (exit 2) naming what to install for `option`."""
     try:
         import distributed
     except ImportError:
-        raise ScenarioError([Problem("<command line>", None, None, "--scheduler", "the Dask scheduler's client "
+        raise ScenarioError([Problem("<command line>", None, None, option, "the Dask scheduler's client "
                                      "(the Python package 'distributed') is not installed",
                                      "zonesim installed with its cluster extra", f"{EXTRA}, on this machine and "
                                      "on every worker")]) from None
@@ -81,7 +81,7 @@ def open_client(scheduler: str | None = None, local_cluster: int | None = None, 
         raise ScenarioError([Problem("<command line>", None, None, "--workers", f"--workers with {given}",
                                      f"either --workers (processes on this machine) or {given} (the cluster's "
                                      "workers run the batches)")])
-    distributed = _distributed()
+    distributed = _distributed(given)
     if local_cluster is not None:
         with distributed.LocalCluster(n_workers=local_cluster, threads_per_worker=1, processes=True,
                                       dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
