@@ -72,15 +72,7 @@ def test_the_coverage_file_is_up_to_date_with_the_backtest_files():
         assert recorded == {sc.sha256}, f"{path.name} changed since its back-test: run experiments/run_backtests.py"
 
 
-HUNAN_FAILS = pytest.mark.xfail(strict=True, reason=(
-    "known model weakness (docs/backtest.md): rebuilt at 2013 with the national posterior, Hunan's HTE stock grows "
-    "about 20% a year (2016 median 3,259) while it grew about 5% (1,900 -> 2,212); a national posterior transferred "
-    "to one province lacks the provinces' dispersion. Strict: the test fails once the model covers it, so that "
-    "this mark is removed"))
-
-
-@pytest.mark.parametrize(("name", "year"), [("guangxi_2015", 2017), pytest.param("hunan_2013", 2016,
-                                                                                  marks=HUNAN_FAILS)])
+@pytest.mark.parametrize(("name", "year"), [("guangxi_2015", 2017), ("hunan_2013", 2016)])
 def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year):
     from sim.run.montecarlo import run_scenario
 
