@@ -20,6 +20,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "backtest.md"
 FIGURES = ROOT / "docs" / "figures"
@@ -47,17 +49,19 @@ def backtest_section(result, out: Path) -> list[str]:
              f"Base year {sc.base_year}, simulated to {sc.end_year}; {result.runs} runs, seed {result.seed}. "
              f"Parameters: " + (f"posterior `{Path(post.path).name}` (vintage {post.vintage}, {post.region}) for the "
                                 f"{len(post.names)} it estimates, priors for the rest" if post else "the priors")
-             + ". Every input has a vintage up to the base year, so the back-test is out of sample.", "",
+             + ". Every input has a vintage up to the base year.", "", f"*{sc.raw['backtest'].get('note', '')}*", "",
              "| series | year | observed | model median [5%, 95%] | PIT | in 50% | in 90% | log-CRPS | naive |",
              "|---|---|---|---|---|---|---|---|---|"]
     for s in result.scores:
         flag = "" if PIT_BAND[0] <= s.pit <= PIT_BAND[1] else " ⚠"
         lines.append(f"| {s.series} | {s.year} | {_fmt(s.observed)} | {_fmt(s.median)} [{_fmt(s.p05)}, "
                      f"{_fmt(s.p95)}] | {s.pit:.2f}{flag} | {'yes' if s.in50 else 'no'} | "
-                     f"{'yes' if s.in90 else '**no**'} | {s.crps:.3f} | {s.crps_naive:.3f} |")
+                     f"{'yes' if s.in90 else '**no**'} | {s.crps:.3f} | {_fmt(s.crps_naive)} |")
     lines += ["", f"**{sm['observations']} values: {sm['in90']} in their 90% band, {sm['in50']} in their 50% band, "
-              f"{sm['pit_outside']} with a PIT outside 10–90%; mean log-CRPS {sm['mean_crps']:.3f} against the naive "
-              f"forecaster's {sm['mean_crps_naive']:.3f} (skill {sm['skill']:+.2f}). Gate: "
+              f"{sm['pit_outside']} with a PIT outside 10–90%; mean log-CRPS {sm['mean_crps']:.3f}; over the "
+              f"{sm['compared']} values whose series has history before the base year (— where it has none: no "
+              f"naive forecast), {sm['mean_crps_compared']:.3f} against the naive forecaster's "
+              f"{sm['mean_crps_naive']:.3f} (skill {sm['skill']:+.2f}). Gate: "
               + ("PASS" if ok else "FAIL — " + "; ".join(why)) + ".**", ""]
     if result.unscored:
         lines += ["Not scored: " + "; ".join(f"`{s}` ({r})" for s, r in result.unscored) + ".", ""]
@@ -82,18 +86,27 @@ def posterior_section(path: Path) -> list[str]:
 
     data = json.loads(path.read_text(encoding="utf-8"))
     priors = default_priors()
+    w = np.asarray(data["weights"], dtype=float)
+    ess = float(w.sum() ** 2 / (w ** 2).sum())  # Kish's effective sample size of the weighted particles
+    took = (f"in {data['seconds']:.0f} s on 2 cores" if data["seconds"] >= 1 else
+            "(its fit time was not recorded: the file was written from a resumed calibration)")
+    few = (f" **Only {ess:.0f} effective particles** (Kish) of {len(w)}: one weighted particle can dominate, so the "
+           f"5–95% ranges below are rough and parameter uncertainty is represented coarsely." if ess < 50 else
+           f" Effective sample size {ess:.0f} of {len(w)} particles (Kish).")
     lines = [f"### `{path.name}` — {data['region']}, vintage {data['vintage']}", "",
              f"{data['method']}. Fitted to {len(data['history'])} observations of `{data['scenario']}` up to "
-             f"{data['vintage']} in {data['seconds']:.0f} s on 2 cores (seed {data['seed']}).", "",
+             f"{data['vintage']} {took} (seed {data['seed']}).{few}", "",
              "| parameter | prior | posterior median | 5% | 95% | note |", "|---|---|---|---|---|---|"]
     for name, q in data["summary"].items():
         lo, hi = priors[name].quantiles(0.0, 1.0)
         span = hi - lo
         note = ""
+        # a uniform prior's own 5% and 95% quantiles sit 5% from its bounds: a posterior presses against a bound
+        # only when its mass gathers there (its median in the outer quarter of the prior's range)
         if math.isfinite(span) and span > 0:
-            if q["p95"] > hi - 0.05 * span:
+            if q["p95"] > hi - 0.05 * span and q["median"] > hi - 0.25 * span:
                 note = "presses against the prior's upper bound"
-            elif q["p05"] < lo + 0.05 * span:
+            elif q["p05"] < lo + 0.05 * span and q["median"] < lo + 0.25 * span:
                 note = "presses against the prior's lower bound"
         lines.append(f"| `{name}` | {data['priors'][name]} | {q['median']:.4g} | {q['p05']:.4g} | {q['p95']:.4g} | "
                      f"{note} |")
@@ -138,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
              "the last year of its history and scores every observed value in between (section 12 of "
              "[model.md](model.md)). A value's predictive distribution is the model's value times the file's "
              "`factor`, with the observation's own error added; the naive forecaster carries the last pre-base "
-             "growth rate forward with its historical spread. ⚠ marks a PIT outside 10–90%.", "",
+             "growth rate forward with its historical spread, for the series that have history before the base "
+             "year (the others, — in the tables, have no naive forecast and are left out of the comparison). "
+             "⚠ marks a PIT outside 10–90%.", "",
              "**How run tables use this.** A plan's P(hit) below 2% or above 98% is flagged (†, and the `caution` "
              "column of summary.csv) as stronger than the back-tests support when its indicator was never "
              "back-tested, or when some of its back-tested values fell outside their 90% band: a probability "
@@ -155,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         coverage += backtest.coverage_rows(result)
         summaries.append(result.summary())
     lines += ["## Summary", "", "| back-test | values | in 90% band | in 50% band | PIT outside 10–90% | mean log-CRPS "
-              "| naive | gate |", "|---|---|---|---|---|---|---|---|"]
+              "| values with a naive forecast | their mean log-CRPS | naive | skill | gate |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {s['scenario_id']} | {s['observations']} | {s['in90']} | {s['in50']} | {s['pit_outside']} | "
-              f"{s['mean_crps']:.3f} | {s['mean_crps_naive']:.3f} | {'PASS' if s['gate'] else 'FAIL'} |"
-              for s in summaries]
+              f"{s['mean_crps']:.3f} | {s['compared']} | {s['mean_crps_compared']:.3f} | {s['mean_crps_naive']:.3f} | "
+              f"{s['skill']:+.2f} | {'PASS' if s['gate'] else 'FAIL'} |" for s in summaries]
     lines += ["", "## Calibration posteriors", "",
               "Each plan draws its behavioural parameters from one of these (its `calibration:` key); the "
               "back-tests above use only posteriors whose vintage is not after their base year.", ""]

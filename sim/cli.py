@@ -171,6 +171,9 @@ def _check_numbers(args: argparse.Namespace) -> None:
     if getattr(args, "workers", None) and args.workers > cores:
         _say(f"note: --workers {args.workers} capped at {cores}, the cores this machine gives zonesim")
         args.workers = cores
+    if getattr(args, "local_cluster", None) and args.local_cluster > cores:  # its workers run on this machine
+        _say(f"note: --local-cluster {args.local_cluster} capped at {cores}, the cores this machine gives zonesim")
+        args.local_cluster = cores
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -417,10 +417,15 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "
                  f"{len(full.generations)} generations, {full.evaluations} simulations, {full.seconds:.0f} s, "
                  f"final ε {full.generations[-1]['epsilon']:.3g}")
-    lines.insert(1, f"{'parameter':28} {'median':>10} {'5%':>10} {'95%':>10}   prior")
+    w = full.weights
+    ess = float(w.sum() ** 2 / (w ** 2).sum())  # Kish's effective sample size of the weighted particles
+    lines.insert(1, f"effective sample size {ess:.0f} of {len(w)} particles (Kish)" + (
+        ": few — one weighted particle can dominate; the 5-95% ranges are rough (more --population or "
+        "--generations)" if ess < 50 else ""))
+    lines.insert(2, f"{'parameter':28} {'median':>10} {'5%':>10} {'95%':>10}   prior")
     priors = scenario.param_priors()
     for k, (name, med, lo, hi) in enumerate(full.summary()):
-        lines.insert(2 + k, f"{name:28} {med:>10.4g} {lo:>10.4g} {hi:>10.4g}   {priors[name].describe()}")
+        lines.insert(3 + k, f"{name:28} {med:>10.4g} {lo:>10.4g} {hi:>10.4g}   {priors[name].describe()}")
     return path, "\n".join(lines)
 
 

@@ -90,12 +90,24 @@ class BacktestResult:
         in50 = sum(s.in50 for s in self.scores)
         outside = sum(s.pit_outside for s in self.scores)
         crps = float(np.mean([s.crps for s in self.scores])) if n else float("nan")
-        naive = float(np.mean([s.crps_naive for s in self.scores])) if n else float("nan")
+        compared, model_c, naive = skill_basis(self.scores)
         return {"scenario_id": self.scenario.id, "region": self.scenario.raw["backtest"]["region"],
                 "base_year": self.scenario.base_year, "end_year": self.scenario.end_year, "runs": self.runs,
                 "seed": self.seed, "observations": n, "in90": in90, "in50": in50, "pit_outside": outside,
-                "mean_crps": crps, "mean_crps_naive": naive,
-                "skill": 1.0 - crps / naive if n and naive > 0 else float("nan"), "gate": gate(self.scores)[0]}
+                "mean_crps": crps, "compared": compared, "mean_crps_compared": model_c, "mean_crps_naive": naive,
+                "skill": 1.0 - model_c / naive if compared and naive > 0 else float("nan"),
+                "gate": gate(self.scores)[0]}
+
+
+def skill_basis(scores: list[Score]) -> tuple[int, float, float]:
+    """(values, model's mean log-CRPS, naive forecaster's) over the values the naive forecaster can forecast:
+    those whose series has history up to the base year. A series without it has no naive forecast (issue 10:
+    starting one from the model's own base value, 0 for a yearly flow, gave log-CRPS ≈ 27 and a skill near 1
+    whatever the model did)."""
+    pairs = [(s.crps, s.crps_naive) for s in scores if math.isfinite(s.crps_naive)]
+    if not pairs:
+        return 0, float("nan"), float("nan")
+    return len(pairs), float(np.mean([a for a, _ in pairs])), float(np.mean([b for _, b in pairs]))
 
 
 def gate(scores: list[Score]) -> tuple[bool, list[str]]:
@@ -110,32 +122,33 @@ def gate(scores: list[Score]) -> tuple[bool, list[str]]:
     if outside > PIT_TOLERANCE * len(scores):
         why.append(f"{outside} of {len(scores)} PITs outside {PIT_BAND[0]:.0%}–{PIT_BAND[1]:.0%} "
                    f"(at most {PIT_TOLERANCE:.0%} allowed)")
-    crps = np.mean([s.crps for s in scores])
-    naive = np.mean([s.crps_naive for s in scores])
-    if not crps < naive:
-        why.append(f"mean log-CRPS {crps:.3f} not below the naive forecaster's {naive:.3f}")
+    compared, crps, naive = skill_basis(scores)
+    if not compared:
+        why.append("no scored series has history up to the base year: no naive forecaster to beat")
+    elif not crps < naive:
+        why.append(f"mean log-CRPS {crps:.3f} not below the naive forecaster's {naive:.3f} (over the {compared} "
+                   "values with history before the base year)")
     return not why, why
 
 
-def naive_forecast(series: str, region: str, period: str, base: int, year: int, fallback: float, n: int,
-                   rng: np.random.Generator) -> np.ndarray:
+def naive_forecast(series: str, region: str, period: str, base: int, year: int, n: int,
+                   rng: np.random.Generator) -> np.ndarray | None:
     """Samples of the naive forecast of a series in `year` from the history up to `base`: the last value at
     or before `base`, grown at the last observed yearly log-growth rate, with yearly spread the standard
     deviation of the observed yearly growth rates (NAIVE_SPREAD_FEW with fewer than three points; at least
-    NAIVE_SPREAD_MIN). With no history at all it starts from `fallback` (the model's own base-year value)
-    with no growth."""
+    NAIVE_SPREAD_MIN). None when the series has no history up to `base`: the naive forecaster is given the
+    same history as the model, and without any it has nothing to carry forward."""
     obs = history.observed(series, region, until=base, period=period)
     if not obs:
-        start_year, start, growth, spread = base, fallback, 0.0, NAIVE_SPREAD_FEW
+        return None
+    start_year, start = obs[-1].year, obs[-1].value
+    if len(obs) >= 2:
+        rates = [(math.log(b.value) - math.log(a.value)) / (b.year - a.year)
+                 for a, b in zip(obs, obs[1:], strict=False)]
+        growth = rates[-1]
+        spread = float(np.std(rates, ddof=1)) if len(rates) >= 2 else NAIVE_SPREAD_FEW
     else:
-        start_year, start = obs[-1].year, obs[-1].value
-        if len(obs) >= 2:
-            rates = [(math.log(b.value) - math.log(a.value)) / (b.year - a.year)
-                     for a, b in zip(obs, obs[1:], strict=False)]
-            growth = rates[-1]
-            spread = float(np.std(rates, ddof=1)) if len(rates) >= 2 else NAIVE_SPREAD_FEW
-        else:
-            growth, spread = 0.0, NAIVE_SPREAD_FEW
+        growth, spread = 0.0, NAIVE_SPREAD_FEW
     horizon = year - start_year
     spread = max(spread, NAIVE_SPREAD_MIN)
     z = rng.standard_normal(n)
@@ -187,14 +200,15 @@ def score(results: object, seed: int = 0) -> BacktestResult:
             pred = pred[np.isfinite(pred)]
             q05, q25, q50, q75, q95 = np.percentile(pred, [5, 25, 50, 75, 95])
             pit = float(np.mean(pred < obs.value) + 0.5 * np.mean(pred == obs.value))
-            base_value = float(np.nanmedian(model[:, year_end[sc.base_year]] * factor))
-            naive = naive_forecast(spec["series"], region, period, sc.base_year, obs.year, base_value, pred.size,
-                                   rng)
-            naive = naive * np.exp(obs.log_sigma * rng.standard_normal(naive.size))
+            naive = naive_forecast(spec["series"], region, period, sc.base_year, obs.year, pred.size, rng)
+            if naive is not None:
+                naive = naive * np.exp(obs.log_sigma * rng.standard_normal(naive.size))
+            naive_crps = _crps_log(obs.value, naive) if naive is not None else float("nan")
+            naive_median = float(np.median(naive)) if naive is not None else float("nan")
             scores.append(Score(spec["series"], spec["indicator"], scope, obs.year, period, obs.value,
                                 sigma, float(q50), float(q05), float(q25), float(q75), float(q95), pit,
                                 bool(q25 <= obs.value <= q75), bool(q05 <= obs.value <= q95),
-                                _crps_log(obs.value, pred), _crps_log(obs.value, naive), float(np.median(naive)),
+                                _crps_log(obs.value, pred), naive_crps, naive_median,
                                 ";".join(obs.sources), obs.note[:200]))
     unscored = [(u["series"], u["reason"]) for u in bt.get("unscored", [])]
     brier = _brier(results, sc)
@@ -240,8 +254,10 @@ def format_table(result: BacktestResult) -> str:
     ok, why = gate(result.scores)
     lines += ["", f"{sm['observations']} observed values, {result.runs} runs, seed {result.seed}: {sm['in90']} in "
               f"their 90% band, {sm['in50']} in their 50% band, {sm['pit_outside']} with a PIT outside 10–90%; "
-              f"mean log-CRPS {sm['mean_crps']:.3f} (naive forecaster {sm['mean_crps_naive']:.3f}, skill "
-              f"{sm['skill']:+.2f})", f"gate: {'PASS' if ok else 'FAIL'}" + ("" if ok else " — " + "; ".join(why))]
+              f"mean log-CRPS {sm['mean_crps']:.3f}; over the {sm['compared']} values with history before the "
+              f"base year {sm['mean_crps_compared']:.3f} against the naive forecaster's {sm['mean_crps_naive']:.3f} "
+              f"(skill {sm['skill']:+.2f})",
+              f"gate: {'PASS' if ok else 'FAIL'}" + ("" if ok else " — " + "; ".join(why))]
     if result.unscored:
         lines.append("not scored: " + "; ".join(f"{s} ({r})" for s, r in result.unscored))
     return "\n".join(lines)

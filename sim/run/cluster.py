@@ -46,7 +46,7 @@ RETRIES = 2
 #: Seconds to wait for a scheduler to answer before giving up.
 CONNECT_SECONDS = 20
 #: What to install for the cluster runner.
-EXTRA = "pip install 'zonesim[dask]'"
+EXTRA = "pip install -c constraints.txt '.[dask]' in zonesim's folder (the extra [dask] of the package)"
 
 
 def _distributed(option: str = "--scheduler") -> Any:
@@ -59,6 +59,26 @@ def _distributed(option: str = "--scheduler") -> Any:
                                      "zonesim installed with its cluster extra", f"{EXTRA}, on this machine and "
                                      "on every worker")]) from None
     return distributed
+
+
+@contextlib.contextmanager
+def _local_cluster(distributed: Any, n: int) -> Iterator[Any]:
+    """A `LocalCluster` of `n` one-thread worker processes that ignore Ctrl-C.
+
+    They share the terminal's process group, so Ctrl-C would reach them too and each would print its tracebacks;
+    the main process alone handles it (as the local runner's workers leave it to it). An ignored signal stays
+    ignored in the processes started meanwhile (nannies, their workers, and the workers a nanny restarts later),
+    and neither Python nor asyncio replaces an ignored SIGINT handler."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    with cluster:
+        yield cluster
 
 
 @contextlib.contextmanager
@@ -83,9 +103,7 @@ def open_client(scheduler: str | None = None, local_cluster: int | None = None, 
                                      "workers run the batches)")])
     distributed = _distributed(given)
     if local_cluster is not None:
-        with distributed.LocalCluster(n_workers=local_cluster, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-                distributed.Client(cluster) as client:
+        with _local_cluster(distributed, local_cluster) as cluster, distributed.Client(cluster) as client:
             if say is not None:
                 say(f"running on {describe(client)}")
             yield client

@@ -301,10 +301,9 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                 prefix="zonesim-store-"))
             ident, variant = sweep or (ident, scenario.id)
             parts_store = Store(root, ident, variant)
+            if resume and not (parts_store.root / parts_store.sweep).is_dir() and parts_store.others():
+                _refuse_other_sweep(parts_store, ident)  # before anything of this sweep is written
             done = parts_store.open(resume, Reduced, lambda part: _check_part(scenario, part), notes)
-            if resume and not done and notes is not None and parts_store.others():
-                notes(f"no finished runs of this sweep in {parts_store.root}; the other sweeps there "
-                      f"({', '.join(parts_store.others())}) are not used")
         elif checkpoint is not None and only_runs is None:
             from sim.run.checkpoint import Checkpoint
 
@@ -393,6 +392,28 @@ def _worker_died(scenario: Scenario, first: int, memory: Any, batch: int, worker
         f"{memory.worker_bytes / 1e9:.1f} GB, with {memory.available / 0.8 / 1e9:.1f} GB available "
         f"at the start; hold fewer runs at once: --batch-size {max(1, batch // 2)}"
         + (f" or --workers {max(1, workers // 2)}" if workers > 1 else ""))])
+
+
+def _refuse_other_sweep(parts_store: Any, ident: dict[str, Any]) -> None:
+    """`--resume` into a store that holds only other sweeps: the interrupted run was of something else (another
+    seed, run count or scenario), as the local checkpoint refuses it; nothing of it is deleted."""
+    import json
+
+    from sim.errors import ScenarioError
+    from sim.run.store import SWEEP_FILE
+
+    changed: list[str] = []
+    for other in parts_store.others():
+        try:
+            before = json.loads((parts_store.root / other / SWEEP_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(before, dict):
+            changed += [f"{k}: {before.get(k)!r} then, {v!r} now" for k, v in ident.items() if before.get(k) != v]
+    raise ScenarioError.single(str(parts_store.root), "the interrupted run was of something else"
+                               + (": " + "; ".join(dict.fromkeys(changed)) if changed else ""), key="--resume",
+                               expected="the same scenario file, seed and number of runs (or run without --resume, "
+                                        "with --force, to start again)")
 
 
 def _check_part(scenario: Scenario, part: Reduced) -> None:

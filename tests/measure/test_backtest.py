@@ -19,18 +19,22 @@ HINDCAST = ROOT / "scenarios" / "hindcast"
 def test_naive_forecaster_carries_the_last_growth_rate_forward_with_its_spread():
     rng = np.random.default_rng(0)
     # Guangxi's HTE stock: 417 (2005), 413.5 (2010), 641 (2015): last rate ln(641/413.5)/5 a year
-    draws = naive_forecast("hte_stock", "guangxi", "year", 2015, 2017, fallback=1.0, n=20_000, rng=rng)
+    draws = naive_forecast("hte_stock", "guangxi", "year", 2015, 2017, n=20_000, rng=rng)
     rate = math.log(641 / 413.5) / 5
     assert np.median(draws) == pytest.approx(641 * math.exp(2 * rate), rel=0.01)
     spread = float(np.std([math.log(413.5 / 417) / 5, rate], ddof=1))
     assert np.std(np.log(draws)) == pytest.approx(spread * math.sqrt(2), rel=0.05)
 
 
-def test_naive_forecaster_without_history_starts_from_the_models_base_value():
-    rng = np.random.default_rng(0)
-    draws = naive_forecast("no_such_series", "guangxi", "year", 2015, 2016, fallback=50.0, n=20_000, rng=rng)
-    assert np.median(draws) == pytest.approx(50.0, rel=0.01)
-    assert np.std(np.log(draws)) == pytest.approx(backtest.NAIVE_SPREAD_FEW, rel=0.05)
+def test_a_series_without_history_has_no_naive_forecast_and_is_left_out_of_the_skill():
+    """Given no history the naive forecaster has nothing to carry forward: no forecast (a flow started from the
+    model's own base value, 0, once gave log-CRPS 27 and a skill near 1 whatever the model did)."""
+    assert naive_forecast("no_such_series", "guangxi", "year", 2015, 2016, n=10, rng=np.random.default_rng(0)) \
+        is None
+    scores = [_score(crps=0.1, naive=0.2), _score(crps=0.5, naive=float("nan"))]
+    assert backtest.skill_basis(scores) == (1, 0.1, 0.2)
+    ok, why = gate([_score(crps=0.3, naive=0.2), _score(crps=0.01, naive=float("nan"))])
+    assert not ok and "naive" in why[0]  # the value without a naive forecast cannot rescue the model
 
 
 def _score(in90: bool = True, pit: float = 0.5, crps: float = 0.1, naive: float = 0.2) -> Score:

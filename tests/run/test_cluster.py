@@ -170,6 +170,18 @@ def test_two_sweeps_of_different_seeds_never_mix_in_one_store(tiny, client, loca
     assert len(notes) == 1 and "sweep" in notes[0]
 
 
+def test_a_resume_of_something_else_is_refused_and_keeps_the_store(tiny, client, tmp_path):
+    """As on one machine: --resume with another seed or run count than the interrupted sweep is refused, naming
+    what changed, and the interrupted sweep's partitions stay."""
+    store = tmp_path / "store"
+    run_scenario(tiny, runs=4, seed=3, client=client, store=store)
+    kept = sorted(store.rglob("*.parquet"))
+    with pytest.raises(ScenarioError) as info:
+        run_scenario(tiny, runs=2, seed=3, client=client, store=store, resume=True)
+    assert "runs" in info.value.problems[0].found and info.value.problems[0].key == "--resume"
+    assert sorted(store.rglob("*.parquet")) == kept and len(list(store.iterdir())) == 1
+
+
 def test_a_comparison_on_the_cluster_matches_the_local_one(client, tmp_path):
     experiment = load_experiment(DATA / "tiny_experiment.yaml")
     compare_to_folder(experiment, tmp_path / "local", runs=4, workers=1, plots=False)
@@ -209,7 +221,7 @@ def test_without_distributed_the_command_says_what_to_install(tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
     code = main(["run", str(TINY), "--runs", "2", "--local-cluster", "2", "--out", str(tmp_path / "out")])
     assert code == 2
-    assert "zonesim[dask]" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    assert "[dask]" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
 def test_a_scheduler_that_does_not_answer_is_named_with_exit_4(tmp_path, monkeypatch, capsys):
