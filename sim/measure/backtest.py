@@ -132,13 +132,19 @@ def gate(scores: list[Score]) -> tuple[bool, list[str]]:
 
 
 def naive_forecast(series: str, region: str, period: str, base: int, year: int, n: int,
-                   rng: np.random.Generator) -> np.ndarray | None:
+                   rng: np.random.Generator, factor: float = 1.0) -> np.ndarray | None:
     """Samples of the naive forecast of a series in `year` from the history up to `base`: the last value at
     or before `base`, grown at the last observed yearly log-growth rate, with yearly spread the standard
     deviation of the observed yearly growth rates (NAIVE_SPREAD_FEW with fewer than three points; at least
-    NAIVE_SPREAD_MIN). None when the series has no history up to `base`: the naive forecaster is given the
-    same history as the model, and without any it has nothing to carry forward."""
+    NAIVE_SPREAD_MIN). An observation of another period (a month's count, the first three quarters) with no
+    history of its own is forecast from the series' year-end history times `factor`, the back-test file's
+    bridge from a year-end value to that period — the one the model's values get. None when the series has no
+    history up to `base`: the naive forecaster is given the same history as the model, and without any it has
+    nothing to carry forward."""
     obs = history.observed(series, region, until=base, period=period)
+    scale = 1.0
+    if not obs and period != "year":
+        obs, scale = history.observed(series, region, until=base, period="year"), factor
     if not obs:
         return None
     start_year, start = obs[-1].year, obs[-1].value
@@ -152,7 +158,7 @@ def naive_forecast(series: str, region: str, period: str, base: int, year: int, 
     horizon = year - start_year
     spread = max(spread, NAIVE_SPREAD_MIN)
     z = rng.standard_normal(n)
-    return np.exp(math.log(max(start, 1e-9)) + growth * horizon + spread * math.sqrt(max(horizon, 0)) * z)
+    return scale * np.exp(math.log(max(start, 1e-9)) + growth * horizon + spread * math.sqrt(max(horizon, 0)) * z)
 
 
 def _crps_log(observed: float, samples: np.ndarray) -> float:
@@ -200,7 +206,7 @@ def score(results: object, seed: int = 0) -> BacktestResult:
             pred = pred[np.isfinite(pred)]
             q05, q25, q50, q75, q95 = np.percentile(pred, [5, 25, 50, 75, 95])
             pit = float(np.mean(pred < obs.value) + 0.5 * np.mean(pred == obs.value))
-            naive = naive_forecast(spec["series"], region, period, sc.base_year, obs.year, pred.size, rng)
+            naive = naive_forecast(spec["series"], region, period, sc.base_year, obs.year, pred.size, rng, factor)
             if naive is not None:
                 naive = naive * np.exp(obs.log_sigma * rng.standard_normal(naive.size))
             naive_crps = _crps_log(obs.value, naive) if naive is not None else float("nan")

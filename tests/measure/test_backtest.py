@@ -26,6 +26,19 @@ def test_naive_forecaster_carries_the_last_growth_rate_forward_with_its_spread()
     assert np.std(np.log(draws)) == pytest.approx(spread * math.sqrt(2), rel=0.05)
 
 
+def test_a_months_value_is_forecast_from_the_year_end_history_through_the_files_bridge():
+    """Guangxi's zones in November 2017 (history: year ends 2005, 2014, 2015) and the zones' output of the first
+    three quarters (bridge 0.72 of a year): forecast from the year-end history, times the bridge."""
+    rng = np.random.default_rng(0)
+    month = naive_forecast("zones_total", "guangxi", "month", 2015, 2017, n=20_000, rng=rng)
+    year = naive_forecast("zones_total", "guangxi", "year", 2015, 2017, n=20_000, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(month, year)
+    q3 = naive_forecast("zone_output", "guangxi", "q1_q3", 2015, 2017, n=20_000, rng=np.random.default_rng(0),
+                        factor=0.72)
+    full = naive_forecast("zone_output", "guangxi", "year", 2015, 2017, n=20_000, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(q3, 0.72 * full)
+
+
 def test_a_series_without_history_has_no_naive_forecast_and_is_left_out_of_the_skill():
     """Given no history the naive forecaster has nothing to carry forward: no forecast (a flow started from the
     model's own base value, 0, once gave log-CRPS 27 and a skill near 1 whatever the model did)."""
