@@ -90,12 +90,14 @@ def test_the_coverage_file_is_up_to_date_with_the_backtest_files():
         assert recorded == {sc.sha256}, f"{path.name} changed since its back-test: run experiments/run_backtests.py"
 
 
-@pytest.mark.parametrize(("name", "year"), [("guangxi_2015", 2017), ("hunan_2013", 2016)])
-def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year):
+@pytest.mark.parametrize(("name", "year", "runs"), [("guangxi_2015", 2017, 100), ("hunan_2013", 2016, 200)])
+def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year, runs):
+    """Hunan needs 200 runs: its 2016 stock lies near the 5% point (PIT 0.07 at 500 runs; at 100-120 runs the 5%
+    point is above it)."""
     from sim.run.montecarlo import run_scenario
 
     sc = load_scenario(HINDCAST / f"{name}.yaml")
-    result = backtest.score(run_scenario(sc, runs=200, seed=0, workers=2), seed=0)
+    result = backtest.score(run_scenario(sc, runs=runs, seed=0, workers=2), seed=0)
     [stock] = [s for s in result.scores if s.series == "hte_stock" and s.year == year]
     assert stock.p05 <= stock.observed <= stock.p95, (stock.observed, stock.p05, stock.p95)
 
