@@ -38,7 +38,7 @@ def test_distance_weights_each_log_difference_by_its_error():
 
 
 def test_the_same_seed_gives_the_same_posterior_with_one_or_two_workers(hindcast):
-    kw = dict(until=2016, names=["hte_prepare_rate", "capability_growth"], population=6, generations=2, seed=3,
+    kw = dict(until=2016, names=["hte_prepare_rate", "capability_growth"], population=4, generations=2, seed=3,
               holdout=False)
     one = cal.calibrate(hindcast, workers=1, **kw)
     two = cal.calibrate(hindcast, workers=2, **kw)

@@ -527,7 +527,7 @@ def test_a_refused_run_leaves_nothing_that_blocks_the_next(refusal, tmp_path, mo
 # --- 3. Processes -----------------------------------------------------------------------------------------------------
 
 def guangxi_cmd(out: Path) -> list[str]:
-    return run_cmd(GUANGXI, out, "--workers", "2", "--batch-size", "5", "--runs", "400", "--quiet", "--no-plots")
+    return run_cmd(GUANGXI, out, "--workers", "2", "--batch-size", "2", "--runs", "400", "--quiet", "--no-plots")
 
 
 @linux_only
