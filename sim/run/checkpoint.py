@@ -102,12 +102,9 @@ class Checkpoint:
                 raise ScenarioError.single(str(self.folder), "nothing to resume: no interrupted run was found here",
                                            key="--resume", expected="the output folder of an interrupted run")
             before = _read_state(state)
-            changed = [f"{k}: {before.get(k)!r} then, {v!r} now" for k, v in identity.items() if before.get(k) != v]
+            changed = identity_changes(before, identity)
             if changed:
-                raise ScenarioError.single(str(self.folder), "the interrupted run was of something else: "
-                                           + "; ".join(changed), key="--resume",
-                                           expected="the same scenario file, seed and number of runs (or run "
-                                                    "without --resume, with --force, to start again)")
+                raise resumed_something_else(self.folder, changed)
             listed = before.get("batches", {})
             for path in sorted(self.folder.glob("runs_*.npz")):
                 why = self._load(path, listed.get(path.name), make, check)
@@ -163,6 +160,19 @@ class Checkpoint:
     def _write_state(self) -> None:
         state = {**self.identity, "batches": dict(sorted(self.sums.items()))}
         atomic_write(self.folder / STATE, json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def identity_changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """What differs between an interrupted run's identity and this one's, as "key: then, now" lines."""
+    return [f"{k}: {before.get(k)!r} then, {v!r} now" for k, v in now.items() if before.get(k) != v]
+
+
+def resumed_something_else(where: str | Path, changed: list[str]) -> ScenarioError:
+    """The error for `--resume` over a run of another scenario, seed or run plan (`changed`: what differs)."""
+    return ScenarioError.single(str(where), "the interrupted run was of something else"
+                                + (": " + "; ".join(changed) if changed else ""), key="--resume",
+                                expected="the same scenario file, seed and number of runs (or run without --resume, "
+                                         "with --force, to start again)")
 
 
 def _read_state(path: Path) -> dict[str, Any]:

@@ -396,10 +396,10 @@ def _worker_died(scenario: Scenario, first: int, memory: Any, batch: int, worker
 
 def _refuse_other_sweep(parts_store: Any, ident: dict[str, Any]) -> None:
     """`--resume` into a store that holds only other sweeps: the interrupted run was of something else (another
-    seed, run count or scenario), as the local checkpoint refuses it; nothing of it is deleted."""
+    seed, run count or scenario), refused as the local checkpoint refuses it; nothing of it is deleted."""
     import json
 
-    from sim.errors import ScenarioError
+    from sim.run.checkpoint import identity_changes, resumed_something_else
     from sim.run.store import SWEEP_FILE
 
     changed: list[str] = []
@@ -409,11 +409,8 @@ def _refuse_other_sweep(parts_store: Any, ident: dict[str, Any]) -> None:
         except (OSError, ValueError):
             continue
         if isinstance(before, dict):
-            changed += [f"{k}: {before.get(k)!r} then, {v!r} now" for k, v in ident.items() if before.get(k) != v]
-    raise ScenarioError.single(str(parts_store.root), "the interrupted run was of something else"
-                               + (": " + "; ".join(dict.fromkeys(changed)) if changed else ""), key="--resume",
-                               expected="the same scenario file, seed and number of runs (or run without --resume, "
-                                        "with --force, to start again)")
+            changed += identity_changes(before, ident)
+    raise resumed_something_else(parts_store.root, list(dict.fromkeys(changed)))
 
 
 def _check_part(scenario: Scenario, part: Reduced) -> None:
