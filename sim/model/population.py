@@ -126,7 +126,9 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
     """Shift each run's capability scores (the transfer + management part of the innovation score) so that
     the expected certifications of the first year — renewals of the third of the stock that is due, the
     eligible pool applying, near-eligible firms preparing then applying — equal the base year's `flow`, at
-    the priors' application, preparation, renewal and pass rates. Bisection on the shift in [-40, 40].
+    the priors' application, preparation, renewal and pass rates. Bisection on the shift in [-40, 40]. The
+    count is of the state at the first rounds: after January's learning (`capability_growth` for R&D-doing
+    firms) and with preparation closing up to `prepare_score_reach` score points, as the simulation does.
 
     Only the score test moves with the shift: a firm passes it when capability + shift > 70 - (IP + growth
     points) (with capability capped at 50), so each run's margins are sorted once and counted by search."""
@@ -134,23 +136,29 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
     thr = mech.rd_threshold(revenue)
     rd_ok = (rd_real >= thr) | (relabeller & (rd_real >= thr * (1.0 - relabel)))
     open_score = np.float32(mech.HTE_SCORE_MIN + 1e-6)  # > 70, with capability at 0 and at 50 as the bounds
-    rest = mech.ip_points(inventions, other_ip) + growth_pts
+    # the first year's rounds come after January's learning, which raises every R&D-doing firm's capability
+    learned = np.where(rd_real > 0, p["capability_growth"][:, None], 0.0)
+    rest = mech.ip_points(inventions, other_ip) + growth_pts + learned
     everything_else = alive & mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech,
                                                           np.full_like(capability, 50.0), growth_pts) & rd_ok
     margin_e = capability + rest - open_score  # eligible when margin + shift > 0
     near_all = alive & mech.preparable(age, inventions, other_ip, tech, hightech, np.full_like(capability, 50.0),
                                        growth_pts, rd_real, revenue, relabeller, relabel)
-    rest_near = mech.ip_points(inventions, np.maximum(other_ip, mech.PREPARED_OTHER_IP)) + growth_pts
+    # preparation also closes a score gap of up to `prepare_score_reach` points (rules.preparable)
+    rest_near = (mech.ip_points(inventions, np.maximum(other_ip, mech.PREPARED_OTHER_IP)) + growth_pts + learned
+                 + p["prepare_score_reach"][:, None])
     margin_n = capability + rest_near - open_score
     shifts = np.zeros(len(flow))
     for b in range(len(flow)):  # per run: two sorted arrays, then a scalar bisection
         me = np.sort(margin_e[b][everything_else[b]])
+        ms = np.sort(margin_n[b][everything_else[b]])  # their margin once prepared: short only of score points
         mn = np.sort(margin_n[b][near_all[b]])
         lo, hi = -SHIFT_BOUND, SHIFT_BOUND
         for _ in range(20):
             mid = 0.5 * (lo + hi)
             eligible = me.size - np.searchsorted(me, -mid, side="right")
-            near = mn.size - np.searchsorted(mn, -mid, side="right")
+            near = (mn.size - np.searchsorted(mn, -mid, side="right")
+                    + ms.size - np.searchsorted(ms, -mid, side="right") - eligible)
             # certificates beyond the eligible firms go to the next best, mostly near-eligible ones: they hold a
             # certificate and do not prepare
             near = max(near - max(stock[b] - eligible, 0.0), 0.0)
