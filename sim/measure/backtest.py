@@ -254,11 +254,15 @@ def format_table(result: BacktestResult) -> str:
              f"{'90%':>4} {'CRPS':>6} {'naive':>6}"]
     for s in result.scores:
         band = f"{s.median:,.4g} [{s.p05:,.4g}, {s.p95:,.4g}]"
+        naive = "—" if math.isnan(s.crps_naive) else f"{s.crps_naive:.3f}"
         lines.append(f"{s.series[:28]:28} {s.year:>4} {s.observed:>12,.4g} {band:>34} {s.pit:>5.2f} "
-                     f"{'yes' if s.in90 else 'NO':>4} {s.crps:>6.3f} {s.crps_naive:>6.3f}")
+                     f"{'yes' if s.in90 else 'NO':>4} {s.crps:>6.3f} {naive:>6}")
     sm = result.summary()
     ok, why = gate(result.scores)
-    lines += ["", f"{sm['observations']} observed values, {result.runs} runs, seed {result.seed}: {sm['in90']} in "
+    lines += ["", "PIT: the observed value's percentile among the runs; 90%: inside the 5–95% band; CRPS: the "
+              "model's log-CRPS, lower is better; naive: the naive forecaster's (— where the series has no history "
+              "before the base year)",
+              "", f"{sm['observations']} observed values, {result.runs} runs, seed {result.seed}: {sm['in90']} in "
               f"their 90% band, {sm['in50']} in their 50% band, {sm['pit_outside']} with a PIT outside 10–90%; "
               f"mean log-CRPS {sm['mean_crps']:.3f}; over the {sm['compared']} values with history before the "
               f"base year {sm['mean_crps_compared']:.3f} against the naive forecaster's {sm['mean_crps_naive']:.3f} "
