@@ -83,11 +83,12 @@ def backtest_section(result, out: Path) -> list[str]:
 
 def posterior_section(path: Path) -> list[str]:
     from sim.input.scenario import default_priors
+    from sim.run.calibrate import kish_ess
 
     data = json.loads(path.read_text(encoding="utf-8"))
     priors = default_priors()
     w = np.asarray(data["weights"], dtype=float)
-    ess = float(w.sum() ** 2 / (w ** 2).sum())  # Kish's effective sample size of the weighted particles
+    ess = kish_ess(w)
     took = (f"in {data['seconds']:.0f} s on 2 cores" if data["seconds"] >= 1 else
             "(its fit time was not recorded: the file was written from a resumed calibration)")
     few = (f" **Only {ess:.0f} effective particles** (Kish) of {len(w)}: one weighted particle can dominate, so the "

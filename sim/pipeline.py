@@ -416,9 +416,11 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     path = cal_mod.write(full, out)
     lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "
                  f"{len(full.generations)} generations, {full.evaluations} simulations, {full.seconds:.0f} s, "
-                 f"final ε {full.generations[-1]['epsilon']:.3g}")
+                 f"posterior from generation {full.posterior_generation()['t'] + 1} (ε "
+                 f"{full.posterior_generation()['epsilon']:.3g}; the last whose effective sample size is at least "
+                 f"{cal_mod.MIN_ESS_SHARE:.0%} of the particles)")
     w = full.weights
-    ess = float(w.sum() ** 2 / (w ** 2).sum())  # Kish's effective sample size of the weighted particles
+    ess = cal_mod.kish_ess(w)
     lines.insert(1, f"effective sample size {ess:.0f} of {len(w)} particles (Kish)" + (
         ": few — one weighted particle can dominate; the 5-95% ranges are rough (more --population or "
         "--generations)" if ess < 50 else ""))

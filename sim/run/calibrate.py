@@ -9,8 +9,9 @@ Why ABC-SMC: the model has no likelihood one could write down, but it can be sim
 Monte Carlo keeps a population of parameter sets (particles), simulates one run for each candidate, accepts it
 when its distance to the data is below a tolerance ε that shrinks from generation to generation (the median of
 the last generation's distances), and reweights the particles by prior over proposal density. The result is
-the ABC posterior at the final ε: the prior conditioned on the simulated log values lying within ε of the
-observed ones, in the distance
+the ABC posterior at the ε of the last generation whose weights keep an effective sample size of at least 10% of
+the particles (`MIN_ESS_SHARE`; later generations whose weight collapsed onto a few particles are recorded, not
+used): the prior conditioned on the simulated log values lying within ε of the observed ones, in the distance
 
     d = sqrt( Σ_i ((log model_i × factor_i − log observed_i) / σ_i)² ),
 
@@ -228,6 +229,28 @@ class SeededMappingSampler(pyabc.sampler.MappingSampler):
         return sample
 
 
+#: The posterior is the last generation whose weighted particles keep a Kish effective sample size of at least
+#: this share of the population [assumption]. ABC-SMC's importance weights can collapse onto one particle near a
+#: corner of a uniform prior, where the Gaussian proposal is thin (Hunan's fit of issue 10: 86% of the weight on
+#: one particle, ESS 1 of 200); such a generation is a point fit, not a posterior, so the last generation that
+#: still spreads its weight is taken, at its (larger) tolerance.
+MIN_ESS_SHARE = 0.1
+
+
+def kish_ess(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: (Σw)² / Σw²."""
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    return float(1.0 / ((w / total) ** 2).sum()) if total > 0 else 0.0  # normalised first: no underflow
+
+
+def posterior_generation(ess: list[float], population: int) -> int:
+    """Index of the generation that makes the posterior: the last with ESS ≥ MIN_ESS_SHARE · population (the
+    first generation's particles, drawn from the prior, are unweighted, so one always qualifies)."""
+    ok = [t for t, e in enumerate(ess) if e >= MIN_ESS_SHARE * population]
+    return ok[-1] if ok else 0
+
+
 @dataclass
 class Calibration:
     """A finished calibration: the posterior, its history of generations and the hold-out check."""
@@ -243,6 +266,11 @@ class Calibration:
     seconds: float
     holdout: list[dict] = field(default_factory=list)
     seed: int = 0
+
+    def posterior_generation(self) -> dict:
+        """The generation whose particles are the posterior (`posterior_generation`): t, epsilon, simulations, ess."""
+        chosen = [g for g in self.generations if g.get("posterior")]
+        return chosen[0] if chosen else (self.generations[-1] if self.generations else {"t": 0, "epsilon": math.nan})
 
     def summary(self) -> list[tuple[str, float, float, float]]:
         out = []
@@ -312,19 +340,26 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
             abc.new(db_url, observed)
         eps_min = min_epsilon if min_epsilon is not None else math.sqrt(len(fit_data))
         done = 0 if not resume else len(abc.history.get_all_populations()) - 1
-        if resume and done >= generations:
-            hist = abc.history  # every generation asked for is in the database: export it as it is
+        reached = resume and done > 0 and float(abc.history.get_all_populations()["epsilon"].iloc[-1]) <= eps_min
+        if resume and (done >= generations or reached):
+            hist = abc.history  # finished (every generation asked for, or the minimum ε): export it as it is
             say(f"{done} generations already in {db}: writing the posterior without running more")
         else:
             with _progress_from_log(say, t0):
                 hist = abc.run(max_nr_populations=generations - max(done, 0), minimum_epsilon=eps_min)
-        frame, weights = hist.get_distribution()
         pops = hist.get_all_populations()
-        samples = frame[names].to_numpy(dtype=float)
-        gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"])}
+        gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"]),
+                 "ess": round(kish_ess(hist.get_distribution(t=int(r["t"]))[1]), 1)}
                 for _, r in pops.iterrows() if int(r["t"]) >= 0]
+        chosen = posterior_generation([g["ess"] for g in gens], population)
+        for g in gens:
+            g["posterior"] = g["t"] == gens[chosen]["t"]
+        frame, weights = hist.get_distribution(t=gens[chosen]["t"])
+        samples = frame[names].to_numpy(dtype=float)
         cal = Calibration(scenario, names, samples, np.asarray(weights, dtype=float), until, fit_data, gens,
-                          int(sum(g["simulations"] for g in gens)), time.perf_counter() - t0, seed=seed)
+                          int(sum(g["simulations"] for g in gens)),
+                          # pyabc times each generation: a resumed fit still reports all it took
+                          float(pops["wall_time"].sum()), seed=seed)
         if holdout:
             cal.holdout = predict_holdout(cal, [d for d in all_data if d.year == years[-1]], seed, map_)
     return cal
@@ -363,9 +398,12 @@ def write(cal: Calibration, path: Path) -> Path:
     from sim.version import __version__
 
     bt = cal.scenario.raw["backtest"]
-    final_eps = cal.generations[-1]["epsilon"] if cal.generations else float("nan")
+    chosen = cal.posterior_generation()
+    later = len(cal.generations) - 1 - chosen["t"]
+    collapsed = (f" (generation {chosen['t'] + 1}: the {later} later one{'s' if later > 1 else ''} kept an effective "
+                 f"sample size under {MIN_ESS_SHARE:.0%} of the particles)") if later > 0 else ""
     method = (f"ABC-SMC (pyabc {pyabc.__version__}): {len(cal.weights)} particles, {len(cal.generations)} "
-              f"generations, {cal.evaluations} simulations, final tolerance ε = {final_eps:.3g} in the "
+              f"generations, {cal.evaluations} simulations, tolerance ε = {chosen['epsilon']:.3g}{collapsed} in the "
               "observation-error-weighted Euclidean distance of log values; an approximate posterior: the prior "
               "conditioned on simulated values within ε of the observed ones")
     return write_posterior(

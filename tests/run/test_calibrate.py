@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.input.scenario import load_scenario
 from sim.run import calibrate as cal
@@ -48,6 +50,36 @@ def test_the_same_seed_gives_the_same_posterior_with_one_or_two_workers(hindcast
     for k, name in enumerate(one.names):  # every particle lies in its prior's support
         lo, hi = priors[name].bounds()
         assert ((one.samples[:, k] >= lo) & (one.samples[:, k] <= hi)).all()
+
+
+@given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=50))
+@settings(max_examples=60, deadline=None)
+def test_the_effective_sample_size_lies_between_one_and_the_particles(weights):
+    w = np.asarray(weights)
+    if w.sum() > 0:
+        assert 1.0 - 1e-9 <= cal.kish_ess(w) <= len(w) + 1e-9
+    assert cal.kish_ess(np.ones(len(w))) == pytest.approx(len(w))
+
+
+@given(st.lists(st.floats(1.0, 200.0), min_size=1, max_size=10))
+def test_the_posterior_is_the_last_generation_that_keeps_its_effective_particles(ess):
+    """A generation whose weight collapsed (ESS under 10% of 200 particles) is never the posterior while an
+    earlier one kept its spread; every later generation than the chosen one collapsed."""
+    t = cal.posterior_generation(ess, 200)
+    keeps = [e >= 20.0 for e in ess]
+    assert keeps[t] or not any(keeps)
+    assert not any(keeps[t + 1:])
+
+
+def test_a_calibration_that_reached_its_minimum_tolerance_resumes_as_finished(hindcast, tmp_path):
+    """Resuming a finished calibration exports what the database holds: one stopped by the minimum ε (here
+    reached at once) is finished too, and runs no further generation however many were asked for."""
+    kw = dict(until=2016, names=["hte_prepare_rate"], population=4, generations=3, seed=1, holdout=False,
+              min_epsilon=1e9, db=tmp_path / "fit.db")
+    first = cal.calibrate(hindcast, **kw)
+    again = cal.calibrate(hindcast, resume=True, **kw)
+    assert len(first.generations) == len(again.generations) == 1
+    assert again.evaluations == first.evaluations and np.array_equal(first.samples, again.samples)
 
 
 def test_a_simulation_frees_its_agents(tiny, monkeypatch):
