@@ -22,26 +22,33 @@ STATE = ("firms.hte", "firms.hte_expiry", "firms.hte_ever", "firms.prepared", "f
 STREAMS = ("certification.prepare", "certification.apply", "certification.pass", "certification.queue")
 
 
-def eligible_now(sim: BatchSim) -> np.ndarray:
+def eligible_now(sim: BatchSim, capability: np.ndarray | None = None) -> np.ndarray:
+    """(runs, slots) firms meeting every criterion, at their capability or the one given."""
     f = sim.state.firms
     crit = rules.hte_criteria_except_rd(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
-                                        f.capability, f.growth_pts)
+                                        f.capability if capability is None else capability, f.growth_pts)
     return crit & (f.rd_reported >= rules.rd_threshold(f.revenue))
 
 
-def preparable_now(sim: BatchSim) -> np.ndarray:
+def preparable_now(sim: BatchSim, capability: np.ndarray | None = None) -> np.ndarray:
+    """(runs, slots) living non-holders one preparation from eligibility, at their capability or the one given."""
     f = sim.state.firms
     return f.alive & ~f.hte & rules.preparable(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
-                                               f.capability, f.growth_pts, f.rd_real, f.revenue, f.relabeller,
-                                               sim.p["relabel_max"], sim.p["prepare_score_reach"])
+                                               f.capability if capability is None else capability, f.growth_pts,
+                                               f.rd_real, f.revenue, f.relabeller, sim.p["relabel_max"],
+                                               sim.p["prepare_score_reach"])
+
+
+def learned(sim: BatchSim) -> np.ndarray:
+    """(runs, slots) capability after a January's learning (`learn`), without changing the state."""
+    f = sim.state.firms
+    return np.where((f.rd_propensity > 0) & f.alive, np.minimum(50.0, f.capability + sim.p["capability_growth"]),
+                    f.capability).astype(np.float32)
 
 
 def learn(sim: BatchSim) -> None:
     """January: firms that do R&D learn — technology-transfer and R&D-management points rise with the years."""
-    f = sim.state.firms
-    learning = (f.rd_propensity > 0) & f.alive
-    f.capability = np.where(learning, np.minimum(50.0, f.capability + sim.p["capability_growth"]),
-                            f.capability).astype(np.float32)
+    sim.state.firms.capability = learned(sim)
 
 
 def prepare(sim: BatchSim) -> None:
@@ -149,12 +156,14 @@ def check_calibration(sim: BatchSim) -> None:
 
 def expected_first_year(sim: BatchSim, area: np.ndarray) -> np.ndarray:
     """(runs,) certifications expected in the first simulated year among the firms of `area` (runs, slots) from
-    the state the run starts with: the eligible pool applying, near-eligible firms preparing, and renewals of
-    certificates ending that year, each at the run's rates, times the pass rate."""
+    the state the run starts with, after the first January's learning (as the base-year calibration counts
+    them): the eligible pool applying, near-eligible firms preparing, and renewals of certificates ending that
+    year, each at the run's rates, times the pass rate."""
     s, f = sim.state, sim.state.firms
-    eligible = area & f.alive & eligible_now(sim)
+    capability = learned(sim)
+    eligible = area & f.alive & eligible_now(sim, capability)
     pool = (eligible & ~f.hte).sum(axis=1)
     due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)  # certificates ending in the first year
-    near = (area & preparable_now(sim)).sum(axis=1)
+    near = (area & preparable_now(sim, capability)).sum(axis=1)
     pr = s.params
     return pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)
