@@ -90,10 +90,10 @@ def test_the_coverage_file_is_up_to_date_with_the_backtest_files():
         assert recorded == {sc.sha256}, f"{path.name} changed since its back-test: run experiments/run_backtests.py"
 
 
-@pytest.mark.parametrize(("name", "year", "runs"), [("guangxi_2015", 2017, 100), ("hunan_2013", 2016, 200)])
+@pytest.mark.parametrize(("name", "year", "runs"), [("guangxi_2015", 2017, 100), ("hunan_2013", 2016, 100)])
 def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year, runs):
-    """Hunan needs 200 runs: its 2016 stock lies near the 5% point (PIT 0.07 at 500 runs; at 100-120 runs the 5%
-    point is above it)."""
+    """Guangxi's 2017 stock lies near the 95% point (PIT 0.93 at 500 runs: the model under-predicts 2016-17's
+    acceleration since the first-year overshoot was removed), Hunan's 2016 stock mid-band (PIT 0.33)."""
     from sim.run.montecarlo import run_scenario
 
     sc = load_scenario(HINDCAST / f"{name}.yaml")
