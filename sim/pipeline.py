@@ -416,7 +416,8 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     path = cal_mod.write(full, out)
     lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "
                  f"{len(full.generations)} generations, {full.evaluations} simulations, {full.seconds:.0f} s, "
-                 f"posterior from generation {full.posterior_generation()['t'] + 1} (ε "
+                 f"posterior from generation {full.posterior_generation()['t'] + 1} (t = "
+                 f"{full.posterior_generation()['t']} in pyabc's log and the file's `generations`; ε "
                  f"{full.posterior_generation()['epsilon']:.3g}; the last whose effective sample size is at least "
                  f"{cal_mod.MIN_ESS_SHARE:.0%} of the particles)")
     w = full.weights
