@@ -414,11 +414,11 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
                              db=work / "full.db", resume=resume, holdout=False, progress=say, client=client)
     full.holdout = checked
     path = cal_mod.write(full, out)
+    chosen = full.posterior_generation()
     lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "
                  f"{len(full.generations)} generations, {full.evaluations} simulations, {full.seconds:.0f} s, "
-                 f"posterior from generation {full.posterior_generation()['t'] + 1} (t = "
-                 f"{full.posterior_generation()['t']} in pyabc's log and the file's `generations`; ε "
-                 f"{full.posterior_generation()['epsilon']:.3g}; the last whose effective sample size is at least "
+                 f"posterior from generation {chosen['t'] + 1} (t = {chosen['t']} in pyabc's log and the file's "
+                 f"`generations`; ε {chosen['epsilon']:.3g}; the last whose effective sample size is at least "
                  f"{cal_mod.MIN_ESS_SHARE:.0%} of the particles)")
     w = full.weights
     ess = cal_mod.kish_ess(w)

@@ -244,7 +244,7 @@ def kish_ess(weights: np.ndarray) -> float:
     return float(1.0 / ((w / total) ** 2).sum()) if total > 0 else 0.0  # normalised first: no underflow
 
 
-def posterior_generation(ess: list[float], population: int) -> int:
+def posterior_index(ess: list[float], population: int) -> int:
     """Index of the generation that makes the posterior: the last with ESS ≥ MIN_ESS_SHARE · population (the
     first generation's particles, drawn from the prior, are unweighted, so one always qualifies)."""
     ok = [t for t, e in enumerate(ess) if e >= MIN_ESS_SHARE * population]
@@ -268,7 +268,7 @@ class Calibration:
     seed: int = 0
 
     def posterior_generation(self) -> dict:
-        """The generation whose particles are the posterior (`posterior_generation`): t, epsilon, simulations, ess."""
+        """The generation whose particles are the posterior (`posterior_index`): t, epsilon, simulations, ess."""
         chosen = [g for g in self.generations if g.get("posterior")]
         return chosen[0] if chosen else (self.generations[-1] if self.generations else {"t": 0, "epsilon": math.nan})
 
@@ -351,7 +351,7 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
         gens = [{"t": int(r["t"]), "epsilon": float(r["epsilon"]), "simulations": int(r["samples"]),
                  "ess": round(kish_ess(hist.get_distribution(t=int(r["t"]))[1]), 1)}
                 for _, r in pops.iterrows() if int(r["t"]) >= 0]
-        chosen = posterior_generation([g["ess"] for g in gens], population)
+        chosen = posterior_index([g["ess"] for g in gens], population)
         for g in gens:
             g["posterior"] = g["t"] == gens[chosen]["t"]
         frame, weights = hist.get_distribution(t=gens[chosen]["t"])

@@ -65,7 +65,7 @@ def test_the_effective_sample_size_lies_between_one_and_the_particles(weights):
 def test_the_posterior_is_the_last_generation_that_keeps_its_effective_particles(ess):
     """A generation whose weight collapsed (ESS under 10% of 200 particles) is never the posterior while an
     earlier one kept its spread; every later generation than the chosen one collapsed."""
-    t = cal.posterior_generation(ess, 200)
+    t = cal.posterior_index(ess, 200)
     keeps = [e >= 20.0 for e in ess]
     assert keeps[t] or not any(keeps)
     assert not any(keeps[t + 1:])
