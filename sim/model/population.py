@@ -121,14 +121,16 @@ SHIFT_BOUND = 40.0
 
 def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray,
                          hightech: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray, rd_real: np.ndarray,
-                         revenue: np.ndarray, relabeller: np.ndarray, alive: np.ndarray, stock: np.ndarray,
+                         revenue: np.ndarray, relabeller: np.ndarray, candidates: np.ndarray, due: np.ndarray,
                          flow: np.ndarray, p: dict) -> np.ndarray:
-    """Shift each run's capability scores (the transfer + management part of the innovation score) so that
-    the expected certifications of the first year — renewals of the third of the stock that is due, the
-    eligible pool applying, near-eligible firms preparing then applying — equal the base year's `flow`, at
-    the priors' application, preparation, renewal and pass rates. Bisection on the shift in [-40, 40]. The
-    count is of the state at the first rounds: after January's learning (`capability_growth` for R&D-doing
-    firms) and with preparation closing up to `prepare_score_reach` score points, as the simulation does.
+    """(runs,) shift of the capability scores (the transfer + management part of the innovation score) of the
+    non-holders `candidates` (runs, slots) so that the expected certifications of the first year — renewals of
+    the `due` (runs,) certificates ending in it, the eligible pool applying, near-eligible firms preparing then
+    applying — equal the base year's `flow` (runs,), at the priors' application, preparation, renewal and pass
+    rates. Bisection on the shift in [-40, 40] points. Holders are not shifted: they met the criteria when
+    certified (`lift_holders`), so every certificate due can be renewed. The count is of the state at the first
+    rounds: after January's learning (`capability_growth` for R&D-doing firms) and with preparation closing up
+    to `prepare_score_reach` score points, as the simulation does.
 
     Only the score test moves with the shift: a firm passes it when capability + shift > 70 - (IP + growth
     points) (with capability capped at 50), so each run's margins are sorted once and counted by search."""
@@ -139,15 +141,17 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
     # the first year's rounds come after January's learning, which raises every R&D-doing firm's capability
     learned = np.where(rd_real > 0, p["capability_growth"][:, None], 0.0)
     rest = mech.ip_points(inventions, other_ip) + growth_pts + learned
-    everything_else = alive & mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech,
-                                                          np.full_like(capability, 50.0), growth_pts) & rd_ok
+    everything_else = candidates & mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech,
+                                                               np.full_like(capability, 50.0), growth_pts) & rd_ok
     margin_e = capability + rest - open_score  # eligible when margin + shift > 0
-    near_all = alive & mech.preparable(age, inventions, other_ip, tech, hightech, np.full_like(capability, 50.0),
-                                       growth_pts, rd_real, revenue, relabeller, relabel)
+    near_all = candidates & mech.preparable(age, inventions, other_ip, tech, hightech,
+                                            np.full_like(capability, 50.0), growth_pts, rd_real, revenue,
+                                            relabeller, relabel)
     # preparation also closes a score gap of up to `prepare_score_reach` points (rules.preparable)
     rest_near = (mech.ip_points(inventions, np.maximum(other_ip, mech.PREPARED_OTHER_IP)) + growth_pts + learned
                  + p["prepare_score_reach"][:, None])
     margin_n = capability + rest_near - open_score
+    renewals = p["hte_renew_apply"] * due
     shifts = np.zeros(len(flow))
     for b in range(len(flow)):  # per run: two sorted arrays, then a scalar bisection
         me = np.sort(margin_e[b][everything_else[b]])
@@ -156,16 +160,11 @@ def calibrate_capability(age: np.ndarray, inventions: np.ndarray, other_ip: np.n
         lo, hi = -SHIFT_BOUND, SHIFT_BOUND
         for _ in range(20):
             mid = 0.5 * (lo + hi)
-            eligible = me.size - np.searchsorted(me, -mid, side="right")
+            pool = me.size - np.searchsorted(me, -mid, side="right")
             near = (mn.size - np.searchsorted(mn, -mid, side="right")
-                    + ms.size - np.searchsorted(ms, -mid, side="right") - eligible)
-            # certificates beyond the eligible firms go to the next best, mostly near-eligible ones: they hold a
-            # certificate and do not prepare
-            near = max(near - max(stock[b] - eligible, 0.0), 0.0)
-            pool = max(eligible - stock[b], 0.0)
-            due = min(stock[b], eligible) / 3.0
+                    + ms.size - np.searchsorted(ms, -mid, side="right") - pool)
             expected = p["hte_pass_rate"][b] * (p["hte_apply_rate"][b] * pool + p["hte_prepare_rate"][b] * near
-                                                + p["hte_renew_apply"][b] * due)
+                                                + renewals[b])
             if expected < flow[b]:
                 lo = mid
             else:
@@ -352,30 +351,54 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
     industry = industry_of(traits["hightech_industry"], traits["strategic_emerging"], u[:, 4],
                            np.take_along_axis(mix, zone.astype(np.int64)[:, :, None], axis=1))
 
+    # --- HTE certificates: holders first, then the capability level of everyone else ---------------------------
     capability = traits["capability"]
+    tech_share, hightech_share = traits["tech_share"], traits["hightech_share"]
+    u_cert = streams.init(2, n0, C)
+    outside = alive & ~in_official  # outside: candidate parks too
+    areas = ((in_official, q["hte_in_zones"]), (outside, q["hte_outside"]))
+    hte = choose_holders(age, inventions, other_ip, tech_share, hightech_share, capability, growth_pts, rd_prop,
+                         revenue, params["relabel_max"], areas)
+    hte_expiry = certificate_expiry(hte, q, u_cert[:, 1], tuple(scenario.cal("hte_rounds")))
+    spend_before = mech.row_sum(rd_prop * revenue * in_official)
+    rd_prop, other_ip, tech_share, hightech_share = lift_holders(hte, rd_prop, revenue, traits["relabeller"],
+                                                                 inventions, other_ip, tech_share, hightech_share,
+                                                                 params)
+    # the holders' lift is spending the zones' R&D / GDP already counts: the zones' other firms spend that much
+    # less, so the base year's R&D / GDP stays as calibrated (Guangxi 2020: × 0.9999; the tiny test zone × 0.99)
+    lifted = mech.row_sum(rd_prop * revenue * (in_official & hte))
+    others = mech.row_sum(rd_prop * revenue * (in_official & ~hte))
+    keep = np.clip((spend_before - lifted) / np.maximum(others, 1e-12), 0.0, 1.0)
+    rd_prop = np.where(in_official & ~hte, rd_prop * keep[:, None], rd_prop).astype(np.float32)
     shift = np.zeros((B, 2))  # (runs, area): official zones, the rest (outside and candidate parks)
     if "hte_certified_base_year" in q:  # the base year's certifications calibrate the capability level
-        def solve(mask: np.ndarray, stock: np.ndarray, flow: np.ndarray) -> np.ndarray:
-            return calibrate_capability(age, inventions, other_ip, traits["tech_share"], traits["hightech_share"],
-                                        capability, growth_pts, rd_prop, revenue, traits["relabeller"] & mask,
-                                        mask, stock, flow, params)
+        due = hte & (hte_expiry <= 12)  # certificates ending in the first simulated year
+
+        def solve(mask: np.ndarray, flow: np.ndarray) -> np.ndarray:
+            return calibrate_capability(age, inventions, other_ip, tech_share, hightech_share, capability,
+                                        growth_pts, rd_prop, revenue, traits["relabeller"] & mask, mask & ~hte,
+                                        mech.row_sum(due & mask), flow, params)
 
         held = np.stack([q["hte_in_zones"], q["hte_outside"]], axis=1)
         total = held.sum(axis=1)
-        shift[:] = solve(alive, total, q["hte_certified_base_year"])[:, None]
-        rest = alive & ~in_official
+        shift[:] = solve(alive, q["hte_certified_base_year"])[:, None]
         # Each area certifies in proportion to the HTEs it holds (assumption, docs/model.md §7): one shift for
         # the whole region let the zones' richer firms take three quarters of the certifications while holding
         # 44% of Guangxi's stock (issue 10). Only where both areas hold enough HTEs to anchor a flow.
-        both = (held.min(axis=1) >= MIN_AREA_HTE) & (rest.sum(axis=1) > 0)
+        both = (held.min(axis=1) >= MIN_AREA_HTE) & (outside.sum(axis=1) > 0)
         if both.any():
             flow = q["hte_certified_base_year"][:, None] * held / np.maximum(total, 1.0)[:, None]
-            own = np.stack([solve(mask, held[:, a], flow[:, a]) for a, mask in enumerate((in_official, rest))], 1)
+            own = np.stack([solve(mask, flow[:, a]) for a, mask in enumerate((in_official, outside))], 1)
             # an area whose firms cannot supply its share even at the bound keeps the region-wide shift, so that
             # the region's certifications stay anchored (its `calibration_gap` then shows the shortfall)
             both &= (own < SHIFT_BOUND - 0.1).all(axis=1)
             shift[both] = own[both]
         capability = np.clip(capability + np.where(in_official, shift[:, :1], shift[:, 1:]), 0.0, 50.0)
+    base_rd_to_gdp = mech.row_sum(rd_prop * revenue * in_official) / np.maximum(  # after the lift, as it starts
+        mech.row_sum(revenue * in_official) * va_to_gdp, 1e-9)
+    # a holder passed the score test when certified, within the last three years (`lift_holders`)
+    need = np.minimum(mech.capability_needed(inventions, other_ip, growth_pts), 50.0)
+    capability = np.where(hte, np.maximum(capability, need), capability)
 
     firms = Firms(capacity=caps,
         alive=alive, zone=zone, age=age.astype(np.float32), revenue=revenue,
@@ -383,8 +406,8 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         growth_factor=np.ones((B, C), np.float32),
         productivity=productivity.astype(np.float32),
         employees=np.maximum(3.0, revenue / productivity).astype(np.float32), rd_propensity=rd_prop,
-        rd_real=rd_prop.copy(), rd_reported=rd_prop.copy(), tech_share=traits["tech_share"].astype(np.float32),
-        hightech_share=traits["hightech_share"].astype(np.float32),
+        rd_real=rd_prop.copy(), rd_reported=rd_prop.copy(), tech_share=tech_share.astype(np.float32),
+        hightech_share=hightech_share.astype(np.float32),
         capability=capability.astype(np.float32), growth_pts=growth_pts,
         relabeller=traits["relabeller"] & alive, hightech_industry=traits["hightech_industry"] & alive,
         strategic_emerging=traits["strategic_emerging"] & alive, industry=industry, rd_centre=np.zeros((B, C), bool),
@@ -392,14 +415,12 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
         revenue_ago2=np.where(alive, revenue / last_growth ** 2, 0.0),
         revenue_ago3=np.where(alive, revenue / last_growth ** 3, 0.0),
         inventions=inventions.astype(np.float32), other_ip=other_ip.astype(np.float32),
-        hte=np.zeros((B, C), bool), hte_expiry=np.zeros((B, C), np.int16), hte_ever=np.zeros((B, C), bool),
+        hte=hte, hte_expiry=hte_expiry, hte_ever=hte.copy(),
         tech_sme=np.zeros((B, C), bool), tenant=np.zeros((B, C), bool), tenancy=np.zeros((B, C), np.int16),
         voucher_intensity=np.zeros((B, C), np.float32), prepared=np.zeros((B, C), bool),
         exit_month=np.zeros((B, C), np.float32),
         patent_rate=np.zeros((B, C), np.float32), next_free=n0.astype(np.int64),
     )
-    _assign_certificates(firms, q, in_official, alive & ~in_official, params, streams,  # outside: candidates too
-                         tuple(scenario.cal("hte_rounds")))
 
     # --- incubators and maker spaces --------------------------------------------------------------------------
     inc = _initial_incubators(scenario, q, B, n_inc_slots, streams, seed, runs)
@@ -455,36 +476,65 @@ def _candidate_institutions(inst: np.ndarray, firms: Firms, levels0: np.ndarray,
         inst[:, cand, t, 0] = np.round(per[:, None] * driver[:, cand]).astype(np.int64)
 
 
-def _assign_certificates(firms: Firms, q: dict, in_official: np.ndarray, outside: np.ndarray, params: dict,
-                         streams: BatchStreams, rounds: tuple[int, ...]) -> None:
-    """Give the base-year HTE counts to the firms that best meet the 2016 criteria, with certificates
-    issued evenly over the previous three years' rounds (so a third end in each simulated year)."""
-    B, C = firms.alive.shape
-    u = streams.init(2, firms.next_free, C)
-    crit = mech.hte_criteria_except_rd(firms.age, firms.inventions, firms.other_ip, firms.tech_share,
-                                       firms.hightech_share, firms.capability, firms.growth_pts)
-    rd_ok = firms.rd_propensity >= mech.rd_threshold(firms.revenue) * (1.0 - params["relabel_max"][:, None])
-    key = crit * 2.0 + rd_ok * 1.0 + u[:, 0]
-    for mask, count in ((in_official, q["hte_in_zones"]), (outside, q["hte_outside"])):
+def choose_holders(age: np.ndarray, inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray,
+                   hightech: np.ndarray, capability: np.ndarray, growth_pts: np.ndarray, rd_prop: np.ndarray,
+                   revenue: np.ndarray, relabel_max: np.ndarray,
+                   areas: tuple[tuple[np.ndarray, np.ndarray], ...]) -> np.ndarray:
+    """(runs, slots) the base-year HTEs: in each area (mask (runs, slots), count (runs,)), the firms that best meet
+    the 2016 criteria — every criterion but the score and R&D first, then R&D within relabelling reach, then the
+    highest innovation score. The score orders rather than filters, so the choice does not depend on the
+    capability shift calibrated afterwards (which moves every non-holder's score alike)."""
+    B, C = age.shape
+    crit = mech.hte_criteria_except_rd(age, inventions, other_ip, tech, hightech, np.full_like(capability, 50.0),
+                                       growth_pts)
+    rd_ok = rd_prop >= mech.rd_threshold(revenue) * (1.0 - relabel_max[:, None])
+    score = mech.ip_points(inventions, other_ip) + capability + growth_pts
+    key = crit * 2.0 + rd_ok * 1.0 + np.clip(score / 150.0, 0.0, 0.999)
+    hte = np.zeros((B, C), bool)
+    for mask, count in areas:
         k = np.minimum(np.round(count).astype(np.int64), mask.sum(axis=1))
         ranked = np.argsort(-np.where(mask, key, -np.inf), axis=1, kind="stable")
         rank = np.empty_like(ranked)
         np.put_along_axis(rank, ranked, np.arange(C)[None, :].repeat(B, axis=0), axis=1)
-        chosen = mask & (rank < k[:, None])
-        firms.hte |= chosen
-    firms.hte_ever |= firms.hte
-    # Certificates were issued at the rounds of the last three years and end at the same rounds three years
-    # later. The share issued in each year follows the stock's history (`certificate_years`).
+        hte |= mask & (rank < k[:, None])
+    return hte
+
+
+def lift_holders(hte: np.ndarray, rd_prop: np.ndarray, revenue: np.ndarray, relabeller: np.ndarray,
+                 inventions: np.ndarray, other_ip: np.ndarray, tech: np.ndarray, hightech: np.ndarray,
+                 p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A base-year holder was certified within the last three years, so it met every criterion then: it starts
+    as a firm does after preparation (`certification.prepare`) — core IP, tech staff ≥ 10%, high-tech revenue
+    ≥ 60%, and an R&D propensity whose certified real R&D (× 1 + `hte_real_rd_uplift`) reaches its band's
+    threshold, or relabelling reach for a relabeller. Returns new (rd_propensity, other_ip, tech_share,
+    hightech_share), each (runs, slots); the score is lifted after the capability calibration. Without this, a
+    capability level calibrated low (Guangxi: δ ≈ -26 points) left 61% of holders unable to renew, and 300
+    certificates lapsed in the first year against the ≈ 196 lapses and exits DOMAIN §1 implies (issue 10)."""
+    reach = 1.0 - p["relabel_max"][:, None] * relabeller
+    need = mech.rd_threshold(revenue) * reach / (1.0 + p["hte_real_rd_uplift"][:, None]) * 1.001  # float32 margin
+    rd = np.where(hte, np.maximum(rd_prop, need), rd_prop).astype(np.float32)
+    core_ip = (inventions >= 1) | (other_ip >= mech.PREPARED_OTHER_IP)
+    other = np.where(hte & ~core_ip, mech.PREPARED_OTHER_IP, other_ip)
+    tech = np.where(hte, np.maximum(tech, mech.HTE_TECH_STAFF_MIN), tech)
+    hightech = np.where(hte, np.maximum(hightech, mech.HTE_HIGHTECH_REVENUE_MIN), hightech)
+    return rd, other, tech, hightech
+
+
+def certificate_expiry(hte: np.ndarray, q: dict, u: np.ndarray, rounds: tuple[int, ...]) -> np.ndarray:
+    """(runs, slots) int16 month in which each base certificate ends (0 for non-holders), from uniforms `u`
+    (runs, slots). Certificates were issued at the rounds of the last three years and end at the same rounds
+    three years later; the share issued in each year follows the stock's history (`certificate_years`)."""
+    B = hte.shape[0]
     weights = certificate_years(q)  # (runs, 3): ending in the 1st, 2nd, 3rd simulated year
     cum = np.cumsum(weights, axis=1)
-    u1 = u[:, 1].astype(np.float64)
+    u1 = u.astype(np.float64)
     year = (u1[:, :, None] >= cum[:, None, :2]).sum(axis=2)  # bucket by the uniform
     lo = np.take_along_axis(np.concatenate([np.zeros((B, 1)), cum[:, :2]], axis=1), year, axis=1)
     width = np.maximum(np.take_along_axis(weights, year, axis=1), 1e-12)
     within = np.clip((u1 - lo) / width, 0.0, 1.0 - 1e-9)  # the rest of the uniform picks the round
     per_year = [r for r in range(1, 13) if r in rounds]
     month = np.array(per_year)[np.minimum((within * len(per_year)).astype(np.int64), len(per_year) - 1)]
-    firms.hte_expiry[:] = np.where(firms.hte, 12 * year + month, 0).astype(np.int16)
+    return np.where(hte, 12 * year + month, 0).astype(np.int16)
 
 
 def certificate_years(q: dict) -> np.ndarray:

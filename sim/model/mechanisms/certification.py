@@ -117,7 +117,10 @@ def application_round(sim: BatchSim, m: int) -> None:
     p_new = rules.apply_probability(s.hte_apply_year[run], n_rounds, np.where(ever, award_again, award_first), rev,
                                     sub)
     p_new = np.where(f.prepared[at], 1.0, p_new)  # a firm that prepared applies at the next round
-    p_renew = rules.apply_probability(s.params["hte_renew_apply"][run], n_rounds, award_again, rev, sub)
+    # a holder renews at one round only, the last before its certificate ends: `hte_renew_apply` is the share
+    # that re-apply, so it is that round's probability (spread over the year's rounds, it had renewed about
+    # half as many: 1 - sqrt(1 - p) with two rounds)
+    p_renew = rules.apply_probability(s.params["hte_renew_apply"][run], 1, award_again, rev, sub)
     cert_c = (u_apply[at] < np.where(renewing, p_renew, p_new)) & (u_pass[at] < sub["hte_pass_rate"])
     first_c, again_c = cert_c & ~ever, cert_c & ever
     cert = np.zeros((sim.B, sim.W), bool)
