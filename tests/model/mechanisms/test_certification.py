@@ -12,7 +12,7 @@ from sim.model import rules as mech
 from sim.model.engine import BatchSim
 from sim.model.mechanisms import certification
 
-from ..support import batch, to_first_round, total
+from ..support import batch, only, to_first_round, total
 
 
 def test_no_certificate_without_eligibility(tiny):
@@ -73,6 +73,21 @@ def test_renewal_extends_by_36_months(tiny):
     assert due.any()
     certification.application_round(sim, m)
     assert (f.hte_expiry[due] == m + mech.HTE_VALID_MONTHS).all()
+
+
+def test_a_due_holder_renews_at_its_last_round_with_the_renewal_share(tiny):
+    """`hte_renew_apply` is the share of eligible holders whose certificate ends that re-apply, and they have one
+    round for it (the last before the certificate ends): at 0.5, every applicant passing and no award, about half of the
+    certificates due at the first round are renewed there. Spread over the year's two rounds as a first
+    application is, it renewed 1 - sqrt(0.5) = 29% (issue 10)."""
+    sim, m = to_first_round(only(tiny), seed=4, runs=40, hte_renew_apply=0.5, hte_pass_rate=1.0)
+    f = sim.state.firms
+    gap = certification.months_to_next_round(sim, m)
+    due = f.hte & f.alive & certification.eligible_now(sim) & (f.hte_expiry >= m) & (f.hte_expiry - m < gap)
+    certification.application_round(sim, m)
+    renewed = due & (f.hte_expiry == m + mech.HTE_VALID_MONTHS)
+    assert due.sum() > 200
+    assert renewed.sum() / due.sum() == pytest.approx(0.5, abs=0.07)
 
 
 def test_a_lapse_counts_in_the_flows(tiny):
