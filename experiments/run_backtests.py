@@ -30,16 +30,8 @@ COVERAGE = ROOT / "sim" / "data" / "backtest_coverage.csv"
 KEY_SERIES = ("hte_stock", "zone_output", "tech_contracts", "zones_total")
 
 
-def _fmt(x: float) -> str:
-    if x != x:
-        return "—"
-    if abs(x) >= 1e5:
-        return f"{x:,.3g}"
-    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
 def backtest_section(result, out: Path) -> list[str]:
-    from sim.measure.backtest import PIT_BAND, gate
+    from sim.measure.backtest import PIT_BAND, figure, gate
 
     sc = result.scenario
     sm = result.summary()
@@ -54,9 +46,9 @@ def backtest_section(result, out: Path) -> list[str]:
              "|---|---|---|---|---|---|---|---|---|"]
     for s in result.scores:
         flag = "" if PIT_BAND[0] <= s.pit <= PIT_BAND[1] else " ⚠"
-        lines.append(f"| {s.series} | {s.year} | {_fmt(s.observed)} | {_fmt(s.median)} [{_fmt(s.p05)}, "
-                     f"{_fmt(s.p95)}] | {s.pit:.2f}{flag} | {'yes' if s.in50 else 'no'} | "
-                     f"{'yes' if s.in90 else '**no**'} | {s.crps:.3f} | {_fmt(s.crps_naive)} |")
+        lines.append(f"| {s.series} | {s.year} | {figure(s.observed)} | {figure(s.median)} [{figure(s.p05)}, "
+                     f"{figure(s.p95)}] | {s.pit:.2f}{flag} | {'yes' if s.in50 else 'no'} | "
+                     f"{'yes' if s.in90 else '**no**'} | {s.crps:.3f} | {figure(s.crps_naive)} |")
     lines += ["", f"**{sm['observations']} values: {sm['in90']} in their 90% band, {sm['in50']} in their 50% band, "
               f"{sm['pit_outside']} with a PIT outside 10–90%; mean log-CRPS {sm['mean_crps']:.3f}; over the "
               f"{sm['compared']} values whose series has history before the base year (— where it has none: no "
@@ -83,6 +75,7 @@ def backtest_section(result, out: Path) -> list[str]:
 
 def posterior_section(path: Path) -> list[str]:
     from sim.input.scenario import default_priors
+    from sim.measure.backtest import figure
     from sim.run.calibrate import kish_ess
 
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -118,8 +111,8 @@ def posterior_section(path: Path) -> list[str]:
                   f"predicted: {n90} of {len(hold)} in their 90% posterior predictive band.", "",
                   "| held-out series | year | observed | predicted median [5%, 95%] | PIT | log-CRPS |",
                   "|---|---|---|---|---|---|"]
-        lines += [f"| {h['series']} | {h['year']} | {_fmt(h['observed'])} | {_fmt(h['median'])} [{_fmt(h['p05'])}, "
-                  f"{_fmt(h['p95'])}] | {h['pit']:.2f} | {h['crps']:.3f} |" for h in hold]
+        lines += [f"| {h['series']} | {h['year']} | {figure(h['observed'])} | {figure(h['median'])} "
+                  f"[{figure(h['p05'])}, {figure(h['p95'])}] | {h['pit']:.2f} | {h['crps']:.3f} |" for h in hold]
     else:
         years = sorted({h.get("year") for h in data.get("history") or [] if isinstance(h, dict)} - {None})
         why = "a single observed year" if len(years) < 2 else (

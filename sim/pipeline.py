@@ -389,6 +389,7 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     last observed year and predict it (the check reported in the file and the returned text), then fit
     everything up to `until`. The pyabc databases live in `<out>.work/` so that `resume` can continue. With
     `client` (a Dask `distributed.Client`), the candidates run on its cluster: the same posterior."""
+    from sim.measure.backtest import figure
     from sim.run import calibrate as cal_mod
 
     out = Path(out)
@@ -406,8 +407,8 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
         lines.append(f"hold-out ({checked[0]['year'] if checked else '-'}): {n90} of {len(checked)} held-out values "
                      "in their 90% posterior predictive band")
         for h in checked:
-            lines.append(f"  {h['series']:28} {h['year']}  observed {h['observed']:>10,.4g}  predicted "
-                         f"{h['median']:>10,.4g} [{h['p05']:,.4g}, {h['p95']:,.4g}]  PIT {h['pit']:.2f}  "
+            lines.append(f"  {h['series']:28} {h['year']}  observed {figure(h['observed']):>10}  predicted "
+                         f"{figure(h['median']):>10} [{figure(h['p05'])}, {figure(h['p95'])}]  PIT {h['pit']:.2f}  "
                          f"log-CRPS {h['crps']:.3f}")
     say(f"full fit: every observation up to {until}")
     full = cal_mod.calibrate(scenario, until, names, population, generations, seed=seed, workers=workers,

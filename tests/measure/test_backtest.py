@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.input import history
 from sim.input.scenario import load_scenario
@@ -61,10 +63,18 @@ def test_the_gate_fails_on_each_of_its_three_conditions():
     ok, why = gate([_score(in90=False)] + [_score()] * 4)
     assert not ok and "90% band" in why[0]
     ok, why = gate([_score(pit=0.95)] * 2 + [_score()] * 3)  # 2 of 5 outside 10–90% > one in five
-    assert not ok and "PIT" in why[0]
+    assert not ok and "PIT" in why[0] and "(0.95)" in why[0]  # the reason names the values outside
     ok, why = gate([_score(crps=0.3, naive=0.2)] * 5)  # wide bands cover everything but lose to the naive forecast
     assert not ok and "naive" in why[0]
     assert gate([])[0] is False
+
+
+@given(st.floats(-1e9, 1e9).filter(lambda x: x == 0 or abs(x) >= 1e-3))
+def test_back_test_figures_are_plain_numbers(x):
+    """Tables write 25,260, not 2.526e+04; at most 4 significant digits below 1,000."""
+    text = backtest.figure(x)
+    assert "e" not in text
+    assert float(text.replace(",", "")) == pytest.approx(x, rel=5e-4, abs=5e-4 if abs(x) < 1000 else 0.5)
 
 
 def test_caution_flags_extreme_probabilities_on_poorly_back_tested_indicators(monkeypatch):
