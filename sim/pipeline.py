@@ -239,7 +239,7 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
     if scenario.raw is None or "backtest" not in scenario.raw:
         raise ScenarioError([Problem(scenario.path, None, None, "backtest", "no section 'backtest'",
                                      "a back-test scenario (see scenarios/hindcast/)")])
-    identity = {"kind": "backtest", **run_identity(scenario, seed, runs, None)}
+    identity = {**run_identity(scenario, seed, runs, None), "kind": "backtest"}
     with ResultFolder(Path(out), identity, force=force) as folder:
         try:
             results = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
@@ -250,10 +250,10 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
         scored = backtest.score(results, seed)
         failures: list[str] = []
         try:
-            written = write_backtest(scored, folder.staging, plots=plots)
+            written = write_backtest(scored, folder.staging, plots=plots, identity=identity)
         except Exception as exc:  # a bug in drawing: write the tables without the charts
             failures.append(f"back-test charts: {type(exc).__name__}: {exc}")
-            written = write_backtest(scored, folder.staging, plots=False)
+            written = write_backtest(scored, folder.staging, plots=False, identity=identity)
         if report:
             written += [Path(p) for p in report_into(folder.staging, folder.out, failures).values()]
         folder.commit()

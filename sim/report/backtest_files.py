@@ -25,12 +25,13 @@ SCORE_COLUMNS = ("series", "indicator", "scope", "year", "period", "observed", "
                  "p75", "p95", "pit", "in50", "in90", "crps", "crps_naive", "naive_median", "sources", "note")
 
 
-def write_backtest(result: BacktestResult, out: Path, plots: bool = True) -> list[Path]:
+def write_backtest(result: BacktestResult, out: Path, plots: bool = True,
+                   identity: dict | None = None) -> list[Path]:
     """Write a scored back-test into the folder `out` (created): scores.csv (`SCORE_COLUMNS`, floats to 6
     significant digits), backtest_summary.csv (`BacktestResult.summary`), with `plots` a fan chart per scored
-    series with its observed points (PNG and SVG), and manifest.json (the gate and its reasons, the unscored
-    series, the files), written last. Returns the files written, the manifest last. Raises OSError when a table
-    cannot be written, and whatever a chart raises when one cannot be drawn."""
+    series with its observed points (PNG and SVG), and manifest.json (what the folder holds, `identity`; the gate
+    and its reasons, the unscored series, the files), written last. Returns the files written, the manifest
+    last. Raises OSError when a table cannot be written, and whatever a chart raises when one cannot be drawn."""
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "scores.csv", out / "backtest_summary.csv"]
     with open(files[0], "w", encoding="utf-8-sig", newline="") as fh:
@@ -47,8 +48,9 @@ def write_backtest(result: BacktestResult, out: Path, plots: bool = True) -> lis
     if plots:
         files += fan_charts(result, out)
     ok, why = gate(result.scores)
-    manifest = {"kind": "backtest", "identity": {"scenario_sha256": result.scenario.sha256, "seed": result.seed,
-                                                 "runs": result.runs},
+    manifest = {"kind": "backtest", "identity": identity or {"kind": "backtest",
+                                                             "scenario_sha256": result.scenario.sha256,
+                                                             "seed": result.seed, "runs": result.runs},
                 "scenario": result.scenario.path, "zonesim_version": __version__, "summary": summary,
                 "gate": {"pass": ok, "why": why}, "unscored": result.unscored,
                 "files": sorted(f.name for f in files)}

@@ -52,6 +52,20 @@ def _cli_problem(out: Path, found: str, expected: str, hint: str = "") -> Scenar
     return ScenarioError([Problem(str(out), None, None, "--out", found, expected, hint)])
 
 
+#: What each kind of results folder holds, in words (the manifest's `kind`).
+KIND_WORDS = {"run": "run", "replay": "replay of chosen runs", "compare": "comparison of levers",
+              "backtest": "back-test", None: "run of an older zonesim"}
+
+
+def _short(value: Any) -> str:
+    """An identity value for a message: a SHA-256 cut to 12 characters, a long list to its length."""
+    if isinstance(value, str) and len(value) == 64:
+        return repr(value[:12] + "…")
+    if isinstance(value, list) and len(value) > 6:
+        return f"{len(value)} runs"
+    return repr(value)
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
     """The zonesim manifest of a results folder, or None when there is none (or it is not zonesim's)."""
     try:
@@ -249,11 +263,16 @@ class ResultFolder:
                                "files it did not write)", "choose another --out")
         if self.force:
             return
-        had = before.get("identity", {})
-        changed = [f"{k} {had.get(k)!r} (now {v!r})" for k, v in self.identity.items() if had.get(k) != v]
-        if changed:
-            raise _cli_problem(out, "finished results of another run: " + "; ".join(changed[:4]),
-                               "a new folder, or --force to replace them")
+        had = before.get("identity") or {}
+        kind, theirs = self.identity.get("kind"), had.get("kind", before.get("kind"))
+        if kind != theirs:  # older manifests kept the kind outside the identity
+            raise _cli_problem(out, f"finished results of a {KIND_WORDS.get(theirs, theirs)}, and this command "
+                               f"writes a {KIND_WORDS.get(kind, kind)}", "a new folder, or --force to replace them")
+        changed = [f"{k} {_short(had.get(k))} (now {_short(v)})" for k, v in self.identity.items()
+                   if had.get(k) != v]
+        if changed:  # the differences go in the hint, which is never cut short
+            raise _cli_problem(out, f"finished results of another {KIND_WORDS.get(kind, kind)}",
+                               "a new folder, or --force to replace them", "they differ in " + "; ".join(changed))
 
     def _prepare_staging(self) -> None:
         try:

@@ -90,6 +90,19 @@ def test_finished_results_of_another_run_need_force(tmp_path):
     assert read_manifest(out)["identity"]["seed"] == 1
 
 
+def test_results_of_another_kind_are_named_as_such_and_differences_are_not_cut(tmp_path):
+    """A back-test's folder refused to a run says what each is (it had said "kind None (now 'run')"), and a long
+    identity is given whole, SHA-256 cut to 12 characters, in the hint (the found part is cut at 80)."""
+    out = tmp_path / "out"
+    backtest = {**IDENTITY, "kind": "backtest", "scenario_sha256": "f" * 64, "scenario_id": "a" * 40}
+    finished(out, backtest)
+    text = folder_error(out)
+    assert "back-test" in text and "writes a run" in text and "None" not in text
+    longer = {**backtest, "scenario_sha256": "e" * 64, "scenario_id": "b" * 40, "runs": 9}
+    text = folder_error(out, identity=longer)
+    assert "'ffffffffffff…' (now 'eeeeeeeeeeee…')" in text and "b" * 40 in text and "runs 4 (now 9)" in text
+
+
 def test_a_users_files_survive_a_replacement_and_a_foreign_folder_is_refused(tmp_path):
     out = tmp_path / "out"
     finished(out)
