@@ -180,8 +180,8 @@ def target_unit(t: Target) -> str:
 
 def manifest(results: Results, files: list[str], identity: dict | None = None) -> dict:
     """manifest.json's content: what the results are of (identity, scenario, SHA-256, seed, runs), how they were
-    made (versions, workers, time), diagnostics, the calibration warnings (`calibration_warnings`, read back by
-    reports) and the files."""
+    made (versions, workers, time), diagnostics, the warnings — the scenario's own (those `zonesim validate` and
+    `run` print) and the calibration's (`calibration_warnings`), read back by reports — and the files."""
     from sim.version import __version__
 
     sc = results.scenario
@@ -199,7 +199,8 @@ def manifest(results: Results, files: list[str], identity: dict | None = None) -
         "zonesim_version": __version__, "python": platform.python_version(), "numpy": np.__version__,
         "wall_seconds": round(results.wall_seconds, 3), "firm_months": results.firm_months,
         "firm_months_per_second": round(results.firm_months / max(results.wall_seconds, 1e-9)),
-        "diagnostics": diag, "warnings": calibration_warnings(results), "files": files,
+        "diagnostics": diag, "warnings": [w.format() for w in sc.warnings] + calibration_warnings(results),
+        "files": files,
     }
 
 

@@ -155,6 +155,18 @@ def test_write_results_writes_the_tables_and_a_manifest_listing_them(results, tm
     assert set(zones["zone"]) == {z.id for z in results.scenario.zones}
 
 
+def test_the_scenarios_warnings_are_kept_in_the_manifest(results, tmp_path):
+    """What `zonesim run` warns about the scenario is on disk too, for the report handed upward."""
+    from sim.errors import Problem
+
+    warned = Problem(results.scenario.path, 12, None, "targets.hte.threshold", "a growth of 300%", "",
+                     "check the unit")
+    sc = dataclasses.replace(results.scenario, warnings=(warned,))
+    write_results(dataclasses.replace(results, scenario=sc), tmp_path, plots=False)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["warnings"][0] == warned.format()
+
+
 def test_a_chart_that_fails_loses_no_table(results, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("cannot draw")
