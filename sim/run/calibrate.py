@@ -316,6 +316,9 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
     observed = {d.key: d.log_observed for d in fit_data}
     sigma = {d.key: d.sigma for d in fit_data}
     say = progress or (lambda _text: None)
+    if len(fit_data) < len(names):
+        say(f"warning: {len(names)} parameters from {len(fit_data)} observed value(s): the data cannot pin them all "
+            "down, so the posterior of most stays close to its prior (compare them in docs/backtest.md)")
     t0 = time.perf_counter()
 
     def model(params: dict) -> dict:
@@ -401,7 +404,8 @@ def write(cal: Calibration, path: Path) -> Path:
     chosen = cal.posterior_generation()
     later = len(cal.generations) - 1 - chosen["t"]
     collapsed = (f" (generation {chosen['t'] + 1}: the {later} later one{'s' if later > 1 else ''} kept an effective "
-                 f"sample size under {MIN_ESS_SHARE:.0%} of the particles)") if later > 0 else ""
+                 f"sample size under {MIN_ESS_SHARE:.0%} of the particles)") if later > 0 else \
+        f" (generation {chosen['t'] + 1}, the last)"
     method = (f"ABC-SMC (pyabc {pyabc.__version__}): {len(cal.weights)} particles, {len(cal.generations)} "
               f"generations, {cal.evaluations} simulations, tolerance ε = {chosen['epsilon']:.3g}{collapsed} in the "
               "observation-error-weighted Euclidean distance of log values; an approximate posterior: the prior "

@@ -89,3 +89,14 @@ def test_a_simulation_frees_its_agents(tiny, monkeypatch):
         for _ in range(2):
             assert cal.simulate(tiny, [], {}, seed=0) == {}
         assert len(states) == 2 and all(ref() is None for ref in states)
+
+
+def test_more_parameters_than_observed_values_are_warned_about(hindcast):
+    """Up to 2016 the Guangxi back-test gives one observed value: two parameters cannot both be learnt from it."""
+    said: list[str] = []
+    kw = dict(until=2016, population=4, generations=1, seed=1, holdout=False, min_epsilon=1e9, progress=said.append)
+    cal.calibrate(hindcast, names=["hte_prepare_rate", "capability_growth"], **kw)
+    assert any(s.startswith("warning: 2 parameters from 1 observed value") for s in said)
+    said.clear()
+    cal.calibrate(hindcast, names=["hte_prepare_rate"], **kw)
+    assert not any(s.startswith("warning") for s in said)
