@@ -187,4 +187,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sim.cli import stop_on_signals
+
+    stop_on_signals()  # SIGTERM unwinds like Ctrl-C: results folders release their locks
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted: finished results were not touched", file=sys.stderr)
+        sys.exit(130)

@@ -438,12 +438,20 @@ def _console_safe() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
 
 
+def stop_on_signals() -> None:
+    """SIGTERM stops a run as cleanly as Ctrl-C: both raise `Interrupted` (a KeyboardInterrupt) in the main
+    thread, so results folders unwind — locks released, unfinished staging kept for --resume or discarded —
+    instead of the process dying where it stands. For the command and for scripts (experiments/) that run
+    zonesim; outside the main thread (an embedding program) signals are left alone."""
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+
+
 def main(argv: list[str] | None = None) -> int:
     _console_safe()
-    if argv is None:  # the real command: SIGTERM stops it as cleanly as Ctrl-C
-        with contextlib.suppress(ValueError):  # not the main thread (an embedding program): leave signals alone
-            signal.signal(signal.SIGTERM, _on_signal)
-            signal.signal(signal.SIGINT, _on_signal)
+    if argv is None:  # the real command
+        stop_on_signals()
     args = _parser().parse_args(argv)
     _CURRENT_OUT.clear()
     STOP["signum"] = 0
