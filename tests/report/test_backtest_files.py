@@ -63,7 +63,11 @@ def test_the_tables_hold_every_score_and_the_summary(tmp_path, result):
 def test_the_manifest_records_what_was_scored_and_what_was_not(tmp_path, result):
     write_backtest(result, tmp_path, plots=False)
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["identity"] == {"scenario_sha256": result.scenario.sha256, "seed": 0, "runs": 50}
+    assert manifest["identity"] == {"kind": "backtest", "scenario_sha256": result.scenario.sha256, "seed": 0,
+                                    "runs": 50}
+    given = {"kind": "backtest", "scenario_id": "x", "seed": 0}  # the identity the results folder checks
+    write_backtest(result, tmp_path / "given", plots=False, identity=given)
+    assert json.loads((tmp_path / "given" / "manifest.json").read_text(encoding="utf-8"))["identity"] == given
     assert manifest["unscored"] == [["zone_net_profit", "not modelled"]]
     assert manifest["summary"]["observations"] == 2 and manifest["gate"]["why"] == []
 

@@ -41,6 +41,7 @@ ALLOWED_UP = {
 #: sim/cli.py: besides `main`, `_parser` and the `cmd_*` commands, these console helpers (each short).
 CLI_HELPERS = {
     "_on_signal": "Ctrl-C / SIGTERM handler",
+    "stop_on_signals": "install the Ctrl-C / SIGTERM handler (the command and experiments/ scripts)",
     "_say": "print to stderr",
     "_check_numbers": "command-line numbers in range",
     "_warn": "print a file's warnings",
