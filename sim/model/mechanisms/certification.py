@@ -159,12 +159,17 @@ def check_calibration(sim: BatchSim) -> None:
 
 def expected_first_year(sim: BatchSim, area: np.ndarray) -> np.ndarray:
     """(runs,) certifications expected in the first simulated year among the firms of `area` (runs, slots) from
-    the state the run starts with, after the first January's learning (as the base-year calibration counts
-    them): the eligible pool applying, near-eligible firms preparing, and renewals of certificates ending that
-    year, each at the run's rates, times the pass rate."""
+    the state the run starts with, after the first January's learning and the R&D decision that follows it (as
+    the base-year calibration counts them): the eligible pool applying, near-eligible firms preparing, and
+    renewals of certificates ending that year, each at the run's rates, times the pass rate."""
     s, f = sim.state, sim.state.firms
     capability = learned(sim)
-    eligible = area & f.alive & eligible_now(sim, capability)
+    # January's R&D decision comes after the learning: a firm that the learning makes meet the other criteria
+    # then relabels its R&D (rd.decide), so reported R&D is judged as that decision will report it
+    crit = rules.hte_criteria_except_rd(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
+                                        capability, f.growth_pts)
+    reported = rules.reported_rd(f.rd_real, f.revenue, crit | f.hte, f.relabeller, sim.p["relabel_max"])
+    eligible = area & f.alive & crit & (reported >= rules.rd_threshold(f.revenue))
     pool = (eligible & ~f.hte).sum(axis=1)
     due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)  # certificates ending in the first year
     near = (area & preparable_now(sim, capability)).sum(axis=1)
