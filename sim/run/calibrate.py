@@ -318,7 +318,7 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
     say = progress or (lambda _text: None)
     if len(fit_data) < len(names):
         say(f"warning: {len(names)} parameters from {len(fit_data)} observed value(s): the data cannot pin them all "
-            "down, so the posterior of most stays close to its prior (compare them in docs/backtest.md)")
+            "down, so some posteriors stay close to their priors (compare them in docs/backtest.md)")
     t0 = time.perf_counter()
 
     def model(params: dict) -> dict:
