@@ -106,6 +106,7 @@ class BatchSim:
         s = self.state
         diag = {"capacity_overflow": self.overflow, "hte_apply_year": s.hte_apply_year,
                 "calibration_gap": s.calibration_gap, "rd_size_gamma": s.rd_gamma,
+                "calibration_flow": s.quantities.get("hte_certified_base_year", np.zeros(self.B)),
                 "base_rd_to_gdp": s.base_rd_to_gdp, "capability_shift": s.capability_shift[:, 0],
                 "capability_shift_outside": s.capability_shift[:, 1],
                 "rd_to_gdp_target": s.quantities["rd_to_gdp_in_zones"],

@@ -379,14 +379,22 @@ def interval(p: float, low: float, high: float, mark: str = "") -> str:
     return f"{p:.1%} [{low:.1%}, {high:.1%}]{mark}"
 
 
+#: A run's base-year calibration falls short when the expected first-year certifications miss the base year's
+#: by more than this share of it [assumption: within it, the gap is the granularity of the calibration].
+SHORTFALL_SHARE = 0.05
+
+
 def calibration_warnings(results: Results) -> list[str]:
     """Say when the synthetic population could not reproduce the scenario's base-year facts in many runs:
     the probabilities are then conditional on a base year that differs from the one the scenario states."""
     out = []
     gap = results.diagnostic("calibration_gap")
-    if np.mean(gap > 0.5) > 0.25:
-        out.append(f"in {np.mean(gap > 0.5):.0%} of runs the population could not supply the base year's HTE "
-                   f"certifications (median shortfall {np.median(gap[gap > 0.5]):.0f}); HTE growth is understated "
+    # the calibration moves whole groups of firms (discrete score points), so a run may land a few
+    # certifications short of the flow: only a shortfall above SHORTFALL_SHARE of it is one of the population
+    short = gap > np.maximum(0.5, SHORTFALL_SHARE * results.diagnostic("calibration_flow"))
+    if np.mean(short) > 0.25:
+        out.append(f"in {np.mean(short):.0%} of runs the population could not supply the base year's HTE "
+                   f"certifications (median shortfall {np.median(gap[short]):.0f}); HTE growth is understated "
                    "there (manifest: calibration_gap)")
     got, want = results.diagnostic("base_rd_to_gdp"), results.diagnostic("rd_to_gdp_target")
     off = np.abs(got / np.maximum(want, 1e-12) - 1) > 0.1
