@@ -199,7 +199,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             modelled = sum(t.modelled for t in sc.targets)
             print(f"{sc.path}: valid — {len(sc.targets)} targets ({modelled} modelled), "
                   f"{sum(z.level != 'outside' for z in sc.zones)} official zones, "
-                  f"{len(sc.policies)} levers, {sc.base_year}→{sc.end_year}")
+                  f"{len(sc.policies)} lever{'s' if len(sc.policies) != 1 else ''}, {sc.base_year}→{sc.end_year}")
             _warn(sc.warnings)
     for line in valid_experiments:
         print(line)
@@ -368,11 +368,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     _check_numbers(args)
     sc = load_scenario(args.scenario)
-    with open_client(args.scheduler, args.local_cluster, args.workers, say=_say) as client:
-        path, report = calibrate_to_file(sc, args.until, args.out, names=args.parameters,
-                                         population=args.population, generations=args.generations, seed=args.seed,
-                                         workers=args.workers or default_workers(), holdout=not args.no_holdout,
-                                         resume=args.resume, progress=lambda t: _say(f"  {t}"), client=client)
+    try:
+        with open_client(args.scheduler, args.local_cluster, args.workers, say=_say) as client:
+            path, report = calibrate_to_file(sc, args.until, args.out, names=args.parameters,
+                                             population=args.population, generations=args.generations,
+                                             seed=args.seed,
+                                             workers=args.workers or default_workers(),
+                                             holdout=not args.no_holdout, resume=args.resume,
+                                             progress=lambda t: _say(f"  {t}"), client=client)
+    except KeyboardInterrupt:
+        _say(f"the finished generations are kept in {args.out}.work/: the same command with --resume continues")
+        raise
     print(report)
     print(f"\nPosterior written to {path}: refer to it from a scenario with base year {args.until} or later "
           "(calibration: {posterior: ...}).")

@@ -416,7 +416,9 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     full.holdout = checked
     path = cal_mod.write(full, out)
     chosen = full.posterior_generation()
-    lines.insert(0, f"posterior of {len(full.names)} parameters from {len(full.data)} observations up to {until}: "
+    n_obs = len(full.data)
+    lines.insert(0, f"posterior of {len(full.names)} parameters from {n_obs} observation{'s' if n_obs != 1 else ''} "
+                 f"up to {until}: "
                  f"{len(full.generations)} generations, {full.evaluations} simulations, {full.seconds:.0f} s, "
                  f"posterior from generation {chosen['t'] + 1} (t = {chosen['t']} in pyabc's log and the file's "
                  f"`generations`; ε {chosen['epsilon']:.3g}; the last whose effective sample size is at least "
@@ -430,6 +432,9 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
     priors = scenario.param_priors()
     for k, (name, med, lo, hi) in enumerate(full.summary()):
         lines.insert(3 + k, f"{name:28} {med:>10.4g} {lo:>10.4g} {hi:>10.4g}   {priors[name].describe()}")
+    if n_obs < len(full.names):  # said before the fit too; repeated where the result is read
+        lines.insert(0, f"warning: {len(full.names)} parameters from {n_obs} observed value(s): some posteriors "
+                        "stay close to their priors (compare each with its prior below)")
     return path, "\n".join(lines)
 
 

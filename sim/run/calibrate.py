@@ -318,7 +318,8 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
     say = progress or (lambda _text: None)
     if len(fit_data) < len(names):
         say(f"warning: {len(names)} parameters from {len(fit_data)} observed value(s): the data cannot pin them all "
-            "down, so some posteriors stay close to their priors (compare them in docs/backtest.md)")
+            "down, so some posteriors stay close to their priors (the summary at the end compares each with its "
+            "prior)")
     t0 = time.perf_counter()
 
     def model(params: dict) -> dict:

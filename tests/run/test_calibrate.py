@@ -100,3 +100,16 @@ def test_more_parameters_than_observed_values_are_warned_about(hindcast):
     said.clear()
     cal.calibrate(hindcast, names=["hte_prepare_rate"], **kw)
     assert not any(s.startswith("warning") for s in said)
+
+
+def test_the_summary_repeats_the_warning_on_few_observed_values(tmp_path):
+    """The warning printed before the fit is repeated at the top of the summary read after it, and the count of
+    observations is singular when there is one."""
+    from sim.pipeline import calibrate_to_file
+
+    _, report = calibrate_to_file(load_scenario(GUANGXI_2015), 2016, tmp_path / "p.json",
+                                  names=["hte_prepare_rate", "capability_growth"], population=4, generations=1,
+                                  seed=1, workers=1, holdout=False)
+    first, second = report.splitlines()[:2]
+    assert first.startswith("warning: 2 parameters from 1 observed value")
+    assert "from 1 observation up to 2016" in second
