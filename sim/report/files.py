@@ -391,7 +391,11 @@ def calibration_warnings(results: Results) -> list[str]:
     gap = results.diagnostic("calibration_gap")
     # the calibration moves whole groups of firms (discrete score points), so a run may land a few
     # certifications short of the flow: only a shortfall above SHORTFALL_SHARE of it is one of the population
-    short = gap > np.maximum(0.5, SHORTFALL_SHARE * results.diagnostic("calibration_flow"))
+    try:
+        flow = results.diagnostic("calibration_flow")
+    except KeyError:  # batches resumed from a checkpoint written before the diagnostic existed: the absolute rule
+        flow = np.zeros_like(gap)
+    short = gap > np.maximum(0.5, SHORTFALL_SHARE * flow)
     if np.mean(short) > 0.25:
         out.append(f"in {np.mean(short):.0%} of runs the population could not supply the base year's HTE "
                    f"certifications (median shortfall {np.median(gap[short]):.0f}); HTE growth is understated "
