@@ -7,7 +7,6 @@ Everything in the generated section is computed here from the runs; nothing is t
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,11 +85,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import stop_on_signals
+    from sim.cli import run_script
 
-    stop_on_signals()  # SIGTERM unwinds like Ctrl-C: results folders release their locks
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted: finished results were not touched", file=sys.stderr)
-        sys.exit(130)
+    run_script(main)  # SIGTERM unwinds like Ctrl-C: results folders release their locks

@@ -497,11 +497,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import stop_on_signals
+    from sim.cli import run_script
 
-    stop_on_signals()  # SIGTERM unwinds like Ctrl-C: results folders release their locks
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted: finished results were not touched", file=sys.stderr)
-        sys.exit(130)
+    run_script(main)  # SIGTERM unwinds like Ctrl-C: results folders release their locks

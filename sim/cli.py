@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.errors import STOP, Interrupted, OutputError, Problem, RunAborted, RunError, ScenarioError, ZonesimError
@@ -452,6 +453,18 @@ def stop_on_signals() -> None:
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
+
+
+def run_script(script_main: Callable[[], int]) -> None:
+    """Run an experiments/ script's `main` as the command runs: SIGTERM unwinds like Ctrl-C (`stop_on_signals`),
+    an interruption prints one line and exits 130; otherwise exits with `main`'s code."""
+    stop_on_signals()
+    try:
+        code = script_main()
+    except KeyboardInterrupt:
+        print("interrupted: finished results were not touched", file=sys.stderr)
+        code = 130
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,6 +42,7 @@ ALLOWED_UP = {
 CLI_HELPERS = {
     "_on_signal": "Ctrl-C / SIGTERM handler",
     "stop_on_signals": "install the Ctrl-C / SIGTERM handler (the command and experiments/ scripts)",
+    "run_script": "run an experiments/ script's main with that handler",
     "_say": "print to stderr",
     "_check_numbers": "command-line numbers in range",
     "_warn": "print a file's warnings",
