@@ -108,6 +108,9 @@ INDICATORS: dict[str, Indicator] = {
         _count("hte_renewed", "重新认定高企数", "HTE re-certifications in the year"),
         _count("hte_lapsed", "失效高企数", "HTE certificates lapsed in the year"),
         _count("hte_certified", "认定高企数", "HTE certificates issued in the year (first and renewed)"),
+        _count("hte_returned", "失效后再认定高企数", "HTE re-certifications of firms whose certificate had lapsed"),
+        _count("hte_certified_less_net", "认定数减净增",
+               "HTE certificates issued less the stock's net change (renewals of valid certificates + lapses)"),
         Indicator("fiscal_cost", "fiscal_cost", None, 1.0, "万元", "财政支出(政策)", "Fiscal cost of levers"),
         Indicator("fiscal_st", "fiscal_st", None, 1.0, "万元", "财政科技经费投入", "Fiscal S&T spending"),
     )

@@ -92,7 +92,8 @@ START = (
 #: Each January at m + 0.2, before the monthly steps.
 JANUARY = (
     _step(gazelles.january), _step(growth.year_start, True), _step(rd.year_start), lever_hooks("january"),
-    _step(certification.learn), _step(certification.prepare), _step(rd.decide), _step(organisations.drivers),
+    _step(certification.learn), _step(certification.prepare), _step(certification.prepare_renewal, True),
+    _step(rd.decide), _step(organisations.drivers),
     _step(growth.draw_year), _step(exit.set_hazard), _step(patents.set_rate), _step(patents.other_ip),
     _step(major_projects.january),
 )

@@ -25,7 +25,8 @@ from sim.model.state import State
 from sim.model.sums import zone_sums
 
 #: Flows over the statistical year that the mechanisms add to (the other flows come from the ledger).
-FLOWS = ("entries", "exits", "hte_new", "hte_renewed", "hte_lapsed", "invention_applications", "invention_grants")
+FLOWS = ("entries", "exits", "hte_new", "hte_renewed", "hte_returned", "hte_lapsed", "invention_applications",
+         "invention_grants")
 
 
 def snapshot_times(scenario: Scenario) -> list[tuple[int, int, int]]:

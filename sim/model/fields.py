@@ -69,14 +69,18 @@ FIELDS: tuple[str, ...] = (
     "exits",                 # firms exited during the year (flow)
     "hte_new",               # first certifications during the year (flow)
     "hte_renewed",           # re-certifications during the year (flow)
+    "hte_returned",          # of these, re-certifications of firms whose certificate had lapsed (flow)
     "hte_lapsed",            # certificates that expired unrenewed, or whose firm exited, during the year
     "hte_certified",         # certificates issued during the year: first certifications plus re-certifications
+    "hte_certified_less_net",  # certificates issued less the stock's net change: renewals of valid certificates
+                               # plus lapses (a re-certification after a lapse adds to the stock)
     "fiscal_cost",           # all levers' payments during the year, 万元 (10k RMB)
     "fiscal_st",             # fiscal S&T spending during the year: the region's own, grown, plus the levers', 万元
 )
 FIELD_INDEX = {name: i for i, name in enumerate(FIELDS)}
 #: Fields that are flows over the year rather than stocks at its end.
-FLOW_FIELDS = ("entries", "exits", "hte_new", "hte_renewed", "hte_lapsed", "hte_certified", "invention_applications",
+FLOW_FIELDS = ("entries", "exits", "hte_new", "hte_renewed", "hte_returned", "hte_lapsed", "hte_certified",
+               "hte_certified_less_net", "invention_applications",
                "invention_grants", "tech_contracts", "fiscal_cost", "fiscal_st")
 
 

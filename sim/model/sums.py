@@ -62,6 +62,10 @@ def zone_sums(sim: BatchSim, take_flows: bool) -> np.ndarray:
         "service_orgs": inst[:, :, SERVICE], "finance_orgs": inst[:, :, FINANCE], "venture_funds": inst[:, :, FUND],
         "institutions": inst[:, :, :N_RD_TYPES].sum(axis=2),
         **sim.flows, "hte_certified": sim.flows["hte_new"] + sim.flows["hte_renewed"],
+        # certified − net change = (new + renewed) − (new + returned − lapsed): how a record of certifications
+        # and stocks counts certificates that came due, renewed or not, plus holders that left (Guangxi 2017's
+        # ≈ 196); a firm certified again after its certificate lapsed adds to the stock
+        "hte_certified_less_net": sim.flows["hte_renewed"] - sim.flows["hte_returned"] + sim.flows["hte_lapsed"],
         "fiscal_cost": fiscal / 1e4, "fiscal_st": sim.fiscal_path + fiscal / 1e4,
     }
     out = np.empty((sim.B, sim.Z, len(FIELDS)))

@@ -100,16 +100,7 @@ def test_the_coverage_file_is_up_to_date_with_the_backtest_files():
         assert recorded == {sc.sha256}, f"{path.name} changed since its back-test: run experiments/run_backtests.py"
 
 
-#: Issue 10's gate on the HTE stock, which the model fails for Guangxi (strict: the suite says when it passes).
-GUANGXI_STOCK_MISS = pytest.mark.xfail(strict=True, reason=(
-    "issue 10, open: Guangxi's 2017 stock (1,204) lies above the model's 95% point (500 runs: median 774, 5-95% "
-    "424-1,137, PIT 0.97, docs/backtest.md) since base holders renew as the rules let them: the model does not "
-    "produce 2016-17's acceleration; reported, not hidden"))
-
-
-@pytest.mark.parametrize(("name", "year", "runs"), [pytest.param("guangxi_2015", 2017, 100,
-                                                                 marks=GUANGXI_STOCK_MISS),
-                                                    ("hunan_2013", 2016, 100)])
+@pytest.mark.parametrize(("name", "year", "runs"), [("guangxi_2015", 2017, 100), ("hunan_2013", 2016, 100)])
 def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year, runs):
     """Hunan's 2016 stock lies mid-band (PIT 0.44 at 500 runs); Guangxi's 2017 stock lies above the band, an
     expected failure until the model produces 2016-17's acceleration (issue 10)."""

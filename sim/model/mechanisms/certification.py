@@ -18,8 +18,9 @@ PARAMETERS = ("hte_apply_rate", "hte_prepare_rate", "hte_award_elasticity", "hte
               "profit_margin", "capability_growth", "prepare_score_reach", "relabel_max", "hte_real_rd_uplift",
               "regional_hte_pace")
 STATE = ("firms.hte", "firms.hte_expiry", "firms.hte_ever", "firms.prepared", "firms.capability",
-         "flows.hte_new", "flows.hte_renewed", "flows.hte_lapsed")
-STREAMS = ("certification.prepare", "certification.apply", "certification.pass", "certification.queue")
+         "flows.hte_new", "flows.hte_renewed", "flows.hte_returned", "flows.hte_lapsed")
+STREAMS = ("certification.prepare", "certification.renewal_prepare", "certification.apply", "certification.pass",
+           "certification.queue")
 
 
 def eligible_now(sim: BatchSim, capability: np.ndarray | None = None) -> np.ndarray:
@@ -37,6 +38,18 @@ def preparable_now(sim: BatchSim, capability: np.ndarray | None = None) -> np.nd
                                                f.capability if capability is None else capability, f.growth_pts,
                                                f.rd_real, f.revenue, f.relabeller, sim.p["relabel_max"],
                                                sim.p["prepare_score_reach"])
+
+
+def renewal_preparable(sim: BatchSim, m: int, capability: np.ndarray | None = None) -> np.ndarray:
+    """(runs, slots) living holders whose certificate ends within the 12 months from month m, who miss a
+    criterion now but are one preparation from meeting it (the test of `rules.preparable`)."""
+    f = sim.state.firms
+    to_expiry = f.hte_expiry.astype(np.int64) - m
+    cap = f.capability if capability is None else capability
+    due = f.alive & f.hte & (to_expiry >= 0) & (to_expiry < 12)
+    return due & ~eligible_now(sim, cap) & rules.preparable(
+        f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share, cap, f.growth_pts, f.rd_real, f.revenue,
+        f.relabeller, sim.p["relabel_max"], sim.p["prepare_score_reach"])
 
 
 def learned(sim: BatchSim) -> np.ndarray:
@@ -71,7 +84,32 @@ def prepare(sim: BatchSim) -> None:
     u_rest = np.clip((ua - prob) / np.maximum(1.0 - prob, 1e-9), 0.0, 1.0)
     for lever, hook in sim.levers.each("enrol"):
         go |= hook(sim, lever, at, ~go, u_rest)
-    rows, cols = at[0][go], at[1][go]
+    _secure(sim, at[0][go], at[1][go])
+
+
+def prepare_renewal(sim: BatchSim, m: int) -> None:
+    """January: a holder whose certificate ends this year and who no longer meets a criterion (growth points,
+    R&D band, score or shares fell since it was certified) prepares its renewal file as it prepared the first,
+    with the probability that it re-applies (`hte_renew_apply`, raised by a renewal award on offer); it then
+    re-applies at its round for sure. Without this, such holders simply lapsed (docs/model.md, 6.6)."""
+    f = sim.state.firms
+    at = np.nonzero(renewal_preparable(sim, m))
+    u = sim.streams.firm("certification.renewal_prepare", sim.W)
+    if at[0].size == 0:
+        return
+    award_again = np.zeros(at[0].size)
+    for lever, hook in sim.levers.each("application_award"):
+        award_again += hook(sim, lever, at)[1]
+    sub = {k: v[at[0], 0] for k, v in sim.p.items()}
+    prob = rules.apply_probability(sim.state.params["hte_renew_apply"][at[0]], 1, award_again, f.revenue[at], sub)
+    go = u[at] < prob
+    _secure(sim, at[0][go], at[1][go])
+
+
+def _secure(sim: BatchSim, rows: np.ndarray, cols: np.ndarray) -> None:
+    """Firms at (rows, cols) prepare: they secure core IP, the revenue and staff shares, R&D within reach of
+    the threshold and the score points they lack, and will apply at the next round."""
+    f = sim.state.firms
     thr = rules.rd_threshold(f.revenue[rows, cols]) * (1.0 - sim.p["relabel_max"][rows, 0])
     raise_to = np.maximum(f.rd_propensity[rows, cols], thr) / np.maximum(1.0 + sim.p["hte_real_rd_uplift"][rows, 0]
                                                                          * f.hte[rows, cols], 1.0)
@@ -121,6 +159,7 @@ def application_round(sim: BatchSim, m: int) -> None:
     # that re-apply, so it is that round's probability (spread over the year's rounds, it had renewed about
     # half as many: 1 - sqrt(1 - p) with two rounds)
     p_renew = rules.apply_probability(s.params["hte_renew_apply"][run], 1, award_again, rev, sub)
+    p_renew = np.where(f.prepared[at], 1.0, p_renew)  # a holder that prepared its renewal re-applies
     cert_c = (u_apply[at] < np.where(renewing, p_renew, p_new)) & (u_pass[at] < sub["hte_pass_rate"])
     first_c, again_c = cert_c & ~ever, cert_c & ever
     cert = np.zeros((sim.B, sim.W), bool)
@@ -130,6 +169,7 @@ def application_round(sim: BatchSim, m: int) -> None:
     again = cert & ~first
     sim.flows["hte_new"] += sim.zcount(first)
     sim.flows["hte_renewed"] += sim.zcount(again)
+    sim.flows["hte_returned"] += sim.zcount(again & ~f.hte)  # certified again after a lapse: adds to the stock
     f.hte |= cert
     f.hte_ever |= cert
     f.hte_expiry[cert] = m + rules.HTE_VALID_MONTHS
@@ -171,7 +211,8 @@ def expected_first_year(sim: BatchSim, area: np.ndarray) -> np.ndarray:
     reported = rules.reported_rd(f.rd_real, f.revenue, crit | f.hte, f.relabeller, sim.p["relabel_max"])
     eligible = area & f.alive & crit & (reported >= rules.rd_threshold(f.revenue))
     pool = (eligible & ~f.hte).sum(axis=1)
-    due = (eligible & f.hte & (f.hte_expiry <= 12)).sum(axis=1)  # certificates ending in the first year
+    # certificates ending in the first year whose holders meet the criteria or prepare (`prepare_renewal`)
+    due = ((eligible & f.hte & (f.hte_expiry <= 12)) | (area & renewal_preparable(sim, 1, capability))).sum(axis=1)
     near = (area & preparable_now(sim, capability)).sum(axis=1)
     pr = s.params
     return pr["hte_pass_rate"] * (s.hte_apply_year * pool + s.prepare_year * near + pr["hte_renew_apply"] * due)

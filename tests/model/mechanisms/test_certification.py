@@ -12,7 +12,7 @@ from sim.model import rules as mech
 from sim.model.engine import BatchSim
 from sim.model.mechanisms import certification
 
-from ..support import batch, only, to_first_round, total, with_quantities
+from ..support import batch, only, step, to_first_round, total, with_quantities
 
 
 def test_no_certificate_without_eligibility(tiny):
@@ -88,6 +88,56 @@ def test_a_due_holder_renews_at_its_last_round_with_the_renewal_share(tiny):
     renewed = due & (f.hte_expiry == m + mech.HTE_VALID_MONTHS)
     assert due.sum() > 200
     assert renewed.sum() / due.sum() == pytest.approx(0.5, abs=0.07)
+
+
+def short_due_holders(tiny, share: float, seed: int = 4):
+    """A batch where half the holders with a certificate ending in the first year (even slots) have let their
+    tech staff share fall below 10%, after January's `prepare_renewal` at the renewal share `share`; with the
+    mask of the holders short of a criterion."""
+    sim = batch(only(tiny), seed, 20)
+    f = sim.state.firms
+    sim.state.params["hte_renew_apply"][:] = share
+    due = f.alive & f.hte & (f.hte_expiry >= 1) & (f.hte_expiry <= 12)
+    slipped = due & (np.arange(due.shape[1]) % 2 == 0)
+    f.tech_share[slipped] = 0.05
+    short = certification.renewal_preparable(sim, 1)
+    assert short.sum() > 20 and not (short & ~slipped).any()
+    certification.prepare_renewal(sim, 1)
+    return sim, short
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_a_due_holder_short_of_a_criterion_prepares_its_renewal_at_the_renewal_share(tiny, share):
+    """Holders prepare renewal files as they prepared the first (issue 10: in Guangxi's plan only 127 of
+    ≈ 360 certificates due in 2019 were renewed, since a holder that had slipped on one criterion lapsed)."""
+    sim, short = short_due_holders(tiny, share)
+    f = sim.state.firms
+    np.testing.assert_array_equal(f.prepared & f.hte, short if share else np.zeros_like(short))
+    if share:
+        assert (f.tech_share[short] >= rules.HTE_TECH_STAFF_MIN).all()
+        assert certification.eligible_now(sim)[short].mean() > 0.9
+
+
+def test_a_holder_that_prepared_its_renewal_reapplies_for_sure_at_its_round(tiny):
+    """Preparation is the renewal decision: a holder that prepared re-applies at its round even where the
+    renewal share is then 0, and an eligible holder that did not prepare does not."""
+    sim, short = short_due_holders(tiny, 0.7)
+    prepared = sim.state.firms.prepared & short
+    sim.state.params["hte_renew_apply"][:] = 0.0
+    sim.p["hte_pass_rate"][:] = 1.0
+    m = sim.rounds[0]
+    step(sim, m - 1, first=2)
+    calendar.open_windows(sim, m)
+    calendar.month(sim, m)
+    f, w = sim.state.firms, prepared.shape[1]  # entrants may widen the arrays; the base firms keep their slots
+    gap = certification.months_to_next_round(sim, m)
+    due_now = f.alive & f.hte & (f.hte_expiry >= m) & (f.hte_expiry - m < gap)
+    ready = (due_now & certification.eligible_now(sim))[:, :w]
+    assert (prepared & ready).sum() > 5 and (ready & ~prepared).sum() > 5
+    certification.application_round(sim, m)
+    renewed = (sim.state.firms.hte_expiry == m + mech.HTE_VALID_MONTHS)[:, :w]
+    assert renewed[prepared & ready].all()
+    assert not renewed[ready & ~prepared].any()
 
 
 def test_a_lapse_counts_in_the_flows(tiny):
