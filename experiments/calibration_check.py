@@ -38,6 +38,8 @@ def section(runs: int, seed: int) -> str:
             ("of which first certifications (`region_hte_new`)", r.indicator("region_hte_new")),
             ("of which re-certifications (`region_hte_renewed`)", r.indicator("region_hte_renewed")),
             ("lapses, incl. exits of holders (`region_hte_lapsed`)", r.indicator("region_hte_lapsed")),
+            ("certified − net change (`region_hte_certified_less_net`; 196 in 2017)",
+             r.indicator("region_hte_certified_less_net")),
             ("certifications without the award lever", cert0)]
     out = [BEGIN, "", "Measured by `experiments/calibration_check.py` on `scenarios/guangxi_2020.yaml`: "
            f"**{r.runs} runs, seed {seed}** (and the same runs without the award lever). "
