@@ -245,7 +245,7 @@ def quantity(lo: float | None = 0, hi: float | None = ABSURD, *, whole: bool = F
             v = q.value
             if (lo is not None and v < lo) or (hi is not None and v > hi) or (whole and not float(v).is_integer()):
                 expected = _range_text(lo, hi, whole)
-                hint = f"a share is a fraction: write {v / 100:.2f} for {v:g}%" \
+                hint = f"a share is a fraction: write {v / 100:g} for {v:g}%" \
                     if hi is not None and hi <= 1 and 1 < v <= 100 else ""
                 raise problem(_number_text(v), expected, hint)
             return q

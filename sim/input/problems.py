@@ -190,7 +190,7 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
         if kind == "missing":
             name = loc[-1] if loc else ""
             name = name[:-1] if isinstance(name, str) and name.endswith("_") else name
-            found, expected = f"no key '{name}'" + view.label(node), view.describe(node)
+            found, expected = f"no key '{name}'" + view.label(node), f"the key '{name}': {view.describe(node)}"
             where = (*base, *data_path(data, loc[:-1]))
         elif kind == "extra_forbidden":
             key = loc[-1]
@@ -241,7 +241,7 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
             found, expected = _found(value), view.describe(node)
             hi = (node or {}).get("maximum")
             if isinstance(value, (int, float)) and hi is not None and hi <= 1 and 1 < value <= 100:
-                hint = f"a share or rate is a fraction: write {value / 100:.2f} for {value:g}%"
+                hint = f"a share or rate is a fraction: write {value / 100:g} for {value:g}%"
         elif kind in ("too_short", "too_long"):
             found, expected = f"{len(value)} items" if isinstance(value, list) else _found(value), \
                 view.describe(node)

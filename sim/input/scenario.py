@@ -294,7 +294,8 @@ def _load_calibration(doc: YamlDoc, d: dict, base: int, params: dict[str, Prior]
         post = load_posterior(path)
     except PosteriorError as exc:
         raise ScenarioError([doc.problem(where, cal["posterior"], "a posterior file written by zonesim calibrate",
-                                         f"{path}: {exc}")]) from None
+                                         f"{path}: {exc}; the path is relative to the scenario file's folder, "
+                                         "and the bundled posteriors are in scenarios/posteriors/")]) from None
     problems = []
     if post.vintage > base:
         problems.append(doc.problem(where, f"a posterior of vintage {post.vintage}",

@@ -121,8 +121,8 @@ def gate(scores: list[Score]) -> tuple[bool, list[str]]:
     outside = [s for s in scores if s.pit_outside]
     if len(outside) > PIT_TOLERANCE * len(scores):
         which = ", ".join(f"{s.series} {s.year} ({s.pit:.2f})" for s in outside)
-        why.append(f"{len(outside)} of {len(scores)} PITs outside {PIT_BAND[0]:.0%}–{PIT_BAND[1]:.0%} "
-                   f"(at most {PIT_TOLERANCE:.0%} allowed): {which}")
+        why.append(f"{len(outside)} of {len(scores)} PITs outside {PIT_BAND[0]:.0%}–{PIT_BAND[1]:.0%}, "
+                   f"{len(outside) / len(scores):.0%} (at most {PIT_TOLERANCE:.0%} allowed): {which}")
     compared, crps, naive = skill_basis(scores)
     if not compared:
         why.append("no scored series has history up to the base year: no naive forecaster to beat")
@@ -216,7 +216,7 @@ def score(results: object, seed: int = 0) -> BacktestResult:
                                 sigma, float(q50), float(q05), float(q25), float(q75), float(q95), pit,
                                 bool(q25 <= obs.value <= q75), bool(q05 <= obs.value <= q95),
                                 _crps_log(obs.value, pred), naive_crps, naive_median,
-                                ";".join(obs.sources), obs.note[:200]))
+                                ";".join(obs.sources), obs.note))
     unscored = [(u["series"], u["reason"]) for u in bt.get("unscored", [])]
     brier = _brier(results, sc)
     return BacktestResult(sc, results.runs, seed, scores, unscored, brier, values, times)  # type: ignore[attr-defined]
@@ -277,7 +277,9 @@ def format_table(result: BacktestResult) -> str:
               f"mean log-CRPS {sm['mean_crps']:.3f}; over the {sm['compared']} values with history before the "
               f"base year {sm['mean_crps_compared']:.3f} against the naive forecaster's {sm['mean_crps_naive']:.3f} "
               f"(skill {sm['skill']:+.2f})",
-              f"gate: {'PASS' if ok else 'FAIL'}" + ("" if ok else " — " + "; ".join(why))]
+              f"gate: {'PASS' if ok else 'FAIL'}" + ("" if ok else " — " + "; ".join(why)),
+              "the gate, the naive forecaster and each series' bridge to the model: docs/backtest.md; what the "
+              "model cannot produce: docs/model.md, sections 9 and 12"]
     if result.unscored:
         lines.append("not scored: " + "; ".join(f"{s} ({r})" for s, r in result.unscored))
     return "\n".join(lines)

@@ -120,7 +120,9 @@ def test_a_quantity_needs_a_source_or_an_assumption_and_a_vintage():
 
 def test_a_share_written_in_percent_is_refused_with_the_fraction_to_write():
     err = ours(TypeAdapter(quantity(0, 1)), {"value": 70, **PROVENANCE})
-    assert err["found"] == "70" and "<= 1" in err["expected"] and "write 0.70 for 70%" in err["hint"]
+    assert err["found"] == "70" and "<= 1" in err["expected"] and "write 0.7 for 70%" in err["hint"]
+    small = ours(TypeAdapter(quantity(0, 1)), {"value": 1.2, **PROVENANCE})
+    assert "write 0.012 for 1.2%" in small["hint"]  # rounded to two decimals, it had said 0.01
 
 
 def test_a_count_must_be_whole_and_not_absurd():

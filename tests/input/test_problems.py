@@ -48,9 +48,9 @@ box:
 def test_a_value_out_of_bounds_is_located_at_its_key_with_the_bounds_and_a_hint():
     p = problems_of(BOX)["box.share"]
     assert (p.line, p.column) == (3, 3)
-    assert p.found == "70" and p.expected == "a number >= 0 and <= 1" and "write 0.70 for 70%" in p.hint
+    assert p.found == "70" and p.expected == "a number >= 0 and <= 1" and "write 0.7 for 70%" in p.hint
     assert p.format() == "b.yaml:3:3: box.share: found 70, expected a number >= 0 and <= 1 (a share or rate is a " \
-                         "fraction: write 0.70 for 70%)"
+                         "fraction: write 0.7 for 70%)"
 
 
 def test_a_wrong_choice_lists_the_choices_and_names_a_lookalike_character():
