@@ -34,10 +34,15 @@ def eligible_now(sim: BatchSim, capability: np.ndarray | None = None) -> np.ndar
 def preparable_now(sim: BatchSim, capability: np.ndarray | None = None) -> np.ndarray:
     """(runs, slots) living non-holders one preparation from eligibility, at their capability or the one given."""
     f = sim.state.firms
-    return f.alive & ~f.hte & rules.preparable(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share,
-                                               f.capability if capability is None else capability, f.growth_pts,
-                                               f.rd_real, f.revenue, f.relabeller, sim.p["relabel_max"],
-                                               sim.p["prepare_score_reach"])
+    return f.alive & ~f.hte & _one_preparation_away(sim, f.capability if capability is None else capability)
+
+
+def _one_preparation_away(sim: BatchSim, capability: np.ndarray) -> np.ndarray:
+    """(runs, slots) `rules.preparable` on the firms' state at `capability`, holder or not."""
+    f = sim.state.firms
+    return rules.preparable(f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share, capability,
+                            f.growth_pts, f.rd_real, f.revenue, f.relabeller, sim.p["relabel_max"],
+                            sim.p["prepare_score_reach"])
 
 
 def renewal_preparable(sim: BatchSim, m: int, capability: np.ndarray | None = None) -> np.ndarray:
@@ -47,9 +52,7 @@ def renewal_preparable(sim: BatchSim, m: int, capability: np.ndarray | None = No
     to_expiry = f.hte_expiry.astype(np.int64) - m
     cap = f.capability if capability is None else capability
     due = f.alive & f.hte & (to_expiry >= 0) & (to_expiry < 12)
-    return due & ~eligible_now(sim, cap) & rules.preparable(
-        f.age, f.inventions, f.other_ip, f.tech_share, f.hightech_share, cap, f.growth_pts, f.rd_real, f.revenue,
-        f.relabeller, sim.p["relabel_max"], sim.p["prepare_score_reach"])
+    return due & ~eligible_now(sim, cap) & _one_preparation_away(sim, cap)
 
 
 def learned(sim: BatchSim) -> np.ndarray:
