@@ -3,7 +3,7 @@ invocation (issue 14).
 
 Prints, for the minimal model (`benchmarks/minimal_model.py`, measured first and again last, to bracket any
 change in the machine's load), each plan in scenarios/*.yaml, Guangxi on 1 worker beside 2 (the scaling), and a
-comparison (`sim.run.compare.run_experiment` on an experiment file): wall time, runs/s, firm-months/s (living
+comparison (`sim.runner.compare.run_experiment` on an experiment file): wall time, runs/s, firm-months/s (living
 firms × months, wall, all workers), the share of agent-slot-months that are living firms, the ratio of
 firm-months/s to the minimal model's agent-months/s, and peak memory of the parent and of the largest worker.
 Each measurement runs in a fresh Python process, so that its peak memory is its own. The load average is
@@ -49,7 +49,7 @@ def child_minimal(runs: int, workers: int, batch: int) -> dict:
 
 def child_scenario(path: str, runs: int, workers: int, batch: int | None) -> dict:
     import sim
-    from sim.run.montecarlo import run_scenario
+    from sim.runner.montecarlo import run_scenario
 
     sc = sim.load_scenario(path)
     t0 = time.perf_counter()
@@ -64,7 +64,7 @@ def child_scenario(path: str, runs: int, workers: int, batch: int | None) -> dic
 
 def child_compare(path: str, runs: int, workers: int, batch: int | None) -> dict:
     from sim.input.experiment import load_experiment
-    from sim.run.compare import run_experiment
+    from sim.runner.compare import run_experiment
 
     exp = load_experiment(path)
     t0 = time.perf_counter()

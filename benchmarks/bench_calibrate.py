@@ -30,8 +30,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from sim.input.scenario import load_scenario
-    from sim.run.calibrate import calibrate
-    from sim.run.montecarlo import default_workers
+    from sim.runner.calibrate import calibrate
+    from sim.runner.montecarlo import default_workers
 
     sc = load_scenario(args.scenario)
     workers = args.workers or default_workers()

@@ -29,7 +29,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import sim
-    from sim.run.montecarlo import default_workers, run_scenario
+    from sim.runner.montecarlo import default_workers, run_scenario
 
     sc = sim.load_scenario(args.scenario)
     workers = args.workers or default_workers()

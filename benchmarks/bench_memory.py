@@ -1,8 +1,8 @@
-"""Benchmark: the memory a worker needs per firm slot, which `sim.run.resources` uses to plan batch sizes.
+"""Benchmark: the memory a worker needs per firm slot, which `sim.runner.resources` uses to plan batch sizes.
 
 For each bundled scenario (or the ones named), simulates one batch of B runs in a fresh process for two batch
 sizes and prints the peak resident memory, the slots the batch allocated, and the marginal bytes per slot
-((peak_B2 − peak_B1) / (slots_B2 − slots_B1)); then compares `sim.run.resources.worker_bytes` (the estimate used
+((peak_B2 − peak_B1) / (slots_B2 − slots_B1)); then compares `sim.runner.resources.worker_bytes` (the estimate used
 to refuse or shrink runs) with the measured peak. Not a test: nothing here asserts a figure.
 
 Usage: python benchmarks/bench_memory.py [--batches 10 40] [SCENARIO ...]
@@ -46,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import sim
-    from sim.run.resources import BYTES_PER_SLOT, WORKER_BASE, slots_per_run, worker_bytes
+    from sim.runner.resources import BYTES_PER_SLOT, WORKER_BASE, slots_per_run, worker_bytes
 
     print(f"estimate: {WORKER_BASE / 1e6:.0f} MB + {BYTES_PER_SLOT} bytes per slot; slots per run planned at "
           "the 99th percentile of every prior")

@@ -1,6 +1,6 @@
 """Profile: where a batch of Guangxi's time goes (issue 14), in this process, one batch of `--runs` runs.
 
-Two passes of `sim.run.montecarlo.simulate_runs` on the same runs:
+Two passes of `sim.runner.montecarlo.simulate_runs` on the same runs:
 1. timed, without a profiler: wall time of every calendar step (`sim.model.calendar.Step`), at the start and in
    the months, grouped by mechanism module, beside the base-year population, the records (per-zone sums and
    invariant checks), simpy and engine overhead, the collection that frees the batch and the reduction;
@@ -29,7 +29,7 @@ SIM = str(ROOT / "sim") + os.sep
 def timed_pass(scenario: object, runs: int) -> None:
     """Pass 1: wall time per calendar step and per engine part, printed grouped by mechanism module."""
     from sim.model import calendar, engine
-    from sim.run import montecarlo
+    from sim.runner import montecarlo
 
     times: dict[str, float] = defaultdict(float)
     phase = ["start"]
@@ -100,7 +100,7 @@ def timed_pass(scenario: object, runs: int) -> None:
 
 
 def group(func: tuple[str, int, str]) -> str | None:
-    """The zonesim module of a function (mechanisms.growth, model.rng, run.montecarlo), or None for a library."""
+    """The zonesim module of a function (mechanisms.growth, model.rng, runner.montecarlo), or None for a library."""
     path = func[0]
     if not path.startswith(SIM):
         return None
@@ -134,7 +134,7 @@ def self_time_by_module(stats: pstats.Stats) -> dict[str, float]:
 
 def profiled_pass(scenario: object, runs: int, top: int, save: str | None) -> None:
     """Pass 2: cProfile; top functions by cumulative and self time, self time by module."""
-    from sim.run.montecarlo import simulate_runs
+    from sim.runner.montecarlo import simulate_runs
 
     prof = cProfile.Profile()
     t0 = time.perf_counter()

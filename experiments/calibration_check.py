@@ -23,7 +23,7 @@ def band(a: np.ndarray) -> str:
 
 def section(runs: int, seed: int) -> str:
     import sim
-    from sim.run.montecarlo import run_scenario
+    from sim.runner.montecarlo import run_scenario
 
     sc = sim.load_scenario(ROOT / "scenarios" / "guangxi_2020.yaml")
     r = run_scenario(sc, runs=runs, seed=seed)

@@ -76,7 +76,7 @@ def backtest_section(result, out: Path) -> list[str]:
 def posterior_section(path: Path) -> list[str]:
     from sim.input.scenario import default_priors
     from sim.measure.backtest import figure
-    from sim.run.calibrate import kish_ess
+    from sim.runner.calibrate import kish_ess
 
     data = json.loads(path.read_text(encoding="utf-8"))
     priors = default_priors()

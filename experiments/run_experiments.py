@@ -5,7 +5,7 @@ Usage:
     python experiments/run_experiments.py --runs 100       # a quick check (the doc then says 100 runs)
     python experiments/run_experiments.py guangxi_hte_award.yaml
 
-Each experiment is run as `zonesim compare` runs it (`sim.run.compare.run_experiment`, every variant on the same
+Each experiment is run as `zonesim compare` runs it (`sim.runner.compare.run_experiment`, every variant on the same
 seed) and written to results/experiments/<id>-<seed>/ (`sim.report.compare_files.write_comparison`: compare.csv,
 cost_effectiveness.csv, plots). For the Guangxi award experiment the script also measures the variance reduction
 of common random numbers: each variant's difference from the base estimated again without pairing, the variant
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.input.experiment import Experiment, load_experiment  # noqa: E402
 from sim.report.compare_files import write_comparison  # noqa: E402
-from sim.run.compare import Comparison, independent_difference, run_experiment  # noqa: E402
+from sim.runner.compare import Comparison, independent_difference, run_experiment  # noqa: E402
 
 DOC = ROOT / "docs" / "experiments.md"
 BEGIN, END = "<!-- experiments:begin -->", "<!-- experiments:end -->"

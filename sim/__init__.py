@@ -18,7 +18,7 @@ __all__ = ["RunError", "Scenario", "ScenarioError", "ZonesimError", "__version__
 
 
 def run(scenario: Scenario, **kwargs):  # noqa: ANN201 - re-exported below
-    """Run a scenario's Monte Carlo; see `sim.run.montecarlo.run_scenario` for the options."""
-    from sim.run.montecarlo import run_scenario
+    """Run a scenario's Monte Carlo; see `sim.runner.montecarlo.run_scenario` for the options."""
+    from sim.runner.montecarlo import run_scenario
 
     return run_scenario(scenario, **kwargs)

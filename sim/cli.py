@@ -1,4 +1,4 @@
-"""The `zonesim` command: arguments in, library calls (`sim.pipeline`, `sim.run.compare`, `sim.input.scenario`) out.
+"""The `zonesim` command: arguments in, library calls (`sim.pipeline`, `sim.runner.compare`, `sim.input.scenario`) out.
 
 Exit codes: 0 success; 2 bad input (every problem listed with file, line, key, what was found and expected;
 nothing simulated); 3 a run broke an invariant (named, with how to replay it); 4 the run could not finish or be
@@ -133,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     sch.add_argument("kind", nargs="?", choices=("scenario", "experiment"), default="scenario")
     val = sub.add_parser("validate", help="check scenario files and list every problem")
     val.add_argument("scenarios", nargs="+", metavar="FILE_OR_DIR", help="scenario YAML file(s) and/or folder(s)")
-    for cmd in (run, cmp_, hc, cal):  # beyond one machine: README "Beyond one machine", sim/run/cluster.py
+    for cmd in (run, cmp_, hc, cal):  # beyond one machine: README "Beyond one machine", sim/runner/cluster.py
         where = cmd.add_mutually_exclusive_group()
         where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                            help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786); its "
@@ -149,7 +149,7 @@ def _say(text: str) -> None:
 
 def _check_numbers(args: argparse.Namespace) -> None:
     """Command-line numbers in range; --workers beyond the cores is capped with a note."""
-    from sim.run.montecarlo import default_workers
+    from sim.runner.montecarlo import default_workers
 
     problems = []
     for name in ("runs", "workers", "batch_size", "local_cluster"):
@@ -212,7 +212,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.pipeline import experiments_in_folders, load_all, run_to_folder
     from sim.report import files as outputs
-    from sim.run.cluster import open_client
+    from sim.runner.cluster import open_client
     from sim.version import __version__
 
     _check_numbers(args)
@@ -292,7 +292,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.pipeline import compare_to_folder
     from sim.report.compare_files import format_comparison
     from sim.report.files import paragraph
-    from sim.run.cluster import open_client
+    from sim.runner.cluster import open_client
 
     _check_numbers(args)
     exp = load_experiment(args.experiment)
@@ -325,7 +325,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.measure.backtest import format_table, gate
     from sim.pipeline import hindcast_to_folder, load_all
-    from sim.run.cluster import open_client
+    from sim.runner.cluster import open_client
 
     _check_numbers(args)
     scenarios, problems = load_all(args.scenarios)
@@ -364,8 +364,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.input.scenario import load_scenario
     from sim.pipeline import calibrate_to_file
-    from sim.run.cluster import open_client
-    from sim.run.montecarlo import default_workers
+    from sim.runner.cluster import open_client
+    from sim.runner.montecarlo import default_workers
 
     _check_numbers(args)
     sc = load_scenario(args.scenario)
@@ -425,7 +425,7 @@ _CURRENT_OUT: list[Path] = []
 
 
 def _kept_batches() -> str:
-    from sim.run.resultdir import finished_batches, staging_of
+    from sim.runner.resultdir import finished_batches, staging_of
 
     if not _CURRENT_OUT:
         return ""

@@ -1,6 +1,6 @@
 """Running scenario and experiment files into results folders: the library behind `zonesim run` and `compare`.
 
-Every run goes through a `sim.run.resultdir.ResultFolder`: locked while it writes, staged beside the final folder,
+Every run goes through a `sim.runner.resultdir.ResultFolder`: locked while it writes, staged beside the final folder,
 checkpointed batch by batch, and put in place only when complete. A notebook gets the same guarantees:
 
     from sim.pipeline import run_to_folder
@@ -18,7 +18,7 @@ from typing import Any
 
 from sim.errors import Problem, ScenarioError
 from sim.input.scenario import Scenario, load_scenario
-from sim.run.resultdir import ResultFolder
+from sim.runner.resultdir import ResultFolder
 
 
 def scenario_files(paths: list[str]) -> tuple[list[str], list[tuple[ScenarioError, str]]]:
@@ -141,16 +141,16 @@ def run_to_folder(scenario: Scenario, out: str | Path, *, runs: int | None = Non
                   only_runs: list[int] | None = None, resume: bool = False, force: bool = False,
                   progress: bool = False, on_note: Callable[[str], None] | None = None,
                   label: str | None = None, report: bool = False, client: Any = None) -> Outcome:
-    """Run a scenario's Monte Carlo into `out` (see `sim.run.resultdir`): summary.csv, Parquet tables, manifest,
+    """Run a scenario's Monte Carlo into `out` (see `sim.runner.resultdir`): summary.csv, Parquet tables, manifest,
     fan charts, and with `report` report.html and report.xlsx (`report_into`); `label` names the progress bar
     (default: the scenario id). With `client` (a Dask `distributed.Client`), the batches run on its cluster
-    (`sim.run.cluster`), whose workers must see `out`'s folder at the same path. Raises ScenarioError (bad input or
+    (`sim.runner.cluster`), whose workers must see `out`'s folder at the same path. Raises ScenarioError (bad input or
     an output folder that cannot be used: nothing simulated), OutputError (a write failed: finished batches kept
     for `resume`), RunError, RunAborted."""
     from sim.model.engine import snapshot_times
     from sim.report import files as outputs
-    from sim.run.montecarlo import run_scenario
-    from sim.run.resources import disk_bytes
+    from sim.runner.montecarlo import run_scenario
+    from sim.runner.resources import disk_bytes
 
     notes: list[str] = []
 
@@ -186,12 +186,12 @@ def compare_to_folder(experiment: Any, out: str | Path, *, runs: int | None = No
                       resume: bool = False, force: bool = False, progress: bool = False,
                       on_note: Callable[[str], None] | None = None, report: bool = False,
                       client: Any = None) -> Outcome:
-    """Run every variant of an experiment into `out` with common random numbers (`sim.run.compare`), safely as
+    """Run every variant of an experiment into `out` with common random numbers (`sim.runner.compare`), safely as
     `run_to_folder` does (with `report`, the report too; with `client`, on a Dask cluster). Raises as
     `run_to_folder`."""
     from sim.report.compare_files import write_comparison
-    from sim.run.compare import run_experiment
-    from sim.run.resources import disk_bytes
+    from sim.runner.compare import run_experiment
+    from sim.runner.resources import disk_bytes
 
     notes: list[str] = []
 
@@ -234,7 +234,7 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
     and as `run_to_folder`."""
     from sim.measure import backtest
     from sim.report.backtest_files import write_backtest
-    from sim.run.montecarlo import run_scenario
+    from sim.runner.montecarlo import run_scenario
 
     if scenario.raw is None or "backtest" not in scenario.raw:
         raise ScenarioError([Problem(scenario.path, None, None, "backtest", "no section 'backtest'",
@@ -278,7 +278,7 @@ class ReportOutcome:
 def _list_in_manifest(folder: Path, names: list[str]) -> None:
     """Add `names` to the files the folder's manifest lists (so a later run into it replaces them)."""
     from sim.report.files import write_manifest
-    from sim.run.resultdir import read_manifest
+    from sim.runner.resultdir import read_manifest
 
     data = read_manifest(folder)
     if data is None:  # a folder that read_folder accepted: its manifest was there a moment ago
@@ -332,7 +332,7 @@ def write_report(folders: list[str | Path], out: str | Path | None = None) -> Re
     import time
 
     from sim.report.folders import read_folders
-    from sim.run.resultdir import FolderLock
+    from sim.runner.resultdir import FolderLock
 
     start = time.perf_counter()
     paths = [Path(f) for f in folders]
@@ -385,12 +385,12 @@ def calibrate_to_file(scenario: Scenario, until: int, out: str | Path, *, names:
                       population: int = 200, generations: int = 8, seed: int = 0, workers: int = 1,
                       holdout: bool = True, resume: bool = False,
                       progress: Callable[[str], None] | None = None, client: Any = None) -> tuple[Path, str]:
-    """Calibrate (`sim.run.calibrate`) and write the posterior file `out`. With `holdout`, first fit all but the
+    """Calibrate (`sim.runner.calibrate`) and write the posterior file `out`. With `holdout`, first fit all but the
     last observed year and predict it (the check reported in the file and the returned text), then fit
     everything up to `until`. The pyabc databases live in `<out>.work/` so that `resume` can continue. With
     `client` (a Dask `distributed.Client`), the candidates run on its cluster: the same posterior."""
     from sim.measure.backtest import figure
-    from sim.run import calibrate as cal_mod
+    from sim.runner import calibrate as cal_mod
 
     out = Path(out)
     work = out.with_name(out.name + ".work")

@@ -52,7 +52,7 @@ def make_target(**kw) -> Target:
 
 def fake_comparison(hits: dict, costs: dict, targets: list[Target] | None = None, names: dict | None = None,
                     base_id: str = "base"):
-    """A `sim.run.compare.Comparison` made by hand, without simulating: each variant's (runs, targets) hits and
+    """A `sim.runner.compare.Comparison` made by hand, without simulating: each variant's (runs, targets) hits and
     (runs,) total cost in RMB (paid by the first lever of the tiny scenario, in its first year). The targets are
     level targets `t0`, `t1` … unless given; every one is modelled. The first variant in `hits` is listed first."""
     import dataclasses
@@ -62,8 +62,8 @@ def fake_comparison(hits: dict, costs: dict, targets: list[Target] | None = None
     from sim.input.experiment import Experiment, Variant
     from sim.input.scenario import load_scenario
     from sim.model.engine import snapshot_times
-    from sim.run.compare import Comparison
-    from sim.run.montecarlo import Reduced, Results
+    from sim.runner.compare import Comparison
+    from sim.runner.montecarlo import Reduced, Results
 
     first = np.asarray(next(iter(hits.values())))
     runs, n_targets = first.shape
@@ -109,7 +109,7 @@ def batch_states_without_collector(monkeypatch) -> Iterator[list[weakref.ref]]:
 
 
 def assert_same_batch(a, b) -> None:
-    """Two reduced batches (`sim.run.montecarlo.Reduced`) hold the same arrays, of the same dtypes, and scalars."""
+    """Two reduced batches (`sim.runner.montecarlo.Reduced`) hold the same arrays, of the same dtypes, and scalars."""
     import numpy as np
 
     for name, value in vars(a).items():

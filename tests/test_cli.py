@@ -198,7 +198,7 @@ def test_folder_without_scenarios_and_duplicate_ids(tmp_path):
 def test_failure_in_a_later_scenario_keeps_earlier_results(tmp_path, monkeypatch, capsys):
     from sim import cli
     from sim.errors import Problem, RunError
-    from sim.run import montecarlo
+    from sim.runner import montecarlo
 
     second = tmp_path / "second.yaml"
     _copy_tiny(second, "second")
@@ -267,7 +267,7 @@ def test_an_internal_bug_exits_1_with_a_plain_message_and_no_traceback(monkeypat
 def test_a_run_error_exits_3_and_an_output_error_4(monkeypatch, capsys, tmp_path):
     from sim import cli
     from sim.errors import OutputError, Problem, RunError
-    from sim.run import montecarlo
+    from sim.runner import montecarlo
 
     for error, code in ((RunError, 3), (OutputError, 4)):
         def breaks(sc, error=error, **kw):

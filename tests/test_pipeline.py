@@ -22,7 +22,7 @@ from sim.pipeline import (
     split_experiments,
     write_report,
 )
-from sim.run.resultdir import read_manifest, staging_of
+from sim.runner.resultdir import read_manifest, staging_of
 from tests.conftest import DATA, TINY
 from tests.helpers import tiny_text
 
@@ -139,7 +139,7 @@ def test_a_report_goes_into_its_results_folder_listed_in_the_manifest(tiny, tmp_
 
 
 def test_a_report_of_several_folders_needs_out_and_a_folder_in_use_is_refused(tiny, tmp_path):
-    from sim.run.resultdir import FolderLock
+    from sim.runner.resultdir import FolderLock
 
     a = run_to_folder(tiny, tmp_path / "a", runs=3, workers=1, plots=False).out
     b = run_to_folder(tiny, tmp_path / "b", runs=3, seed=1, workers=1, plots=False).out

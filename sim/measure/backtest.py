@@ -181,7 +181,7 @@ def _model_values(results: object, indicator: str, scope: str) -> np.ndarray:
 
 
 def score(results: object, seed: int = 0) -> BacktestResult:
-    """Score a back-test scenario's Monte Carlo results (`sim.run.montecarlo.Results`) against its history."""
+    """Score a back-test scenario's Monte Carlo results (`sim.runner.montecarlo.Results`) against its history."""
     sc: Scenario = results.scenario  # type: ignore[attr-defined]
     bt = sc.raw["backtest"]
     region = bt["region"]

@@ -1,7 +1,7 @@
 """What a comparison (`zonesim compare`) leaves on disk and prints: compare.csv, cost_effectiveness.csv,
 lever_costs.csv, manifest.json and the comparison plots; and the terminal table.
 
-The statistics (paired differences, costs, cost-effectiveness, best per yuan) are `sim.run.compare`'s; this
+The statistics (paired differences, costs, cost-effectiveness, best per yuan) are `sim.runner.compare`'s; this
 module only writes them down and lays them out.
 """
 
@@ -22,7 +22,7 @@ from sim.report.files import (
     threshold_text,
     write_manifest,
 )
-from sim.run.compare import Comparison, wan_text
+from sim.runner.compare import Comparison, wan_text
 from sim.version import __version__
 
 __all__ = ["COMPARE_COLUMNS", "EFFECT_COLUMNS", "LEVER_COST_COLUMNS", "format_comparison", "write_comparison"]

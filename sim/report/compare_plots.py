@@ -55,7 +55,7 @@ from sim.report.style import (
 )
 
 if TYPE_CHECKING:
-    from sim.run.compare import Comparison
+    from sim.runner.compare import Comparison
 
 __all__ = ["MAX_TARGET_PLOTS", "comparison_plots", "moved_targets", "non_dominated"]
 

@@ -18,7 +18,7 @@ from sim.atomic import atomic_write
 from sim.input.scenario import Target
 from sim.measure.backtest import STRONG
 from sim.measure.indicators import ALL_INDICATORS, INDICATORS
-from sim.run.montecarlo import ZONE_INDICATORS, Reduced, Results
+from sim.runner.montecarlo import ZONE_INDICATORS, Reduced, Results
 
 #: summary.csv: the columns of the first version, then those added since (new columns go at the end).
 SUMMARY_COLUMNS = ("target_id", "name", "year", "indicator", "comparison", "threshold", "median", "p05", "p95",

@@ -26,7 +26,7 @@ from sim.errors import Problem, ScenarioError, ZonesimError
 from sim.input.scenario import Scenario
 from sim.measure.indicators import ALL_INDICATORS
 from sim.measure.stats import newcombe_difference, wilson
-from sim.run.resultdir import MANIFEST, read_manifest, staging_of
+from sim.runner.resultdir import MANIFEST, read_manifest, staging_of
 
 __all__ = ["FOLDER_KINDS", "REQUIRED", "Assumption", "Chart", "PlanInfo", "ResultsFolder", "delta_of", "p_hit_of",
            "read_folder", "read_folders"]

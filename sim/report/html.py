@@ -26,7 +26,7 @@ from sim.measure.targets import counts_things
 from sim.report.files import interval, number, significant, threshold_text
 from sim.report.folders import FOLDER_KINDS, Chart, ResultsFolder, delta_of, p_hit_of
 from sim.report.style import COMPARISON_SYMBOLS
-from sim.run.compare import best_per_yuan, wan_text
+from sim.runner.compare import best_per_yuan, wan_text
 from sim.version import __version__
 
 __all__ = ["FONT_STACK", "LIKELY", "UNLIKELY", "classify", "render_html", "report_context"]

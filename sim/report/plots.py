@@ -45,7 +45,7 @@ from sim.report.style import (
 
 if TYPE_CHECKING:
     from sim.input.scenario import Target
-    from sim.run.montecarlo import Results
+    from sim.runner.montecarlo import Results
 
 __all__ = ["WEAKEST_ZONE", "FanSeries", "assert_glyphs_available", "cjk_font_family", "fan_chart",
            "target_axis", "target_fan_charts"]

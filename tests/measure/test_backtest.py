@@ -104,7 +104,7 @@ def test_the_coverage_file_is_up_to_date_with_the_backtest_files():
 def test_reduced_hindcast_puts_the_observed_hte_stock_in_its_5_95_band(name, year, runs):
     """Hunan's 2016 stock lies mid-band (PIT 0.44 at 500 runs); Guangxi's 2017 stock lies above the band, an
     expected failure until the model produces 2016-17's acceleration (issue 10)."""
-    from sim.run.montecarlo import run_scenario
+    from sim.runner.montecarlo import run_scenario
 
     sc = load_scenario(HINDCAST / f"{name}.yaml")
     result = backtest.score(run_scenario(sc, runs=runs, seed=0, workers=2), seed=0)

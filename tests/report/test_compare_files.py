@@ -22,7 +22,7 @@ from sim.report.compare_files import (
     write_comparison,
 )
 from sim.report.files import display_width
-from sim.run.compare import run_experiment
+from sim.runner.compare import run_experiment
 from tests.conftest import DATA
 from tests.helpers import fake_comparison, make_target
 

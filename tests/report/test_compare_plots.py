@@ -19,7 +19,7 @@ from sim.input.experiment import load_experiment
 from sim.report import compare_plots
 from sim.report.compare_files import write_comparison
 from sim.report.compare_plots import comparison_plots, moved_targets, non_dominated
-from sim.run.compare import run_experiment
+from sim.runner.compare import run_experiment
 from tests.conftest import DATA
 from tests.report.test_style import all_texts, capture_figures, svg_problems, texts_outside, visible_ticks
 

@@ -34,7 +34,7 @@ from sim.report.files import (
     write_results,
     write_summary_csv,
 )
-from sim.run.montecarlo import run_scenario
+from sim.runner.montecarlo import run_scenario
 from tests.helpers import make_target
 
 RUNS = 6

@@ -110,7 +110,7 @@ def test_the_page_is_the_same_for_the_same_folders(run_folder):
 
 
 class _Printed:
-    """Just enough of `sim.run.montecarlo.Results` for `format_table`: its summary rows."""
+    """Just enough of `sim.runner.montecarlo.Results` for `format_table`: its summary rows."""
 
     def __init__(self, rows: list[dict]) -> None:
         self.rows, self.runs, self.seed, self.workers, self.wall_seconds = rows, 100, 0, 1, 1.0

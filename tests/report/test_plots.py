@@ -19,7 +19,7 @@ import pytest
 from sim.input.scenario import load_scenario
 from sim.report import plots
 from sim.report.plots import FanSeries, fan_chart, target_fan_charts
-from sim.run.montecarlo import run_scenario
+from sim.runner.montecarlo import run_scenario
 from tests.conftest import TINY
 from tests.report.test_style import all_texts, capture_figures, svg_problems, texts_outside, visible_ticks
 

@@ -19,7 +19,7 @@ from pathlib import Path
 SIM = Path(__file__).resolve().parents[2] / "sim"
 
 #: The layers, lowest first: a module may import its own layer and the ones below it.
-LAYERS = ("input", "model", "measure", "run", "report", "pipeline", "cli")
+LAYERS = ("input", "model", "measure", "runner", "report", "pipeline", "cli")
 
 #: Importable from, and free to import, anywhere: the package itself, `python -m sim`, the error types, the
 #: version and the generic atomic file writing.
@@ -238,14 +238,14 @@ def test_the_checks_find_what_they_are_for():
     graph = {"sim.a.x": {"sim.a.y"}, "sim.a.y": {"sim.a.z"}, "sim.a.z": {"sim.a.x"}, "sim.a.w": set()}
     assert cycles(graph) == [["sim.a.x", "sim.a.y", "sim.a.z"]]
     assert upward([Import("sim.measure.backtest", "sim.report.files", ("write_manifest",), 1)])
-    assert upward([Import("sim.input.posterior", "sim.run.checkpoint", ("atomic_write",), 1)])
+    assert upward([Import("sim.input.posterior", "sim.runner.checkpoint", ("atomic_write",), 1)])
     assert not upward([Import("sim.input.models", "sim.model.levers.base", ("LeverBase",), 1)])
     assert not upward([Import("sim.input.posterior", "sim.atomic", ("atomic_write",), 1)])
     assert _private("_bands") and not _private("__version__") and not _private("bands")
 
 
 #: Modules with no logic of their own to test (package markers, the version string, `python -m sim`).
-NO_TEST_FILE = {"sim", "sim.version", "sim.__main__", "sim.input", "sim.model", "sim.measure", "sim.run",
+NO_TEST_FILE = {"sim", "sim.version", "sim.__main__", "sim.input", "sim.model", "sim.measure", "sim.runner",
                 "sim.report"}
 
 
@@ -264,3 +264,19 @@ def test_every_module_has_its_mirrored_test_file():
         if not test.is_file():
             missing.append(f"{name} → {test.relative_to(root)}")
     assert not missing, "modules without their test file:\n  " + "\n  ".join(missing)
+
+
+def test_no_subpackage_shadows_the_library_functions():
+    """`import sim; from sim.report.files import write_results; sim.run(...)` is the README's notebook recipe:
+    importing a subpackage binds its name on `sim`, so one called `run` would replace the function `sim.run`."""
+    import importlib
+    import pkgutil
+
+    import sim
+
+    for mod in pkgutil.walk_packages(sim.__path__, "sim."):
+        if mod.name != "sim.__main__":
+            importlib.import_module(mod.name)
+    for name in sim.__all__:
+        assert not isinstance(getattr(sim, name), type(sim)), f"sim.{name} is a module"
+    assert sim.run.__module__ == "sim" and callable(sim.run)

@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import sim.run.resultdir
+import sim.runner.resultdir
 from sim.cli import main
-from sim.run.resultdir import FolderLock, read_manifest, staging_of
+from sim.runner.resultdir import FolderLock, read_manifest, staging_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -491,14 +491,14 @@ def tiny_disk(free: int):
 
 def small_machine(monkeypatch, memory: float = 2e9) -> None:
     """A machine with `memory` bytes available and a disk that never runs out (to reach the memory check)."""
-    import sim.run.resources
+    import sim.runner.resources
 
-    monkeypatch.setattr(sim.run.resultdir.shutil, "disk_usage", tiny_disk(10**18))
-    monkeypatch.setattr(sim.run.resources, "available_memory", lambda: memory)
+    monkeypatch.setattr(sim.runner.resultdir.shutil, "disk_usage", tiny_disk(10**18))
+    monkeypatch.setattr(sim.runner.resources, "available_memory", lambda: memory)
 
 
 def test_not_enough_disk_is_refused_before_simulating(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.run.resultdir.shutil, "disk_usage", tiny_disk(10**6))
+    monkeypatch.setattr(sim.runner.resultdir.shutil, "disk_usage", tiny_disk(10**6))
     out = tmp_path / "out"
     rc, stdout, err, _ = cli(capsys, "run", TINY, *FAST, "--out", out)
     no_traceback(err)
@@ -512,7 +512,7 @@ def test_a_refused_run_leaves_nothing_that_blocks_the_next(refusal, tmp_path, mo
     out = tmp_path / "out"
     with monkeypatch.context() as m:
         if refusal == "disk":
-            m.setattr(sim.run.resultdir.shutil, "disk_usage", tiny_disk(10**6))
+            m.setattr(sim.runner.resultdir.shutil, "disk_usage", tiny_disk(10**6))
             rc, _, err, _ = cli(capsys, "run", TINY, *FAST, "--out", out)
             assert rc == 4, err
         else:
@@ -769,8 +769,8 @@ def test_the_largest_allowed_population_is_refused_on_a_small_machine(tmp_path, 
 LIMITED = """
 import collections, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, resource.RLIM_INFINITY))
-import sim.run.resultdir
-sim.run.resultdir.shutil.disk_usage = lambda p: collections.namedtuple("u", "total used free")(10**18, 0, 10**18)
+import sim.runner.resultdir
+sim.runner.resultdir.shutil.disk_usage = lambda p: collections.namedtuple("u", "total used free")(10**18, 0, 10**18)
 from sim.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.run.montecarlo import run_scenario
+from sim.runner.montecarlo import run_scenario
 from tests.conftest import TINY
 
 
@@ -38,7 +38,7 @@ def test_different_seeds_differ(tiny):
 def test_adaptive_run_count_is_batch_independent(tiny, monkeypatch):
     """The adaptive rule checks its intervals at fixed milestones of runs, never at batch ends (milestones of 100
     here instead of 500, to keep the suite fast: the rule is the same)."""
-    from sim.run import montecarlo
+    from sim.runner import montecarlo
 
     monkeypatch.setattr(montecarlo, "MILESTONE", 100)
     a = run_scenario(tiny, seed=0, workers=1, batch_size=50, max_runs=300, half_width=0.2)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.run.resultdir import staging_of
+from sim.runner.resultdir import staging_of
 from tests.conftest import DATA
 
 RUN = [sys.executable, "-m", "sim", "run", "--runs", "60", "--batch-size", "3", "--workers", "1", "--no-plots",

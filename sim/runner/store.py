@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from sim.atomic import atomic_write
 from sim.errors import OutputError
-from sim.run.checkpoint import flat_arrays, unflatten
+from sim.runner.checkpoint import flat_arrays, unflatten
 
 PARTITION = re.compile(r"runs_(\d{7})_(\d{7})\.parquet")
 SWEEP_FILE = "_sweep.json"  # "_": a Parquet dataset reader skips it
@@ -96,7 +96,7 @@ def partition_bytes(part: Any, sweep: str) -> bytes:
 
 
 def partition_from_bytes(data: bytes, sweep: str, make: Callable[..., Any]) -> Any:
-    """Rebuild a batch from `partition_bytes` output with `make` (`sim.run.montecarlo.Reduced`). Raises
+    """Rebuild a batch from `partition_bytes` output with `make` (`sim.runner.montecarlo.Reduced`). Raises
     ValueError, saying why, for anything that is not a whole partition of this sweep."""
     try:
         table = pq.read_table(pa.BufferReader(data))

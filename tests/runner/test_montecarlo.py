@@ -1,4 +1,4 @@
-"""sim.run.montecarlo: batches of runs reduced to per-run tables, in run order whatever the batching; P(hit) of
+"""sim.runner.montecarlo: batches of runs reduced to per-run tables, in run order whatever the batching; P(hit) of
 each target with its Wilson interval, consistent with the hits; the adaptive run count and why it stopped; a
 progress bar whose total never changes; resuming from finished batches without simulating them again."""
 
@@ -9,8 +9,8 @@ import pytest
 
 from sim.measure.stats import wilson
 from sim.model.engine import snapshot_times
-from sim.run import montecarlo
-from sim.run.montecarlo import default_workers, run_scenario
+from sim.runner import montecarlo
+from sim.runner.montecarlo import default_workers, run_scenario
 
 RUNS = 12
 

@@ -1,4 +1,4 @@
-"""sim.run.store: a reduced batch written as a Parquet partition reads back equal; anything else — truncated,
+"""sim.runner.store: a reduced batch written as a Parquet partition reads back equal; anything else — truncated,
 garbage, of another sweep, named for other runs, overlapping another — is refused, and a resumed store names it,
 deletes it and loads only whole partitions; without resume a variant's partitions are cleared; sweeps are named
 by their identity."""
@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from sim.run.montecarlo import Reduced, simulate_runs
-from sim.run.store import Store, partition_bytes, partition_from_bytes, sweep_id, write_partition
+from sim.runner.montecarlo import Reduced, simulate_runs
+from sim.runner.store import Store, partition_bytes, partition_from_bytes, sweep_id, write_partition
 from tests.helpers import assert_same_batch
 
 IDENTITY = {"scenario_id": "tiny", "seed": 3, "runs": 6}

@@ -1,4 +1,4 @@
-"""sim.run.resultdir: a results folder is written in a staging folder beside it and put in place whole by a rename;
+"""sim.runner.resultdir: a results folder is written in a staging folder beside it and put in place whole by a rename;
 a lock refuses a second writer; finished results of something else need force; a user's files are never deleted;
 a commit interrupted half-way is finished by the next run."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import sim.run.resultdir
+import sim.runner.resultdir
 from sim.errors import OutputError, ScenarioError
-from sim.run.resultdir import COMPLETE, MANIFEST, FolderLock, ResultFolder, read_manifest, staging_of
+from sim.runner.resultdir import COMPLETE, MANIFEST, FolderLock, ResultFolder, read_manifest, staging_of
 
 IDENTITY = {"kind": "run", "scenario_sha256": "abc", "seed": 0, "runs": 4}
 
@@ -174,7 +174,7 @@ def test_an_unusable_out_is_refused_before_anything_is_written(kind, tmp_path):
 
 def test_too_little_disk_is_refused_with_the_space_needed(tmp_path, monkeypatch):
     usage = collections.namedtuple("usage", "total used free")
-    monkeypatch.setattr(sim.run.resultdir.shutil, "disk_usage", lambda path: usage(10**12, 10**12 - 10**6, 10**6))
+    monkeypatch.setattr(sim.runner.resultdir.shutil, "disk_usage", lambda path: usage(10**12, 10**12 - 10**6, 10**6))
     with ResultFolder(tmp_path / "out", IDENTITY) as folder:
         folder.check_space(5e5)  # fits
         with pytest.raises(OutputError) as info:

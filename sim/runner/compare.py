@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.input.experiment import Experiment, Variant
 from sim.measure.stats import newcombe_difference, wilson
-from sim.run.montecarlo import Results, run_scenario
+from sim.runner.montecarlo import Results, run_scenario
 from sim.version import __version__
 
 
@@ -179,7 +179,7 @@ def run_experiment(experiment: Experiment, runs: int | None = None, seed: int | 
     """Run every variant (the base first) with the same seed and the same runs; nothing else differs.
     checkpoint: a folder where each variant's finished batches are kept (`<folder>/<variant id>/`), so that an
     interrupted comparison can be resumed (variants already finished are then only loaded). client, store: run
-    on a Dask cluster (`sim.run.montecarlo.run_scenario`), every variant in one sweep of the store
+    on a Dask cluster (`sim.runner.montecarlo.run_scenario`), every variant in one sweep of the store
     (`<store>/<sweep>/variant=<id>/`) named by the experiment's identity; `resume` then loads the partitions
     already there."""
     import time

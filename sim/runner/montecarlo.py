@@ -242,18 +242,18 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
 
     runs: a fixed number of runs, or None for "enough": runs are added 500 at a time until every target's
     95% interval is within ±`half_width` (at most `max_runs`). workers: processes (default: all cores).
-    batch_size: runs simulated together in one process (default: `sim.run.resources.default_batch`, 1–50 by the
+    batch_size: runs simulated together in one process (default: `sim.runner.resources.default_batch`, 1–50 by the
     plan's size so that a worker stays near 300 MB; fewer when memory is short; see
-    `sim.run.resources.plan_memory`, which refuses settings that cannot fit). sink: called with each batch's
+    `sim.runner.resources.plan_memory`, which refuses settings that cannot fit). sink: called with each batch's
     reduced results in run order (e.g. to stream per-zone values to disk). only_runs: simulate just these run
     indices (to replay one run). checkpoint: a folder where every finished batch is written at once
-    (`sim.run.checkpoint`); with `resume`, the batches already there are loaded instead of simulated, and `notes`
+    (`sim.runner.checkpoint`); with `resume`, the batches already there are loaded instead of simulated, and `notes`
     receives a line for each batch that could not be trusted. progress: a tqdm bar on stderr labelled `label`
     (default: the scenario id) whose total is fixed from the start — the fixed number of runs, or the cap of the
     adaptive rule, where the bar then ends early with why it stopped (`Results.stopping_line`).
 
-    client: a Dask `distributed.Client` — the batches then run as tasks of its cluster (`sim.run.cluster`), each
-    written by its worker to the partitioned Parquet store under `store` (`sim.run.store`; a folder every worker
+    client: a Dask `distributed.Client` — the batches then run as tasks of its cluster (`sim.runner.cluster`), each
+    written by its worker to the partitioned Parquet store under `store` (`sim.runner.store`; a folder every worker
     sees at the same path; default: a temporary folder, deleted at the end, which only a cluster on this machine
     shares) and read back from there in run order: the results are identical to the local runner's. `workers`
     is then the cluster's thread count and `checkpoint` is not used: the store is the checkpoint (with `resume`,
@@ -265,11 +265,11 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     when a worker process dies or a cluster task fails for good (finished batches stay in the checkpoint or
     store), OutputError when a batch cannot be written.
     """
-    from sim.run.checkpoint import identity
-    from sim.run.resources import plan_memory
+    from sim.runner.checkpoint import identity
+    from sim.runner.resources import plan_memory
 
     if client is not None:
-        from sim.run.cluster import threads
+        from sim.runner.cluster import threads
 
         workers = threads(client)
     workers = workers or default_workers()
@@ -295,7 +295,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     failed = True
     with contextlib.ExitStack() as stack:
         if client is not None:
-            from sim.run.store import Store
+            from sim.runner.store import Store
 
             root = store if store is not None else stack.enter_context(tempfile.TemporaryDirectory(
                 prefix="zonesim-store-"))
@@ -305,7 +305,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                 _refuse_other_sweep(parts_store, ident)  # before anything of this sweep is written
             done = parts_store.open(resume, Reduced, lambda part: _check_part(scenario, part), notes)
         elif checkpoint is not None and only_runs is None:
-            from sim.run.checkpoint import Checkpoint
+            from sim.runner.checkpoint import Checkpoint
 
             ckpt = Checkpoint(checkpoint, ident, resume, make=Reduced,
                               check=lambda part: _check_part(scenario, part), notes=notes)
@@ -321,7 +321,7 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
                 ranges = _contiguous([r for r in chunk if r not in finished], batch)
                 loaded = {start: part for start, part in done.items() if start in members}
                 if parts_store is not None:
-                    from sim.run.cluster import block_parts
+                    from sim.runner.cluster import block_parts
 
                     source = block_parts(client, simulate_runs, scenario, seed, parts_store, loaded, ranges, Reduced)
                 else:
@@ -399,8 +399,8 @@ def _refuse_other_sweep(parts_store: Any, ident: dict[str, Any]) -> None:
     seed, run count or scenario), refused as the local checkpoint refuses it; nothing of it is deleted."""
     import json
 
-    from sim.run.checkpoint import identity_changes, resumed_something_else
-    from sim.run.store import SWEEP_FILE
+    from sim.runner.checkpoint import identity_changes, resumed_something_else
+    from sim.runner.store import SWEEP_FILE
 
     changed: list[str] = []
     for other in parts_store.others():

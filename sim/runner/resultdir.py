@@ -37,7 +37,7 @@ from sim.errors import OutputError, Problem, ScenarioError
 MANIFEST = "manifest.json"
 COMPLETE = ".complete"
 CHUNKS = "chunks"
-#: The partitioned Parquet store of a run on a Dask cluster (`sim.run.store`), the cluster's checkpoint.
+#: The partitioned Parquet store of a run on a Dask cluster (`sim.runner.store`), the cluster's checkpoint.
 STORE = "store"
 #: Finished batches: a local run's checkpoint archives and a cluster run's store partitions.
 BATCH_FILES = ("runs_*.npz", "runs_*.parquet")
@@ -175,7 +175,7 @@ class ResultFolder:
 
     @property
     def store(self) -> Path:
-        """Where a run on a Dask cluster keeps its partitions (`sim.run.store`) until the commit."""
+        """Where a run on a Dask cluster keeps its partitions (`sim.runner.store`) until the commit."""
         return self.staging / STORE
 
     def __enter__(self) -> ResultFolder:

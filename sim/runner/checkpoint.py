@@ -33,7 +33,7 @@ BATCH = re.compile(r"runs_(\d{7})_(\d{7})\.npz")
 
 
 def flat_arrays(part: Any) -> dict[str, np.ndarray]:
-    """A reduced batch (`sim.run.montecarlo.Reduced`) as plain arrays: a field that is a dict gives one array per
+    """A reduced batch (`sim.runner.montecarlo.Reduced`) as plain arrays: a field that is a dict gives one array per
     key, named `<field>/<key>`; a scalar gives a 0-d array; a field that is None (per-zone values already
     streamed to disk) is left out. `unflatten` is the inverse."""
     arrays: dict[str, np.ndarray] = {}
@@ -47,7 +47,7 @@ def flat_arrays(part: Any) -> dict[str, np.ndarray]:
 
 
 def unflatten(arrays: Mapping[str, np.ndarray], make: Callable[..., Any]) -> Any:
-    """Rebuild a batch from `flat_arrays` output with `make` (`sim.run.montecarlo.Reduced`). Raises ValueError
+    """Rebuild a batch from `flat_arrays` output with `make` (`sim.runner.montecarlo.Reduced`). Raises ValueError
     for object arrays (never trusted) and for fields that `make` does not take."""
     fields: dict[str, Any] = {}
     for key, arr in arrays.items():
@@ -66,7 +66,7 @@ def unflatten(arrays: Mapping[str, np.ndarray], make: Callable[..., Any]) -> Any
 
 
 def batch_bytes(part: Any) -> bytes:
-    """A reduced batch (`sim.run.montecarlo.Reduced`) as an `.npz` archive of plain arrays (`flat_arrays`)."""
+    """A reduced batch (`sim.runner.montecarlo.Reduced`) as an `.npz` archive of plain arrays (`flat_arrays`)."""
     buf = io.BytesIO()
     np.savez(buf, **flat_arrays(part))
     return buf.getvalue()
@@ -85,7 +85,7 @@ class Checkpoint:
     """The batches of one Monte Carlo (one scenario, one seed) on disk.
 
     folder: where batches go (created). identity: what a resumed run must share with the interrupted one.
-    make: builds a batch object from its fields (`sim.run.montecarlo.Reduced`). check: raises ValueError when a
+    make: builds a batch object from its fields (`sim.runner.montecarlo.Reduced`). check: raises ValueError when a
     loaded batch does not fit the scenario (wrong shapes). notes: receives one line per batch not trusted.
     """
 

@@ -1,4 +1,4 @@
-"""sim.run.compare: variants of an experiment run with common random numbers — paired differences, paired
+"""sim.runner.compare: variants of an experiment run with common random numbers — paired differences, paired
 intervals, costs per lever and year, an interrupted comparison resumed to the same table."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sim.input.experiment import load_experiment
 from sim.measure.stats import newcombe_difference
 from sim.report.compare_files import COMPARE_COLUMNS
-from sim.run.compare import run_experiment
+from sim.runner.compare import run_experiment
 from tests.conftest import DATA
 from tests.helpers import fake_comparison
 
@@ -129,7 +129,7 @@ def test_effects_are_paired_means_against_the_base(comparison):
 
 
 def test_the_progress_bars_are_labelled_by_variant(monkeypatch):
-    from sim.run import montecarlo
+    from sim.runner import montecarlo
 
     labels: list[tuple[int, str]] = []
 

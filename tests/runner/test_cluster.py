@@ -1,4 +1,4 @@
-"""sim.run.cluster and sim.run.store: sweeps on a Dask cluster (a LocalCluster of two worker processes here) give
+"""sim.runner.cluster and sim.runner.store: sweeps on a Dask cluster (a LocalCluster of two worker processes here) give
 the local runner's results exactly — a run, a comparison, a calibration — with a worker killed mid-task, after a
 resume from a store with damaged or missing partitions, and with two sweeps in one store; a task that keeps
 failing aborts the run with its finished partitions kept; the command line says what to install, or which
@@ -21,14 +21,14 @@ from sim.errors import RunAborted, ScenarioError
 from sim.input.experiment import load_experiment
 from sim.pipeline import compare_to_folder, run_to_folder
 from sim.report.compare_files import write_comparison
-from sim.run import cluster
-from sim.run.calibrate import calibrate
-from sim.run.compare import run_experiment
-from sim.run.montecarlo import Results, run_scenario
-from sim.run.resultdir import staging_of
-from sim.run.store import Store
+from sim.runner import cluster
+from sim.runner.calibrate import calibrate
+from sim.runner.compare import run_experiment
+from sim.runner.montecarlo import Results, run_scenario
+from sim.runner.resultdir import staging_of
+from sim.runner.store import Store
 from tests.conftest import DATA, ROOT, TINY
-from tests.run.cluster_tasks import die_once, fail_after
+from tests.runner.cluster_tasks import die_once, fail_after
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_a_run_on_the_cluster_writes_the_local_summary(tiny, client, local, tmp_
     same_results(outcome.results, local_results)
     assert outcome.results.workers == 2 and not staging_of(out).exists() and not (out / "store").exists()
     # the workers' allocator is as in any process (Dask's nanny sets MALLOC_TRIM_THRESHOLD_: 1.7 times slower)
-    assert any(client.run(lambda: bool(__import__("sim.run.cluster").run.cluster._MALLOC_DONE)).values())
+    assert any(client.run(lambda: bool(__import__("sim.runner.cluster").run.cluster._MALLOC_DONE)).values())
 
 
 def test_the_command_line_runs_on_a_scheduler_given_by_its_address(client, local, tmp_path, capsys):
@@ -101,8 +101,8 @@ def test_a_task_that_keeps_failing_aborts_the_run_and_its_finished_partitions_st
 
 def run_identity_of(scenario, seed: int, runs: int) -> dict:
     """The identity `run_scenario` gives a plain run's sweep."""
-    from sim.run.checkpoint import identity
-    from sim.run.montecarlo import DEFAULT_HALF_WIDTH, DEFAULT_MAX_RUNS
+    from sim.runner.checkpoint import identity
+    from sim.runner.montecarlo import DEFAULT_HALF_WIDTH, DEFAULT_MAX_RUNS
 
     return identity(scenario, seed, runs, DEFAULT_MAX_RUNS, DEFAULT_HALF_WIDTH)
 

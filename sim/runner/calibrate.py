@@ -47,7 +47,7 @@ import pyabc
 from sim.errors import STOP, Interrupted, Problem, ScenarioError
 from sim.input import history
 from sim.input.scenario import Scenario
-from sim.run.montecarlo import worker_init
+from sim.runner.montecarlo import worker_init
 
 
 @dataclass(frozen=True)
@@ -141,10 +141,10 @@ def _list_map(fn: Callable, items: list) -> list:
 
 @contextlib.contextmanager
 def _mapping(workers: int, client: Any) -> Iterator[Callable[[Callable, list], list]]:
-    """`map(fn, items)`, results in the order of `items`: on a Dask cluster (`sim.run.cluster.mapper`), over a
+    """`map(fn, items)`, results in the order of `items`: on a Dask cluster (`sim.runner.cluster.mapper`), over a
     pool of `workers` processes (stopped at once on an interruption or failure), or here for one worker."""
     if client is not None:
-        from sim.run.cluster import mapper
+        from sim.runner.cluster import mapper
 
         yield mapper(client)
         return
@@ -327,7 +327,7 @@ def calibrate(scenario: Scenario, until: int, names: list[str] | None = None, po
                         int(np.random.randint(0, 2**31 - 1)))
 
     if client is not None:
-        from sim.run.cluster import threads
+        from sim.runner.cluster import threads
 
         workers = threads(client)
     with _mapping(workers, client) as map_:

@@ -5,7 +5,7 @@ fails, and reschedules the tasks of a worker that is lost; zonesim does not writ
 Dask-specific is in this module; the rest of the library takes a `Client` (`client=`) and knows nothing else of it.
 
 **Tasks.** A task simulates one block of runs — runs first … last of one variant of one sweep — and writes it as a
-partition of the store (`sim.run.store`): `<store>/<sweep>/variant=<id>/runs_<first>_<last>.parquet`. Its key is
+partition of the store (`sim.runner.store`): `<store>/<sweep>/variant=<id>/runs_<first>_<last>.parquet`. Its key is
 `zonesim-<sweep>-<variant>-<seed>-<first>-<last>`: run k's numbers depend only on (scenario, seed, k)
 (`sim.model.rng`), so a task retried, rescheduled after its worker died, or submitted twice gives the same rows.
 The scenario travels once per variant, as the result of a task of its own (recomputed from its spec, never lost
@@ -39,7 +39,7 @@ from typing import Any
 
 from sim.errors import STOP, Interrupted, Problem, RunAborted, ScenarioError, ZonesimError
 from sim.input.scenario import Scenario
-from sim.run.store import Store
+from sim.runner.store import Store
 
 #: Times a task that raises is submitted again before the run is aborted.
 RETRIES = 2
@@ -172,10 +172,10 @@ def _same(value: Any) -> Any:
 def simulate_block(simulate: Callable[[Scenario, int, int, int], Any], scenario: Scenario, seed: int, first: int,
                    stop: int, path: str, sweep: str) -> Any:
     """One task: runs first … stop − 1 simulated and reduced by `simulate(scenario, seed, first, stop)`
-    (`sim.run.montecarlo.simulate_runs`) and written to the partition `path`. Returns the number of runs written,
+    (`sim.runner.montecarlo.simulate_runs`) and written to the partition `path`. Returns the number of runs written,
     or the model's own error (`ZonesimError`: deterministic, so returned to be raised by the caller rather than
     retried)."""
-    from sim.run.store import write_partition
+    from sim.runner.store import write_partition
 
     usual_malloc()
     try:
@@ -205,7 +205,7 @@ def block_parts(client: Any, simulate: Callable[[Scenario, int, int, int], Any],
                 ) -> Iterator[tuple[Any, bool]]:
     """The batches of one milestone in run order, as (batch, simulated now): the ones in `loaded` (first run ->
     batch, from the store) and one task per [first, stop) range of `ranges` (`simulate_block` with `simulate`),
-    read back from its partition with `make` (`sim.run.montecarlo.Reduced`) as soon as every batch before it is
+    read back from its partition with `make` (`sim.runner.montecarlo.Reduced`) as soon as every batch before it is
     there. Raises RunAborted for a task that fails for good (see the module's docstring), the model's own error
     (RunError) as it is, and Interrupted on Ctrl-C (tasks not started are cancelled)."""
     distributed = _distributed()

@@ -1,4 +1,4 @@
-"""sim.run.checkpoint: finished batches on disk as plain NumPy archives — written then read back equal; a damaged,
+"""sim.runner.checkpoint: finished batches on disk as plain NumPy archives — written then read back equal; a damaged,
 truncated, planted, foreign or unlisted batch is named and simulated again, never trusted; a resume of something
 else is refused; nothing read back can execute code (allow_pickle is never used)."""
 
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
-from sim.run import checkpoint as ckpt_module
-from sim.run.checkpoint import STATE, Checkpoint, batch_bytes, batch_from_bytes, identity
-from sim.run.montecarlo import Reduced, simulate_runs
+from sim.runner import checkpoint as ckpt_module
+from sim.runner.checkpoint import STATE, Checkpoint, batch_bytes, batch_from_bytes, identity
+from sim.runner.montecarlo import Reduced, simulate_runs
 from tests.conftest import ROOT
 from tests.helpers import assert_same_batch
 

@@ -1,4 +1,4 @@
-"""sim.run.calibrate: calibration — the data a back-test gives it, the distance, and a seed that gives the same
+"""sim.runner.calibrate: calibration — the data a back-test gives it, the distance, and a seed that gives the same
 posterior with any number of workers."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.input.scenario import load_scenario
-from sim.run import calibrate as cal
+from sim.runner import calibrate as cal
 from tests.conftest import ROOT
 from tests.helpers import batch_states_without_collector
 

@@ -1,4 +1,4 @@
-"""sim.run.resources: the memory and disk a Monte Carlo needs, estimated from the scenario before anything is
+"""sim.runner.resources: the memory and disk a Monte Carlo needs, estimated from the scenario before anything is
 allocated; a plan that does not fit is refused with settings that do."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sim.errors import ScenarioError
 from sim.input.scenario import build_scenario, load_scenario
 from sim.input.yamlio import loads_yaml
-from sim.run.resources import (
+from sim.runner.resources import (
     BYTES_PER_SLOT,
     USABLE_SHARE,
     WORKER_BASE,

@@ -1,4 +1,4 @@
-"""Stand-ins for the cluster runner's task, for tests/run/test_cluster.py (not a test module). The workers of a
+"""Stand-ins for the cluster runner's task, for tests/runner/test_cluster.py (not a test module). The workers of a
 Dask cluster import this module to run them, so it imports little."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from sim.run import cluster
+from sim.runner import cluster
 
 #: The real task, whatever a test puts in its place (a worker imports this module to run a stand-in).
 SIMULATE_BLOCK = cluster.simulate_block
