@@ -111,7 +111,8 @@ class BatchSim:
                 "base_rd_to_gdp": s.base_rd_to_gdp, "capability_shift": s.capability_shift[:, 0],
                 "capability_shift_outside": s.capability_shift[:, 1],
                 "rd_to_gdp_target": s.quantities["rd_to_gdp_in_zones"],
-                "patent_k_factor": s.patent_k_factor, "rd_level_scale": s.rd_level_scale}
+                "patent_k_factor": s.patent_k_factor, "rd_level_scale": s.rd_level_scale,
+                "tenant_gap": s.tenant_gap, "tenants_stated": np.round(s.quantities["tenants_in_zones"])}
         return BatchResult(self.runs, self.snapshots, self.zone_levels, self.ledger.by_year.copy(),
                            int(self.firm_months), int(self.slot_months), diag)
 

@@ -439,7 +439,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
 
     # --- incubators and maker spaces --------------------------------------------------------------------------
     inc = _initial_incubators(scenario, q, B, n_inc_slots, streams, seed, runs)
-    _assign_tenants(firms, q, in_official, streams)
+    tenant_gap = _assign_tenants(firms, q, in_official, streams)
 
     # --- organisations: counts by zone, type and level ------------------------------------------------------
     w_off = _zone_weights(scenario, seed, runs, ("municipal", "provincial", "national"))
@@ -470,7 +470,7 @@ def initial_state(scenario: Scenario, seed: int, runs: np.ndarray, streams: Batc
 
     state = State(firms, inc, inst, zone_level, np.zeros((B, Z), bool), population, refs, q, params,
                   np.zeros(B), rd_gamma, base_rd_to_gdp, np.zeros(B), params["hte_prepare_rate"].copy(), shift, mix,
-                  rd_level_scale=rd_level_scale)
+                  rd_level_scale=rd_level_scale, tenant_gap=tenant_gap)
     return state
 
 
@@ -575,8 +575,10 @@ def certificate_years(q: dict) -> np.ndarray:
     return np.stack([rest * (1.0 - share1), rest * share1, w0], axis=1)
 
 
-def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> None:
-    """The base-year tenants: young, small firms of the official zones, chosen at random."""
+def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> np.ndarray:
+    """The base-year tenants: young, small firms of the official zones, chosen at random. Returns (runs,) the
+    stated tenants (`tenants_in_zones`) those firms could not supply: the run then starts with fewer, which
+    `sim.report.files.calibration_warnings` reports rather than hides."""
     B, C = firms.alive.shape
     u = streams.init(2, firms.next_free, C)
     can = in_official & (firms.age <= mech.MAX_TENANCY_MONTHS) & (firms.revenue < mech.GRADUATION_REVENUE)
@@ -585,6 +587,7 @@ def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: Bat
     threshold = -np.sort(-key, axis=1)[np.arange(B), np.maximum(k - 1, 0)]
     firms.tenant[:] = can & (key >= threshold[:, None]) & (k[:, None] > 0)
     firms.tenancy[:] = np.where(firms.tenant, np.minimum(u[:, 1] * 36, firms.age), 0).astype(np.int16)
+    return np.maximum(np.round(q["tenants_in_zones"]) - can.sum(axis=1), 0.0)
 
 
 def _initial_incubators(scenario: Scenario, q: dict, B: int, n_slots: int,

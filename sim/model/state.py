@@ -97,3 +97,5 @@ class State:
     industry_mix: np.ndarray = None  # (runs, zones, 4) chance a firm of each sector group is in its first industry
     patent_k_factor: np.ndarray = None  # (runs,) scaling of patent_k by the base-year applications calibration
     rd_level_scale: np.ndarray = None  # (runs,) scaling of all R&D intensities when the size decline is not enough
+    tenant_gap: np.ndarray = None  # (runs,) base-year incubator tenants the young, small firms of the official
+    #                                zones could not supply (sim.model.population._assign_tenants)

@@ -187,8 +187,11 @@ def manifest(results: Results, files: list[str], identity: dict | None = None) -
     sc = results.scenario
     diag = {}
     for name in ("calibration_gap", "hte_apply_year", "capacity_overflow", "rd_size_gamma", "base_rd_to_gdp",
-                 "capability_shift", "capability_shift_outside", "rd_to_gdp_target"):
-        v = results.diagnostic(name)
+                 "capability_shift", "capability_shift_outside", "rd_to_gdp_target", "tenant_gap"):
+        try:
+            v = results.diagnostic(name)
+        except KeyError:  # batches resumed from a checkpoint written before the diagnostic existed
+            continue
         diag[name] = {"median": float(np.median(v)), "p05": float(np.percentile(v, 5)),
                       "p95": float(np.percentile(v, 95))}
     return {
@@ -382,6 +385,9 @@ def interval(p: float, low: float, high: float, mark: str = "") -> str:
 #: A run's base-year calibration falls short when the expected first-year certifications miss the base year's
 #: by more than this share of it [assumption: within it, the gap is the granularity of the calibration].
 SHORTFALL_SHARE = 0.05
+#: Base-year incubator tenants fall short when the official zones' young, small firms miss the stated count by more
+#: than this share of it [assumption: a tenth short changes occupancy a little, not the run's meaning].
+TENANT_SHORTFALL_SHARE = 0.10
 
 
 def calibration_warnings(results: Results) -> list[str]:
@@ -406,6 +412,17 @@ def calibration_warnings(results: Results) -> list[str]:
         out.append(f"in {np.mean(off):.0%} of runs the base-year R&D/GDP could not be matched (median "
                    f"{np.median(got):.2%} vs the scenario's {np.median(want):.2%}): R&D intensity falls with "
                    "firm size at most as (S/10M)^-0.5 (manifest: base_rd_to_gdp)")
+    try:
+        t_gap, t_stated = results.diagnostic("tenant_gap"), results.diagnostic("tenants_stated")
+    except KeyError:  # batches resumed from a checkpoint written before the diagnostic existed
+        return out
+    t_short = t_gap > np.maximum(0.5, TENANT_SHORTFALL_SHARE * t_stated)
+    if np.mean(t_short) > 0.25:
+        got = t_stated[t_short] - t_gap[t_short]
+        out.append(f"in {np.mean(t_short):.0%} of runs the young, small firms of the official zones could not "
+                   f"supply the base year's incubator tenants (median {np.median(got):,.0f} "
+                   f"of {np.median(t_stated[t_short]):,.0f}): incubator occupancy, and the recognition that "
+                   "needs it, start lower than the scenario states (manifest: tenant_gap)")
     return out
 
 

@@ -129,6 +129,18 @@ def test_base_tenants_are_young_small_firms_of_official_zones(base):
     np.testing.assert_array_equal(t.sum(axis=1), k)
 
 
+def test_tenants_the_population_cannot_supply_are_the_runs_tenant_gap(base, tiny):
+    """Every young, small firm of the official zones becomes a tenant when they are fewer than the stated count,
+    and the rest is the run's `tenant_gap`: tenants + gap = the stated count, and no gap when there are enough."""
+    np.testing.assert_array_equal(base.state.tenant_gap, 0)
+    short = batch(with_quantities(tiny, tenants_in_zones=100_000), seed=3, runs=6)
+    f = short.state.firms
+    can = short.firm_official & (f.age <= rules.MAX_TENANCY_MONTHS) & (f.revenue < rules.GRADUATION_REVENUE) \
+        & f.alive
+    np.testing.assert_array_equal(f.tenant, can)
+    np.testing.assert_array_equal(f.tenant.sum(axis=1) + short.state.tenant_gap, 100_000)
+
+
 def test_recognised_incubators_sit_in_zones_at_least_as_high(base, tiny):
     inc, lv = base.state.incubators, base.state.zone_level
     zone_level = np.take_along_axis(lv, inc.zone.astype(np.int64), axis=1)

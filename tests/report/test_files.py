@@ -333,3 +333,14 @@ def test_a_calibration_shortfall_is_warned_about_only_beyond_five_percent_of_the
     [warning] = files.calibration_warnings(_Diagnostics([40.0] * 4, [570.0] * 4))
     assert "in 100% of runs" in warning and "median shortfall 40" in warning
     assert len(files.calibration_warnings(_Diagnostics([10.0] * 4, None))) == 1
+
+
+def test_a_tenant_shortfall_is_warned_about_only_beyond_a_tenth_of_the_stated_tenants():
+    """5 of 100 stated tenants missing is noise of the base year; 60 of 100 changes occupancy and recognition."""
+    few = _Diagnostics([0.0] * 4, [570.0] * 4)
+    few.values.update(tenant_gap=np.full(4, 5.0), tenants_stated=np.full(4, 100.0))
+    assert files.calibration_warnings(few) == []
+    many = _Diagnostics([0.0] * 4, [570.0] * 4)
+    many.values.update(tenant_gap=np.array([60.0, 60.0, 0.0, 0.0]), tenants_stated=np.full(4, 100.0))
+    [warning] = files.calibration_warnings(many)
+    assert "in 50% of runs" in warning and "median 40 of 100" in warning and "tenant_gap" in warning
