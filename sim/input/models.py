@@ -265,6 +265,10 @@ class Observe(Strict_):
                          "flow)")
     factor_sd: number(0, 1) = Field(0.0, description="relative uncertainty of the factor, added to the observation "  # type: ignore[valid-type]
                                                      "error")
+    fit: Flag = Field(True, description="false: scored, but not data for `zonesim calibrate` — for a series that "
+                                        "no calibrated parameter drives, whose misses would only add noise to the "
+                                        "calibration's distance; fit_reason says why")
+    fit_reason: Text | None = Field(None, description="fit: false: why the series is not calibration data")
     note: Text | None = None
 
 

@@ -247,6 +247,9 @@ def _backtest_rules(doc: YamlDoc, data: dict, base: int, end: int | None, out: l
     named: set[str] = set()
     for i, obs in enumerate(bt["observe"]):
         named.add(obs["series"])
+        if obs.get("fit") is False and "fit_reason" not in obs:
+            out.append(doc.problem(("backtest", "observe", i), "fit: false without 'fit_reason'",
+                                   "why the series is not calibration data (fit_reason)"))
         if obs["series"] not in known:
             out.append(doc.problem(("backtest", "observe", i, "series"), obs["series"],
                                    f"a series with history in {region}", did_you_mean(obs["series"], sorted(known))))

@@ -65,10 +65,13 @@ class Datum:
 
 
 def data_of(scenario: Scenario, until: int) -> list[Datum]:
-    """The back-test scenario's observations from the year after its base year up to `until`."""
+    """The back-test scenario's observations from the year after its base year up to `until`, of the series it
+    fits (not those marked `fit: false`: scored by the back-test, but driven by no calibrated parameter)."""
     bt = scenario.raw["backtest"]
     out = []
     for spec in bt["observe"]:
+        if spec.get("fit") is False:
+            continue
         period = spec.get("period", "year")
         for obs in history.observed(spec["series"], bt["region"], until=until, since=scenario.base_year + 1,
                                     period=period):
