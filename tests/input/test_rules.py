@@ -153,6 +153,16 @@ def test_a_backtest_names_a_region_with_history(hindcast_text):
     assert p.found == "guangxii" and "guangxi" in p.hint
 
 
+def test_a_series_left_out_of_the_calibration_says_why(hindcast_text):
+    line = "    - {series: zone_firms, indicator: firms, period: month,"
+    assert line in hindcast_text
+    probs = problems_for(hindcast_text.replace(line, line + " fit: false,", 1))
+    [p] = [p for p in probs if p.key.startswith("backtest.observe[")]
+    assert "fit_reason" in p.expected
+    assert not [p for p in problems_for(hindcast_text.replace(line, line + ' fit: false, fit_reason: "r",', 1))
+                if p.key.startswith("backtest.observe[")]
+
+
 def test_a_backtest_calibrates_only_parameters_with_a_prior(hindcast_text):
     probs = problems_for(hindcast_text.replace("calibrate: [hte_prepare_rate,", "calibrate: [hte_prepare_rat,", 1))
     assert any(p.key == "backtest.calibrate[0]" and "hte_prepare_rate" in p.hint for p in probs)

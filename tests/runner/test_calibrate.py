@@ -32,6 +32,17 @@ def test_data_are_the_observations_of_the_window_up_to_until(hindcast):
     assert output.factor == 0.72 and output.sigma == pytest.approx(math.hypot(0.03, 0.05))
 
 
+def test_a_series_marked_fit_false_is_scored_but_not_calibration_data(hindcast):
+    """The national reference's incubator counts are scored by its back-test, not fitted (no calibrated
+    parameter drives them); the others of 2016 are fitted."""
+    national = load_scenario(ROOT / "scenarios" / "hindcast" / "national_2012.yaml")
+    fitted = {d.series for d in cal.data_of(national, 2016)}
+    scored = {o["series"] for o in national.raw["backtest"]["observe"]}
+    left_out = {o["series"] for o in national.raw["backtest"]["observe"] if o.get("fit") is False}
+    assert left_out == {"incubators", "incubators_national"}
+    assert fitted == scored - left_out
+
+
 def test_distance_weights_each_log_difference_by_its_error():
     x0 = {"a": 0.0, "b": 1.0}
     sigma = {"a": 0.1, "b": 0.5}
