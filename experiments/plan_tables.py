@@ -381,10 +381,12 @@ def plan_section(pr: PlanResult, explained: set[str]) -> tuple[list[str], list[s
     lines = [f"### `{sc.id}` — {sc.name}", "",
              f"`{shown_path(sc.path)}` · seed {m['seed']} · {m['runs']:,} runs ({m['stopping_rule']}) · wall time "
              f"{m['wall_seconds']:.0f} s on {m['workers']} worker(s) · **P(all {len(modelled)} modelled targets) = "
-             "{} [{}, {}]**".format(*(pct(x) for x in _p(joint))), "",
-             f"| target | clause (source.quote) | indicator | kind, threshold, date | base value (model median) "
-             f"| base value set by | P(hit) [95% CI], {m['runs']:,} runs, seed {m['seed']} |",
-             "|---|---|---|---|---|---|---|"]
+             "{} [{}, {}]**".format(*(pct(x) for x in _p(joint))), ""]
+    if m.get("warnings"):  # the scenario's own and the base-year calibration's, as `zonesim run` printed them
+        lines += ["Warnings of this run (its manifest.json):", "", *(f"- {cell(w)}" for w in m["warnings"]), ""]
+    lines += [f"| target | clause (source.quote) | indicator | kind, threshold, date | base value (model median) "
+              f"| base value set by | P(hit) [95% CI], {m['runs']:,} runs, seed {m['seed']} |",
+              "|---|---|---|---|---|---|---|"]
     certain, missing = [], []
     for t in sc.targets:
         row = pr.summary[t.id]
