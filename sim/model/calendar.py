@@ -207,6 +207,30 @@ def year_end(sim: BatchSim, m: int) -> None:
     sim.record(m, take_flows=closing)
 
 
+def run_months(sim: BatchSim, first: int, last: int) -> BatchSim:
+    """Run months `first`..`last` (1 = January after the base year) of a batch by hand, every moment in the
+    order `schedule` puts it on the simpy environment — lever windows, deliveries, the month's steps,
+    certification rounds, the technology-based SME listing, upgrade applications, the year end and the
+    record — for a notebook or a test that watches a mechanism month by month. Running months 1..n by hand
+    leaves the batch's state and snapshots as `BatchSim.run` would at month n; a month run twice is simply
+    run again (nothing checks the order)."""
+    sc = sim.sc
+    for m in range(first, last + 1):
+        moy = month_of_year(m)
+        open_windows(sim, m)
+        sim.env.run(until=m + 0.15)  # deliveries that `after` scheduled for this month (m + 0.1)
+        month(sim, m)
+        for key, steps in (("hte_rounds", ROUND), ("tech_sme_listing_month", LISTING),
+                           ("upgrade_application_month", APPLICATIONS)):
+            chosen = sc.cal(key)
+            if moy in (tuple(chosen) if isinstance(chosen, (tuple, list)) else (chosen,)):
+                for s in steps:
+                    s(sim, m)
+        if m in sim.snap_index:
+            year_end(sim, m)
+    return sim
+
+
 def schedule(sim: BatchSim, record_months: list[int]) -> None:
     """Put the whole run on the batch's simpy environment: lever windows, the monthly and yearly moments and the
     snapshots (at `record_months`)."""

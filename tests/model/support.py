@@ -42,24 +42,7 @@ def batch(scenario: Scenario, seed: int = 0, runs: int | np.ndarray = 4) -> Batc
 
 def step(sim: BatchSim, last: int, first: int = 1) -> BatchSim:
     """Run months first..last by hand, moment by moment, as `calendar.schedule` does on the simpy environment."""
-    sc = sim.sc
-    for m in range(first, last + 1):
-        moy = calendar.month_of_year(m)
-        calendar.open_windows(sim, m)
-        sim.env.run(until=m + 0.15)  # deliveries that `after` scheduled for this month (m + 0.1)
-        calendar.month(sim, m)
-        if moy in sim.rounds:
-            for s in calendar.ROUND:
-                s(sim, m)
-        if moy == sc.cal("tech_sme_listing_month"):
-            for s in calendar.LISTING:
-                s(sim, m)
-        if moy == sc.cal("upgrade_application_month"):
-            for s in calendar.APPLICATIONS:
-                s(sim, m)
-        if m in sim.snap_index:
-            calendar.year_end(sim, m)
-    return sim
+    return calendar.run_months(sim, first, last)
 
 
 def field(result: BatchResult | np.ndarray, name: str) -> np.ndarray:
