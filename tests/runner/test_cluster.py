@@ -67,7 +67,7 @@ def test_a_run_on_the_cluster_writes_the_local_summary(tiny, client, local, tmp_
     same_results(outcome.results, local_results)
     assert outcome.results.workers == 2 and not staging_of(out).exists() and not (out / "store").exists()
     # the workers' allocator is as in any process (Dask's nanny sets MALLOC_TRIM_THRESHOLD_: 1.7 times slower)
-    assert any(client.run(lambda: bool(__import__("sim.runner.cluster").run.cluster._MALLOC_DONE)).values())
+    assert any(client.run(lambda: bool(__import__("sim.runner.cluster").runner.cluster._MALLOC_DONE)).values())
 
 
 def test_the_command_line_runs_on_a_scheduler_given_by_its_address(client, local, tmp_path, capsys):
