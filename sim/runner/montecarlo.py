@@ -231,6 +231,14 @@ def _stop_pool(executor: ProcessPoolExecutor, kill: bool) -> None:
     executor.shutdown(wait=True, cancel_futures=True)
 
 
+def check_counts(**counts: Any) -> None:
+    """Raise ValueError naming the first count that is neither None (the default) nor a whole number ≥ 1: a
+    library call gets the clear refusal the command line gives, not a failure deep inside the run."""
+    for name, v in counts.items():
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
+            raise ValueError(f"{name} must be a whole number ≥ 1 (or None for the default), not {v!r}")
+
+
 def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, workers: int | None = None,
                  batch_size: int | None = None, progress: bool = False, half_width: float = DEFAULT_HALF_WIDTH,
                  max_runs: int = DEFAULT_MAX_RUNS, sink: Callable[[Reduced], None] | None = None,
@@ -261,12 +269,20 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     store's folders (default: this run's `checkpoint.identity`, and the scenario's id; a comparison passes its
     experiment's identity and each variant's id).
 
-    Raises ScenarioError when the run cannot fit in memory, RunError when a run breaks an invariant, RunAborted
-    when a worker process dies or a cluster task fails for good (finished batches stay in the checkpoint or
-    store), OutputError when a batch cannot be written.
+    Raises ValueError for a count that is not a whole number ≥ 1 (runs, workers, batch_size, max_runs; None
+    keeps the default) or a negative seed, ScenarioError when the run cannot fit in memory, RunError when a run
+    breaks an invariant, RunAborted when a worker process dies or a cluster task fails for good (finished
+    batches stay in the checkpoint or store), OutputError when a batch cannot be written.
     """
     from sim.runner.checkpoint import identity
     from sim.runner.resources import plan_memory
+
+    check_counts(runs=runs, workers=workers, batch_size=batch_size, max_runs=max_runs)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number ≥ 0, not {seed!r}")
+    if only_runs is not None and (not only_runs or any(isinstance(r, bool) or not isinstance(r, (int, np.integer))
+                                                       or r < 0 for r in only_runs)):
+        raise ValueError(f"only_runs must be a non-empty list of run indices (whole numbers ≥ 0), not {only_runs!r}")
 
     if client is not None:
         from sim.runner.cluster import threads

@@ -155,3 +155,15 @@ def test_each_batch_reaches_the_sink_in_run_order(tiny):
 
 def test_there_is_at_least_one_worker():
     assert default_workers() >= 1
+
+
+@pytest.mark.parametrize(("kwargs", "named"), [({"runs": 0}, "runs"), ({"runs": 2.5}, "runs"),
+                                               ({"runs": True}, "runs"), ({"workers": 0}, "workers"),
+                                               ({"batch_size": -1}, "batch_size"), ({"max_runs": 0}, "max_runs"),
+                                               ({"seed": -1}, "seed"), ({"only_runs": []}, "only_runs"),
+                                               ({"only_runs": [1, -2]}, "only_runs")])
+def test_a_library_call_with_a_bad_count_is_refused_before_anything_runs(tiny, kwargs, named):
+    """The command line refuses these; a notebook gets the same refusal, naming the argument, instead of a
+    failure deep inside the run (runs=0 used to fail only at .summary())."""
+    with pytest.raises(ValueError, match=rf"^{named} must be"):
+        run_scenario(tiny, **{"runs": 2, "workers": 1, **kwargs})
