@@ -203,9 +203,13 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
             where = (*base, *parent, key)
             if kind == "extra_forbidden" and "kind" in allowed and "policies" in parent:  # a target has a kind too
                 lever = _lever_at(data, parent)
-                if lever:
-                    expected = f"a field of a {lever} lever: " + ", ".join(k for k in allowed if k != "kind")
-                    found = f"'{key}' on a {lever} lever"
+                fields = _lever_fields(lever)
+                if fields:  # the union's view lists every kind's fields: name only this kind's
+                    a = "an" if lever[:1] in "aeiou" else "a"
+                    expected = f"a field of {a} {lever} lever: " + ", ".join(fields)
+                    found = f"'{key}' on {a} {lever} lever"
+                    near = closest(str(key), fields)
+                    hint = lookalike_hint(str(key), fields) or (f"did you mean '{near}'?" if near else "")
         elif kind == "zonesim":
             found = ctx.get("found") or _found(value)
             expected = ctx.get("expected") or view.describe(node)
@@ -263,6 +267,16 @@ def _lever_at(data: Any, path: tuple[Any, ...]) -> str:
         except (KeyError, IndexError, TypeError):
             return ""
     return node.get("kind", "") if isinstance(node, Mapping) else ""
+
+
+def _lever_fields(lever: str) -> list[str]:
+    """The keys a lever of kind `lever` takes (its input model's fields, `kind` aside); [] for an unknown kind."""
+    from sim.model.levers import KINDS
+
+    module = KINDS.get(lever)
+    if module is None:
+        return []
+    return [f.alias or name for name, f in module.Params.model_fields.items() if name != "kind"]
 
 
 def _lever_kinds() -> list[str]:

@@ -137,7 +137,17 @@ def test_unknown_key_suggests_the_closest():
 def test_a_field_of_another_lever_kind_names_the_kind():
     probs = problems_for(tiny_text(**{"per_m2: 300,": "rate: 0.3,"}))
     [p] = [p for p in probs if p.key == "policies[2].rate"]
-    assert p.found == "'rate' on a incubator_subsidy lever" and "per_m2" in p.expected
+    assert p.found == "'rate' on an incubator_subsidy lever" and "per_m2" in p.expected
+    fields = p.expected.split(": ", 1)[1].split(", ")
+    assert len(fields) == len(set(fields)) and "rate" not in fields and "amount_new" not in fields
+
+
+def test_a_misspelt_lever_field_lists_that_kinds_fields_once_and_suggests_the_closest():
+    probs = problems_for(tiny_text(**{"amount_new: 100000,": "amount_nwe: 100000,"}))
+    [p] = [p for p in probs if p.key == "policies[0].amount_nwe"]
+    fields = p.expected.split(": ", 1)[1].split(", ")
+    assert "amount_new" in fields and "amount_renewal" in fields and len(fields) == len(set(fields))
+    assert "per_m2" not in fields and p.hint == "did you mean 'amount_new'?"
 
 
 def test_an_unknown_lever_kind_lists_the_kinds():
