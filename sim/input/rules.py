@@ -368,6 +368,27 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     if tgt.get("zone_level", "any") != "any" and kind in ("level", "multiple", "growth", "added") \
             and not tgt.get("each_zone"):
         out.append(doc.problem((*p, "zone_level"), tgt["zone_level"], "each_zone: true (or a per_zone target)"))
+    _threshold_rule(doc, tgt, p)
+
+
+def _threshold_rule(doc: YamlDoc, tgt: dict, p: tuple) -> None:
+    """A warning when a modelled target's threshold (or zones_meeting level) is none of the values its quote
+    writes (`sources.threshold_quoted`) and no `note` says how it follows from the clause: 1800 against
+    "高新技术企业达900家以上" is a typo that the verbatim check of the quote cannot see."""
+    src, quote = tgt.get("source"), None
+    if isinstance(src, Mapping) and isinstance(src.get("quote"), str):
+        quote = src["quote"]
+    if quote is None or tgt.get("status") == "not_modelled" or tgt.get("note") or tgt["kind"] == "districts_covered":
+        return  # districts_covered: 全覆盖 is every district, a count the quote does not write
+    values = [tgt["threshold"], *([tgt["level"]] if isinstance(tgt.get("level"), (int, float)) else [])]
+    found = [sources.threshold_quoted(float(v), quote) for v in values]
+    if False in found and True not in found:
+        shown = ", ".join(f"{v:g}" for v in dict.fromkeys(sources.quoted_values(quote))) or "a value in words"
+        doc.warnings.append(doc.problem(
+            (*p, "threshold"), f"{tgt['threshold']:g}, a value its quote does not write (it writes {shown})",
+            "the clause's value, in the indicator's unit (45% is 0.45, 100万 m² is 1000000)",
+            "if the threshold follows from the clause another way (a mid-range, a derived share), say how in "
+            "the target's note"))
 
 
 def _source_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:

@@ -15,7 +15,7 @@ from sim.input import sources
 from sim.input.scenario import build_scenario, load_scenario
 from sim.input.yamlio import loads_yaml
 from tests.conftest import GUANGXI, ROOT, SEEDS, TINY
-from tests.helpers import problems_for, tiny_text
+from tests.helpers import line_of, problems_for, tiny_text
 
 QUOTE = "{document: 002_71d7ff763af18a90.txt, quote: 高新技術企業達900家以上}"
 
@@ -124,3 +124,34 @@ def test_any_piece_of_a_text_is_found_whatever_its_whitespace(text, cut):
 def test_no_test_or_module_needs_the_shared_folder():
     for path in list((ROOT / "sim").rglob("*.py")) + list((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]:
         assert "../shared" not in path.read_text(encoding="utf-8"), path
+
+
+@given(st.integers(1, 99_999), st.sampled_from([("", 1.0), ("%", 0.01), ("万", 1e4), ("亿", 1e8), ("万亿", 1e4)]))
+def test_a_quoted_number_matches_its_threshold_in_the_units_it_is_written_in(n, unit_scale):
+    unit, scale = unit_scale
+    assert sources.threshold_quoted(n * scale, f"到2020年达到{n}{unit}以上") is True
+    assert sources.threshold_quoted(n * scale * 2 + 1, f"到2020年达到{n}{unit}以上") is False
+
+
+def test_years_and_months_are_not_values_and_words_and_ranges_are():
+    assert sources.quoted_values("2019年10月前建成3家") == [3.0]
+    assert sources.threshold_quoted(2, "高新技术企业数量比2016年翻一番") is True
+    assert sources.threshold_quoted(3, "每个高新区规划2—4个500亿创新型产业集群") is True
+    assert sources.threshold_quoted(5, "规划2—4个集群") is False
+    assert sources.threshold_quoted(1, "实现高新区全覆盖") is True
+    assert sources.threshold_quoted(7, "大力发展高新技术产业") is None
+
+
+def test_a_threshold_its_quote_does_not_write_is_warned_about_unless_a_note_says_how(tmp_path):
+    text = tiny_text(**{"note: 测试地区的缩小值, indicator: hte, kind: level, comparison: \">=\", threshold: 80,":
+                        "indicator: hte, kind: level, comparison: \">=\", threshold: 1800,"})
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    [w] = [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
+    assert "1800" in w.found and "900" in w.found and w.line == line_of(text, "threshold: 1800")
+    scenario.write_text(text.replace("threshold: 1800,", "threshold: 900,"), encoding="utf-8")
+    assert not [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
+    scenario.write_text(text.replace("indicator: hte, kind: level, comparison: \">=\", threshold: 1800,",
+                                     "note: 两倍, indicator: hte, kind: level, comparison: \">=\", threshold: 1800,"),
+                        encoding="utf-8")
+    assert not [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
