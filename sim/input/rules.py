@@ -171,6 +171,8 @@ def _base_fact_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:
         if any(w is None for w in ws) or all(p is None for p in ps):
             continue
         known = [(k, p) for k, p in zip(parts, ps, strict=True) if p is not None]
+        if any(q.bounds()[0] < 0 for q in [p for _, p in known] + ws):  # type: ignore[union-attr]
+            continue  # a negative count is already an error: a contradiction computed from it would mislead
         part_lo = sum(p.bounds()[0] for _, p in known)
         whole_hi = sum(w.bounds()[1] for w in ws)  # type: ignore[union-attr]
         names = " + ".join(".".join(k) for k, _ in known)
@@ -208,13 +210,16 @@ def _implied_range_rules(doc: YamlDoc, data: dict) -> None:
         raw = firms.get(key)
         return None if raw is None else float(Prior.from_yaml(raw).sample(np.array([0.5]))[0])
 
-    certified = median("hte_certified_base_year")
-    stock = median("hte_region")
-    if stock is None and median("hte_in_zones") is not None and median("hte_outside") is not None:
-        stock = median("hte_in_zones") + median("hte_outside")  # type: ignore[operator]
+    used = {k: median(k) for k in ("hte_certified_base_year", "hte_region", "hte_in_zones", "hte_outside",
+                                   "hte_stock_base_minus_1")}
+    if any(v is not None and v < 0 for v in used.values()):
+        return  # a negative count is already an error: a range implied from it would only mislead
+    certified, stock = used["hte_certified_base_year"], used["hte_region"]
+    if stock is None and used["hte_in_zones"] is not None and used["hte_outside"] is not None:
+        stock = used["hte_in_zones"] + used["hte_outside"]
     if certified is None or stock is None or stock <= 0:
         return
-    before = median("hte_stock_base_minus_1")
+    before = used["hte_stock_base_minus_1"]
     growth = max(stock - before, 0.0) if before is not None else 0.0
     implied = stock / CERT_CYCLE_YEARS + growth
     lo, hi = CERT_LOW * implied, CERT_HIGH * implied

@@ -168,6 +168,12 @@ def test_a_backtest_calibrates_only_parameters_with_a_prior(hindcast_text):
     assert any(p.key == "backtest.calibrate[0]" and "hte_prepare_rate" in p.hint for p in probs)
 
 
+def test_a_negative_count_is_one_problem_not_also_a_contradiction_computed_from_it():
+    """Regression (new-user trial): hte_in_zones -535 also produced 'hte_certified_base_year: at most 134'."""
+    text = tiny_text(**{"hte_in_zones: {value: 60,": "hte_in_zones: {value: -60,"})
+    assert [p.key for p in problems_for(text)] == ["firms.hte_in_zones"]
+
+
 @pytest.mark.parametrize(("certified", "warned"), [(5, True), (27, False), (40, False), (70, True)])
 def test_base_year_certificates_far_from_the_stock_and_cycle_are_flagged(certified, warned):
     """tiny holds 60 + 20 HTEs: a third of them (27) are certified in a steady year; 5 or 70 would swing every
