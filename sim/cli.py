@@ -198,8 +198,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for sc in scenarios:
         if sc.path not in bad:
             modelled = sum(t.modelled for t in sc.targets)
-            print(f"{sc.path}: valid — {len(sc.targets)} targets ({modelled} modelled), "
-                  f"{sum(z.level != 'outside' for z in sc.zones)} official zones, "
+            official = sum(z.level != "outside" for z in sc.zones)
+            print(f"{sc.path}: valid — {len(sc.targets)} target{'s' if len(sc.targets) != 1 else ''} ({modelled} "
+                  f"modelled), {official} official zone{'s' if official != 1 else ''}, "
                   f"{len(sc.policies)} lever{'s' if len(sc.policies) != 1 else ''}, {sc.base_year}→{sc.end_year}")
             _warn(sc.warnings)
     for line in valid_experiments:

@@ -197,11 +197,15 @@ def _closest_file(path: Path) -> str | None:
     """Suggest a similarly named file next to a missing one (typos in scenario names are common)."""
     parent = path.parent
     try:
-        guess = closest(path.name, os.listdir(parent))
+        names = os.listdir(parent)
     except OSError:
         return None
-    if guess is None:
+    # compare the names without their shared extension: '.yaml' alone made 'nothere.yaml' look like 'e_range.yaml'
+    stems = {Path(n).stem: n for n in names if Path(n).suffix == path.suffix}
+    stem = closest(path.stem, stems)
+    if stem is None:
         return None
+    guess = stems[stem]
     return guess if str(parent) in ("", ".") else str(parent / guess)
 
 

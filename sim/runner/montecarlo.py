@@ -185,7 +185,8 @@ class Results:
     def stopping_line(self) -> str:
         """Why the Monte Carlo stopped at its number of runs, for the terminal: "stopped at 1,500 runs: every 95%
         interval within ±2 points", "… the cap of 2,500 runs", "… fixed number of runs"."""
-        return f"stopped at {self.runs:,} runs: {self.stopped_at or 'fixed number of runs'}"
+        return (f"stopped at {self.runs:,} run{'s' if self.runs != 1 else ''}: "
+                f"{self.stopped_at or 'fixed number of runs'}")
 
     def max_half_width(self) -> float:
         rows = [r for r in self.summary() if r["status"] == "modelled"]

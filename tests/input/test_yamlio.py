@@ -383,6 +383,15 @@ def test_missing_file_suggests_a_neighbour(tmp_path: Path) -> None:
     assert p.found == "no such file" and "suzhou.yaml" in p.hint
 
 
+def test_a_missing_file_is_not_likened_to_a_neighbour_by_its_extension_alone(tmp_path: Path) -> None:
+    """Regression (new-user trial): 'nothere.yaml' was met with "did you mean 'e_range.yaml'?"."""
+    (tmp_path / "e_range.yaml").write_text("a: 1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_yaml(tmp_path / "nothere.yaml")
+    (p,) = info.value.problems
+    assert p.found == "no such file" and p.hint == ""
+
+
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_yaml(tmp_path)
