@@ -168,6 +168,9 @@ def _check_numbers(args: argparse.Namespace) -> None:
                                     "a run index from 0 (the first run) up"))
     if problems:
         raise ScenarioError(problems)
+    if getattr(args, "only_run", None) and getattr(args, "runs", None) is not None:
+        _say(f"note: --only-run simulates run {', '.join(map(str, sorted(set(args.only_run))))} alone (as in the "
+             f"full Monte Carlo of the seed); --runs {args.runs} is not used")
     cores = default_workers()
     if getattr(args, "workers", None) and args.workers > cores:
         _say(f"note: --workers {args.workers} capped at {cores}, the cores this machine gives zonesim")

@@ -232,6 +232,15 @@ def test_replay_reproduces_one_run_of_a_monte_carlo(tmp_path):
     pd.testing.assert_frame_equal(full[full.run == 3].reset_index(drop=True), one.reset_index(drop=True))
 
 
+def test_only_run_says_that_runs_is_not_used(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["run", str(TINY), "--runs", "100", "--only-run", "2", "--seed", "4", "--workers", "1",
+                 "--no-plots", "--quiet", "--out", str(tmp_path / "one")]) == 0
+    err = capsys.readouterr().err
+    assert "--runs 100 is not used" in err and "run 2 alone" in err
+
+
 # --- in this process: commands and exit codes ---------------------------------------------------------------------
 
 def test_schema_prints_the_json_schema_of_each_kind(capsys):
