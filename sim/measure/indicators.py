@@ -116,6 +116,10 @@ INDICATORS: dict[str, Indicator] = {
     )
 }
 
+#: Indicators that count the levers' own payments (sim.model.mechanisms.fiscal, sim.model.levers.ledger): a lever
+#: raises them by spending, so "probability per yuan" on them is circular, and comparisons say so.
+LEVER_SPENDING_INDICATORS = frozenset({"fiscal_cost", "fiscal_st"})
+
 #: Region-level counts of zones, computed from zone levels rather than from per-zone sums.
 ZONE_COUNT_INDICATORS: dict[str, Indicator] = {
     "zones": Indicator("zones", "", None, 1.0, "家", "高新区数量", "High-tech zones"),

@@ -120,8 +120,13 @@ class Comparison:
     def best_per_yuan_text(self, digits: int = 2) -> list[tuple[str, str, str, str]]:
         """(target, variant id, variant name, how much) of `best_per_yuan`, in target order, for reports: "1.23
         points per 100 万元 (+4.5 points for 366 万元 more)", "cheaper than the base by 120 万元, and +4.5
-        points", or "at no extra cost, +4.5 points". Money in 万元 (10,000 RMB)."""
+        points", or "at no extra cost, +4.5 points". Money in 万元 (10,000 RMB). On a target whose indicator
+        counts the levers' own payments (`LEVER_SPENDING_INDICATORS`) it adds that spending buys it by definition."""
+        from sim.measure.indicators import LEVER_SPENDING_INDICATORS
+
         names = {v.id: v.name for v in self.experiment.variants}
+        spending = {t.id for t in self.experiment.base.scenario.targets
+                    if t.indicator in LEVER_SPENDING_INDICATORS}
         effects = {(e["variant"], e["target_id"]): e for e in self.effect_rows()}
         best = self.best_per_yuan()
         out = []
@@ -137,6 +142,8 @@ class Comparison:
                 what = f"at no extra cost, {points:+.1f} points"
             else:
                 what = f"{value:.{digits}f} points per 100 万元 ({points:+.1f} points for {wan_text(wan)} 万元 more)"
+            if tid in spending:
+                what += "; the levers' payments count in this target's indicator, so spending buys it by definition"
             out.append((tid, vid, names[vid], what))
         return out
 

@@ -166,6 +166,20 @@ def test_money_is_in_wan_and_a_saving_is_called_cheaper():
     assert dear_only.best_per_yuan_text()[0][3].startswith("25.00 points per 100 万元")  # 100 points for 400 万元
 
 
+def test_a_spending_target_is_said_to_be_bought_by_spending():
+    """Lever payments count in fiscal S&T spending: the best variant per yuan for such a target says so (a
+    new user read the Zengcheng experiment's vouchers as a finding)."""
+    runs = 40
+    up, base = np.ones((runs, 2), bool), np.zeros((runs, 2), bool)
+    targets = [make_target(id="fiscal", indicator="fiscal_st", threshold=30000),
+               make_target(id="hte_t", indicator="hte", threshold=80)]
+    c = fake_comparison({"base": base, "dear": up}, {"base": np.full(runs, 5e6), "dear": np.full(runs, 9e6)},
+                        targets=targets)
+    best = {tid: what for tid, _vid, _name, what in c.best_per_yuan_text()}
+    assert "spending buys it by definition" in best["fiscal"]
+    assert "by definition" not in best["hte_t"]
+
+
 def thrifty_comparison():
     """100 runs: variant `thrift` saves 1 万元 (the base's cost carries float noise: 10,000.000000000002 RMB) and
     hits target t0 in one run fewer than the base (Δ = −0.01, −1.0000000000000009 points as a float)."""
