@@ -147,6 +147,12 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def _note_only_run(args: argparse.Namespace) -> None:
+    if getattr(args, "only_run", None) and getattr(args, "runs", None) is not None:
+        _say(f"note: --only-run simulates run {', '.join(map(str, sorted(set(args.only_run))))} alone (as in the "
+             f"full Monte Carlo of the seed); --runs {args.runs} is not used")
+
+
 def _check_numbers(args: argparse.Namespace) -> None:
     """Command-line numbers in range; --workers beyond the cores is capped with a note."""
     from sim.runner.montecarlo import default_workers
@@ -168,9 +174,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
                                     "a run index from 0 (the first run) up"))
     if problems:
         raise ScenarioError(problems)
-    if getattr(args, "only_run", None) and getattr(args, "runs", None) is not None:
-        _say(f"note: --only-run simulates run {', '.join(map(str, sorted(set(args.only_run))))} alone (as in the "
-             f"full Monte Carlo of the seed); --runs {args.runs} is not used")
+    _note_only_run(args)
     cores = default_workers()
     if getattr(args, "workers", None) and args.workers > cores:
         _say(f"note: --workers {args.workers} capped at {cores}, the cores this machine gives zonesim")
