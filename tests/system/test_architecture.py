@@ -45,6 +45,7 @@ CLI_HELPERS = {
     "run_script": "run an experiments/ script's main with that handler",
     "_say": "print to stderr",
     "_check_numbers": "command-line numbers in range",
+    "_note_only_run": "say that --runs is not used with --only-run",
     "_warn": "print a file's warnings",
     "_plot_failures": "print the charts that failed to draw",
     "_report": "print an error's problems",
