@@ -57,6 +57,8 @@ def backtest_section(result, out: Path) -> list[str]:
               + ("PASS" if ok else "FAIL — " + "; ".join(why)) + ".**", ""]
     if result.unscored:
         lines += ["Not scored: " + "; ".join(f"`{s}` ({r})" for s, r in result.unscored) + ".", ""]
+    if result.warnings:  # the scenario's and the base-year calibration's, as `zonesim hindcast` printed them
+        lines += ["Warnings of this run: " + " ".join(f"({i}) {w}" for i, w in enumerate(result.warnings, 1)), ""]
     if result.brier:
         lines += ["Targets resolved in the window: " + "; ".join(
             f"`{b['target_id']}` P = {b['p_hit']:.2f}, outcome {'hit' if b['outcome'] else 'missed'}, Brier "

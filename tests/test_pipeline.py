@@ -177,6 +177,21 @@ def test_a_comparison_and_a_hindcast_write_their_report_with_report(tmp_path):
         assert ".partial" not in page
 
 
+def test_a_hindcast_keeps_its_runs_warnings_in_the_table_manifest_and_report(tmp_path):
+    """The national back-test starts short of its stated incubator tenants: `zonesim run` would warn, and so do
+    the back-test's table, manifest and report (they said nothing before)."""
+    from sim.input.scenario import load_scenario
+    from sim.measure.backtest import format_table
+    from tests.conftest import ROOT
+
+    hc = hindcast_to_folder(load_scenario(ROOT / "scenarios" / "hindcast" / "national_2012.yaml"), tmp_path / "hc",
+                            runs=2, workers=1, plots=False, report=True)
+    [tenants] = [w for w in hc.results.warnings if "tenant_gap" in w]
+    assert read_manifest(hc.out)["warnings"] == hc.results.warnings
+    assert f"warning: {tenants}" in format_table(hc.results)
+    assert "tenant_gap" in (hc.out / "report.html").read_text(encoding="utf-8")
+
+
 def test_experiment_files_beside_scenarios_are_told_apart(tmp_path):
     # the tutorial keeps its experiment beside its scenario: a folder run must not take it for a broken scenario
     for name in ("tiny.yaml", "tiny_experiment.yaml"):

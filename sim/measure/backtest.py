@@ -83,6 +83,9 @@ class BacktestResult:
     brier: list[dict] = field(default_factory=list)
     series_values: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
     times: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+    #: the scenario's own warnings and the base-year calibration's (`sim.report.files.calibration_warnings`), as
+    #: `zonesim run` prints them: a back-test whose base year the population could not reproduce says so
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
         n = len(self.scores)
@@ -282,6 +285,7 @@ def format_table(result: BacktestResult) -> str:
               "model cannot produce: docs/model.md, sections 9 and 12"]
     if result.unscored:
         lines.append("not scored: " + "; ".join(f"{s} ({r})" for s, r in result.unscored))
+    lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
 
 

@@ -52,7 +52,7 @@ def write_backtest(result: BacktestResult, out: Path, plots: bool = True,
                                                              "scenario_sha256": result.scenario.sha256,
                                                              "seed": result.seed, "runs": result.runs},
                 "scenario": result.scenario.path, "zonesim_version": __version__, "summary": summary,
-                "gate": {"pass": ok, "why": why}, "unscored": result.unscored,
+                "gate": {"pass": ok, "why": why}, "unscored": result.unscored, "warnings": result.warnings,
                 "files": sorted(f.name for f in files)}
     files.append(write_manifest(manifest, out))
     return files

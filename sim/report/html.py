@@ -269,7 +269,8 @@ def _backtest_view(folder: ResultsFolder) -> dict[str, Any]:
     return {"scores": rows, "gate": bool(gate.get("pass")), "why": [str(w) for w in gate.get("why", [])],
             "inside": sum(r["in90"] for r in rows), "charts": [_chart(c, captions) for c in folder.charts],
             "unscored": [f"{u[0]} ({u[1]})" if isinstance(u, list) and len(u) == 2 else str(u)
-                         for u in folder.manifest.get("unscored", [])]}
+                         for u in folder.manifest.get("unscored", [])],
+            "warnings": [str(w) for w in folder.manifest.get("warnings", [])]}
 
 
 def _assumptions(folder: ResultsFolder) -> list[dict[str, Any]]:
