@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -95,9 +96,9 @@ def check(source: dict, scenario_file: str | Path) -> tuple[str, str, str] | Non
 
 #: The scales a quoted number's unit allows between it and a threshold: 45% is 0.45; 100万 m² is 1,000,000 (or
 #: 100 in 万); 200亿元 is 200 in 亿元 (or 2,000,000 in 万元); 1.2万亿 is 12,000 in 亿元.
-_UNIT_SCALES = {"%": (0.01,), "％": (0.01,), "‰": (0.001,), "千": (1e3,), "万": (1e4, 1e-4), "萬": (1e4, 1e-4),
+_UNIT_SCALES = {"%": (0.01,), "‰": (0.001,), "千": (1e3,), "万": (1e4, 1e-4), "萬": (1e4, 1e-4),
                 "亿": (1e8, 1e4), "億": (1e8, 1e4), "万亿": (1e4, 1e12), "萬億": (1e4, 1e12)}
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|萬億|%|％|‰|千|万|萬|亿|億|年|月)?")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|萬億|%|‰|千|万|萬|亿|億|年|月)?")  # after NFKC: ％ is %
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[—–\-~～至到]\s*(\d+(?:\.\d+)?)")
 #: Words that state a value without a digit.
 _WORDS = {"全覆盖": 1.0, "全覆蓋": 1.0, "翻一番": 2.0, "翻番": 2.0, "翻两番": 4.0, "翻兩番": 4.0}
@@ -107,8 +108,6 @@ def quoted_values(quote: str) -> list[float]:
     """Every value a threshold may take for the numbers written in `quote`: each number as written and as its
     unit scales it (`_UNIT_SCALES`). Years (2016年) and months (10月) are not values; full-width digits are read
     as digits. [] when the quote writes no number (翻一番, 三倍): nothing to compare."""
-    import unicodedata
-
     out: list[float] = []
     for num, unit in _NUMBER.findall(unicodedata.normalize("NFKC", quote)):
         if unit in ("年", "月"):
@@ -122,8 +121,6 @@ def threshold_quoted(threshold: float, quote: str) -> bool | None:
     """Whether `threshold` is one of the quote's values (`quoted_values`, to 1e-9 relative), lies within a range
     it writes (2—4: 3 is a reading of it), or is a value it states in words (全覆盖 1, 翻一番 2); None when the
     quote states no value at all."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", quote)
     values = quoted_values(text) + [v for w, v in _WORDS.items() if w in text]
     if not values:
