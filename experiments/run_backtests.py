@@ -75,7 +75,9 @@ def backtest_section(result, out: Path) -> list[str]:
     return lines
 
 
-def posterior_section(path: Path) -> list[str]:
+def posterior_section(path: Path, used_by: dict[str, list[str]]) -> list[str]:
+    """One posterior: its fit, parameters against their priors, and its hold-out check — or, without one, what
+    checks it out of sample instead (`used_by`: posterior file name → the back-tests that run on it)."""
     from sim.input.scenario import default_priors
     from sim.measure.backtest import figure
     from sim.runner.calibrate import kish_ess
@@ -117,9 +119,21 @@ def posterior_section(path: Path) -> list[str]:
                   f"[{figure(h['p05'])}, {figure(h['p95'])}] | {h['pit']:.2f} | {h['crps']:.3f} |" for h in hold]
     else:
         years = sorted({h.get("year") for h in data.get("history") or [] if isinstance(h, dict)} - {None})
-        why = "a single observed year" if len(years) < 2 else (
-            "calibrated with --no-holdout, to keep the calibration within the session's compute; the out-of-sample "
-            "checks of this posterior are the back-tests above that use it")
+        users = used_by.get(path.name, [])
+        earlier = [p.name for p in path.parent.glob("*.json") if p != path
+                   and (d := json.loads(p.read_text(encoding="utf-8"))).get("scenario") == data["scenario"]
+                   and d.get("vintage") == data["vintage"] - 1]
+        if len(years) < 2:
+            why = "a single observed year"
+        elif users:
+            why = ("calibrated with --no-holdout, to keep the calibration within the session's compute; its "
+                   "out-of-sample check is the back-test that runs on it: " + ", ".join(f"`{u}`" for u in users))
+        else:
+            why = ("calibrated with --no-holdout, and no back-test runs on it: its vintage is its history's last "
+                   "year, so nothing later can score it" + (
+                       f"; the same fit one year earlier, `{earlier[0]}`, is the nearest out-of-sample check "
+                       f"(back-tests: {', '.join(f'`{u}`' for u in used_by.get(earlier[0], [])) or 'none'})"
+                       if earlier else ""))
         lines += ["", f"No hold-out check ({why})."]
     return lines + [""]
 
@@ -174,8 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "## Calibration posteriors", "",
               "Each plan draws its behavioural parameters from one of these (its `calibration:` key); the "
               "back-tests above use only posteriors whose vintage is not after their base year.", ""]
+    used_by: dict[str, list[str]] = {}
+    for sc in scenarios:
+        if sc.posterior is not None:
+            used_by.setdefault(Path(sc.posterior.path).name, []).append(sc.id)
     for path in sorted((ROOT / "scenarios" / "posteriors").glob("*.json")):
-        lines += posterior_section(path)
+        lines += posterior_section(path, used_by)
     lines += ["", f"Generated with zonesim {__version__}, {args.runs} runs per back-test, seed {args.seed}."]
     DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with open(COVERAGE, "w", encoding="utf-8", newline="") as fh:
