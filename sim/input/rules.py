@@ -334,7 +334,7 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     bounds = _fraction_target(tgt)
     if bounds is not None and not bounds[0] <= tgt["threshold"] <= bounds[1]:
         thr = tgt["threshold"]
-        hint = f"write {thr / 100:.2f} for {thr:g}%" if 1 < abs(thr) <= 100 else ""
+        hint = f"write {thr / 100:g} for {thr:g}%" if 1 < abs(thr) <= 100 else ""
         what = "a growth rate" if kind == "growth" else "a share or ratio"
         out.append(doc.problem((*p, "threshold"), f"{thr:g}", f"{what} as a fraction, from {bounds[0]:g} to "
                                                              f"{bounds[1]:g}", hint
@@ -342,7 +342,7 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     if kind == "zones_meeting" and "level" in tgt and ALL_INDICATORS[tgt["indicator"]].unit == "比例" \
             and not 0 <= tgt["level"] <= 1:
         out.append(doc.problem((*p, "level"), f"{tgt['level']:g}", "a ratio as a fraction, from 0 to 1",
-                               f"write {tgt['level'] / 100:.2f} for {tgt['level']:g}%"
+                               f"write {tgt['level'] / 100:g} for {tgt['level']:g}%"
                                if 1 < tgt["level"] <= 100 else ""))
     if tgt.get("mode") == "each_year" and tgt.get("month", 12) != 12:
         out.append(doc.problem((*p, "month"), str(tgt["month"]), "12: a target that must hold every year is checked "
@@ -378,22 +378,26 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
 
 def _threshold_rule(doc: YamlDoc, tgt: dict, p: tuple) -> None:
     """A warning when a modelled target's threshold (or zones_meeting level) is none of the values its quote
-    writes (`sources.threshold_quoted`) and no `note` says how it follows from the clause: 1800 against
-    "高新技术企业达900家以上" is a typo that the verbatim check of the quote cannot see."""
-    src, quote = tgt.get("source"), None
-    if isinstance(src, Mapping) and isinstance(src.get("quote"), str):
-        quote = src["quote"]
-    if quote is None or tgt.get("status") == "not_modelled" or tgt.get("note") or tgt["kind"] == "districts_covered":
+    writes in the indicator's unit (`sources.threshold_quoted`): 1800 against "高新技术企业达900家以上", or 100
+    m² against "100万平方米", are typos the verbatim check of the quote cannot see. A threshold that follows
+    from the clause another way (a mid-range, a derived share) is explained by writing it in the target's note."""
+    src = tgt.get("source")
+    quote = src.get("quote") if isinstance(src, Mapping) else None
+    if not isinstance(quote, str) or tgt.get("status") == "not_modelled" or tgt["kind"] == "districts_covered":
         return  # districts_covered: 全覆盖 is every district, a count the quote does not write
+    kind, indicator = tgt["kind"], ALL_INDICATORS.get(tgt["indicator"])
+    unit = "" if indicator is None else indicator.unit
     values = [tgt["threshold"], *([tgt["level"]] if isinstance(tgt.get("level"), (int, float)) else [])]
-    found = [sources.threshold_quoted(float(v), quote) for v in values]
-    if False in found and True not in found:
-        shown = ", ".join(f"{v:g}" for v in dict.fromkeys(sources.quoted_values(quote))) or "a value in words"
+    found = [sources.threshold_quoted(float(v), quote, unit, kind) for v in values]
+    explained = any(sources.threshold_quoted(float(v), str(tgt.get("note") or ""), unit, kind) for v in values)
+    if False in found and True not in found and not explained:
+        shown = ", ".join(f"{v:g}" for v in dict.fromkeys(sources.quoted_values(quote, unit, kind)))
         doc.warnings.append(doc.problem(
-            (*p, "threshold"), f"{tgt['threshold']:g}, a value its quote does not write (it writes {shown})",
-            "the clause's value, in the indicator's unit (45% is 0.45, 100万 m² is 1000000)",
-            "if the threshold follows from the clause another way (a mid-range, a derived share), say how in "
-            "the target's note"))
+            (*p, "threshold"), f"{tgt['threshold']:g}, a value its quote does not write (in {unit or 'its unit'}, "
+                               f"it writes {shown or 'a value in words'})",
+            "the clause's value in the indicator's unit (45% is 0.45, 100万平方米 is 1000000, 200亿元 is 200 in 亿元)",
+            "if the threshold follows from the clause another way (a mid-range, a derived share), write it and "
+            "how in the target's note"))
 
 
 def _source_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:

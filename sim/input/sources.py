@@ -94,37 +94,51 @@ def check(source: dict, scenario_file: str | Path) -> tuple[str, str, str] | Non
     return ("error", short, f"a clause copied verbatim from {where} (whitespace may differ)")
 
 
-#: The scales a quoted number's unit allows between it and a threshold: 45% is 0.45; 100万 m² is 1,000,000 (or
-#: 100 in 万); 200亿元 is 200 in 亿元 (or 2,000,000 in 万元); 1.2万亿 is 12,000 in 亿元.
-_UNIT_SCALES = {"%": (0.01,), "‰": (0.001,), "千": (1e3,), "万": (1e4, 1e-4), "萬": (1e4, 1e-4),
-                "亿": (1e8, 1e4), "億": (1e8, 1e4), "万亿": (1e4, 1e12), "萬億": (1e4, 1e12)}
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|萬億|%|‰|千|万|萬|亿|億|年|月)?")  # after NFKC: ％ is %
+#: What a number written with a unit is worth in an indicator's unit: 100万 is 100 in 万元, 0.01 in 亿元,
+#: 1,000,000 of anything else (m², firms); 200亿 is 200 in 亿元, 2,000,000 in 万元; 1.2万亿 is 12,000 in 亿元.
+_MONEY = {"万": {"万元": 1.0, "亿元": 1e-4}, "亿": {"亿元": 1.0, "万元": 1e4}, "万亿": {"亿元": 1e4, "万元": 1e8}}
+_PLAIN = {"万": 1e4, "亿": 1e8, "万亿": 1e12, "千": 1e3}
+_TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "蓋": "盖", "兩": "两"})
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|%|‰|千|万|亿|倍|年|月)?")  # after NFKC: ％ is %
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[—–\-~～至到]\s*(\d+(?:\.\d+)?)")
 #: Words that state a value without a digit.
-_WORDS = {"全覆盖": 1.0, "全覆蓋": 1.0, "翻一番": 2.0, "翻番": 2.0, "翻两番": 4.0, "翻兩番": 4.0}
+_WORDS = {"全覆盖": 1.0, "翻一番": 2.0, "翻番": 2.0, "翻两番": 4.0}
 
 
-def quoted_values(quote: str) -> list[float]:
-    """Every value a threshold may take for the numbers written in `quote`: each number as written and as its
-    unit scales it (`_UNIT_SCALES`). Years (2016年) and months (10月) are not values; full-width digits are read
-    as digits. [] when the quote writes no number (翻一番, 三倍): nothing to compare."""
+def _normal(quote: str) -> str:
+    return unicodedata.normalize("NFKC", quote).translate(_TRADITIONAL)
+
+
+def quoted_values(quote: str, unit: str = "", kind: str = "level") -> list[float]:
+    """Every value a threshold of a `kind` target on an indicator in `unit` may take for the numbers written in
+    `quote`: each number as written and as its unit makes it in the indicator's (`_MONEY`, `_PLAIN`; 45% is
+    0.45, and for a multiple "增长50%" is 1.5 as well); full-width digits and traditional characters are read as
+    usual. Years (2016年) and months (10月) are not values. [] when the quote writes no number (三倍): nothing
+    to compare."""
     out: list[float] = []
-    for num, unit in _NUMBER.findall(unicodedata.normalize("NFKC", quote)):
-        if unit in ("年", "月"):
+    for num, mark in _NUMBER.findall(_normal(quote)):
+        if mark in ("年", "月"):
             continue
         n = float(num)
-        out += [n, *(n * k for k in _UNIT_SCALES.get(unit, ()))]
+        if mark in ("%", "‰"):
+            share = n / (100.0 if mark == "%" else 1000.0)
+            out += [share, 1.0 + share] if kind == "multiple" else [share]
+        elif mark in _MONEY:
+            out.append(n * _MONEY[mark].get(unit, _PLAIN[mark]))
+        elif mark == "千":
+            out.append(n * 1e3)
+        else:
+            out.append(n)
     return out
 
 
-def threshold_quoted(threshold: float, quote: str) -> bool | None:
+def threshold_quoted(threshold: float, quote: str, unit: str = "", kind: str = "level") -> bool | None:
     """Whether `threshold` is one of the quote's values (`quoted_values`, to 1e-9 relative), lies within a range
     it writes (2—4: 3 is a reading of it), or is a value it states in words (全覆盖 1, 翻一番 2); None when the
     quote states no value at all."""
-    text = unicodedata.normalize("NFKC", quote)
-    values = quoted_values(text) + [v for w, v in _WORDS.items() if w in text]
+    text = _normal(quote)
+    values = quoted_values(text, unit, kind) + [v for w, v in _WORDS.items() if w in text]
     if not values:
         return None
     close = any(abs(threshold - v) <= 1e-9 * max(abs(v), 1.0) for v in values)
     return close or any(float(a) <= threshold <= float(b) for a, b in _RANGE.findall(text))
-

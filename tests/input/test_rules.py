@@ -107,7 +107,10 @@ def test_a_lever_that_starts_after_the_end_year_is_refused():
 def test_a_share_written_in_percent_is_refused_with_the_fraction_to_write():
     [p] = [p for p in problems_for(tiny_text(**{"threshold: 0.7, year: 2020": "threshold: 70, year: 2020"}))
            if p.key == "targets[5].threshold"]
-    assert p.found == "70" and "0.70" in p.hint
+    assert p.found == "70" and "write 0.7 for 70%" in p.hint
+    [q] = [q for q in problems_for(tiny_text(**{"threshold: 0.7, year: 2020": "threshold: 2.5, year: 2020"}))
+           if q.key == "targets[5].threshold"]
+    assert "write 0.025 for 2.5%" in q.hint  # two decimals had made it 0.03 (new-user trial)
 
 
 def test_a_target_that_must_hold_every_year_is_checked_in_december():

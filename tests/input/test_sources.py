@@ -126,32 +126,42 @@ def test_no_test_or_module_needs_the_shared_folder():
         assert "../shared" not in path.read_text(encoding="utf-8"), path
 
 
-@given(st.integers(1, 99_999), st.sampled_from([("", 1.0), ("%", 0.01), ("万", 1e4), ("亿", 1e8), ("万亿", 1e4)]))
-def test_a_quoted_number_matches_its_threshold_in_the_units_it_is_written_in(n, unit_scale):
-    unit, scale = unit_scale
-    assert sources.threshold_quoted(n * scale, f"到2020年达到{n}{unit}以上") is True
-    assert sources.threshold_quoted(n * scale * 2 + 1, f"到2020年达到{n}{unit}以上") is False
+@given(st.integers(1, 99_999), st.sampled_from([("", "家", 1.0), ("%", "比例", 0.01), ("万", "平方米", 1e4),
+                                                 ("万", "万元", 1.0), ("万", "亿元", 1e-4), ("亿", "亿元", 1.0),
+                                                 ("亿", "万元", 1e4), ("万亿", "亿元", 1e4)]))
+def test_a_quoted_number_matches_its_threshold_in_the_indicators_unit_only(n, case):
+    mark, unit, scale = case
+    quote = f"到2020年达到{n}{mark}以上"
+    assert sources.threshold_quoted(n * scale, quote, unit) is True
+    assert sources.threshold_quoted(n * scale * 2 + 1, quote, unit) is False
+    if scale != 1.0:  # the number as written, in another unit than the indicator's, is a typo of the unit
+        assert sources.threshold_quoted(float(n), quote, unit) is False
 
 
-def test_years_and_months_are_not_values_and_words_and_ranges_are():
+def test_years_and_months_are_not_values_and_words_ranges_and_multiples_are():
     assert sources.quoted_values("2019年10月前建成3家") == [3.0]
     assert sources.threshold_quoted(2, "高新技术企业数量比2016年翻一番") is True
     assert sources.threshold_quoted(3, "每个高新区规划2—4个500亿创新型产业集群") is True
     assert sources.threshold_quoted(5, "规划2—4个集群") is False
-    assert sources.threshold_quoted(1, "实现高新区全覆盖") is True
+    assert sources.threshold_quoted(1, "实现高新区全覆蓋") is True
     assert sources.threshold_quoted(7, "大力发展高新技术产业") is None
+    assert sources.threshold_quoted(1.5, "高新区工业总产值比2023年增长50%", "亿元", "multiple") is True
+    assert sources.threshold_quoted(1.5, "高新区工业总产值比2023年增长50%", "亿元", "level") is False
+    assert sources.threshold_quoted(0.45, "超４５％", "比例") is True
 
 
-def test_a_threshold_its_quote_does_not_write_is_warned_about_unless_a_note_says_how(tmp_path):
-    text = tiny_text(**{"note: 测试地区的缩小值, indicator: hte, kind: level, comparison: \">=\", threshold: 80,":
-                        "indicator: hte, kind: level, comparison: \">=\", threshold: 1800,"})
+def test_a_threshold_its_quote_does_not_write_is_warned_about_unless_its_note_explains_it(tmp_path):
+    given = "note: \"测试地区的缩小值 80\", indicator: hte, kind: level, comparison: \">=\", threshold: 80,"
+    text = tiny_text(**{given: "indicator: hte, kind: level, comparison: \">=\", threshold: 1800,"})
     scenario = tmp_path / "s.yaml"
     scenario.write_text(text, encoding="utf-8")
     [w] = [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
     assert "1800" in w.found and "900" in w.found and w.line == line_of(text, "threshold: 1800")
     scenario.write_text(text.replace("threshold: 1800,", "threshold: 900,"), encoding="utf-8")
     assert not [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
-    scenario.write_text(text.replace("indicator: hte, kind: level, comparison: \">=\", threshold: 1800,",
-                                     "note: 两倍, indicator: hte, kind: level, comparison: \">=\", threshold: 1800,"),
-                        encoding="utf-8")
+    any_note = text.replace("indicator: hte, kind: level, comparison: \">=\", threshold: 1800,",
+                            "note: 两倍, indicator: hte, kind: level, comparison: \">=\", threshold: 1800,")
+    scenario.write_text(any_note, encoding="utf-8")  # a note that does not explain this threshold: still warned
+    assert [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
+    scenario.write_text(any_note.replace("note: 两倍,", "note: 900的两倍即1800家,"), encoding="utf-8")
     assert not [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
