@@ -212,9 +212,14 @@ def run_months(sim: BatchSim, first: int, last: int) -> BatchSim:
     order `schedule` puts it on the simpy environment — lever windows, deliveries, the month's steps,
     certification rounds, the technology-based SME listing, upgrade applications, the year end and the
     record — for a notebook or a test that watches a mechanism month by month. Running months 1..n by hand
-    leaves the batch's state and snapshots as `BatchSim.run` would at month n; a month run twice is simply
-    run again (nothing checks the order)."""
+    leaves the batch's state and snapshots as `BatchSim.run` would at month n. Months run in order, each once:
+    `first` must be the month after the last one run (1 on a new batch) and `last` at most the scenario's
+    last month, else ValueError."""
     sc = sim.sc
+    done = int(round(sim.env.now - 0.15)) if sim.env.now > 0 else 0  # the last month run by hand (0: none)
+    if first != done + 1 or not first <= last <= sc.months:
+        raise ValueError(f"months {first}..{last}: run months in order, each once, from month {done + 1} "
+                         f"(the month after the last one run) up to {sc.months}, the scenario's last month")
     for m in range(first, last + 1):
         moy = month_of_year(m)
         open_windows(sim, m)

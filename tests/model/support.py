@@ -41,7 +41,11 @@ def batch(scenario: Scenario, seed: int = 0, runs: int | np.ndarray = 4) -> Batc
 
 
 def step(sim: BatchSim, last: int, first: int = 1) -> BatchSim:
-    """Run months first..last by hand, moment by moment, as `calendar.schedule` does on the simpy environment."""
+    """Run months first..last by hand, moment by moment, as `calendar.schedule` does on the simpy environment.
+    A test that ran part of the months before `first` itself (a January step, say) starts later: the clock is
+    moved to the end of month first − 1, as `calendar.run_months` requires."""
+    if first > 1 and sim.env.now < first - 1:
+        sim.env.run(until=first - 1 + 0.15)
     return calendar.run_months(sim, first, last)
 
 

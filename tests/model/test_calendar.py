@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
+import pytest
 
 from sim.input.priors import default_priors
 from sim.model import calendar
@@ -82,6 +83,21 @@ def test_stepping_by_hand_equals_the_simpy_calendar(tiny):
     for m in (12, 24):
         np.testing.assert_array_equal(a.snapshots[:, a.snap_index[m]], b.snapshots[:, b.snap_index[m]])
         np.testing.assert_array_equal(a.snapshots[:, a.snap_index[m]], c.snapshots[:, c.snap_index[m]])
+
+
+@pytest.mark.parametrize(("first", "last"), [(2, 3), (1, 0), (1, 10_000)])
+def test_months_out_of_order_or_beyond_the_scenario_are_refused(tiny, first, last):
+    b = BatchSim(tiny, 5, np.arange(1), check_invariants=False)
+    with pytest.raises(ValueError, match="run months in order"):
+        calendar.run_months(b, first, last)
+
+
+def test_a_month_run_twice_is_refused_not_a_simpy_error(tiny):
+    b = BatchSim(tiny, 5, np.arange(1), check_invariants=False)
+    calendar.run_months(b, 1, 2)
+    with pytest.raises(ValueError, match="from month 3"):
+        calendar.run_months(b, 2, 2)
+    calendar.run_months(b, 3, 3)
 
 
 def test_months_of_the_year_cycle_from_january():
