@@ -403,7 +403,8 @@ def plan_section(pr: PlanResult, explained: set[str]) -> tuple[list[str], list[s
         cells = [f"`{t.id}`<br>{t.name}<br>{t.name_en}", t.source.quote, *model, result]
         lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
     if certain:
-        lines += ["", f"Certain under the model (why: [{WHY_HEADING[3:]}](#why-some-probabilities-are-0-or-1)):", "",
+        lines += ["", "Hit in no run, or in every run — a count of runs, not a certainty: the 95% interval above still "
+                  f"allows a small probability (why: [{WHY_HEADING[3:]}](#why-some-probabilities-are-0-or-1)):", "",
                   *certain]
     lines.append("")
     return lines, missing
