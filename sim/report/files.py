@@ -422,7 +422,9 @@ def calibration_warnings(results: Results) -> list[str]:
         out.append(f"in {np.mean(t_short):.0%} of runs the young, small firms of the official zones could not "
                    f"supply the base year's incubator tenants (median {np.median(got):,.0f} "
                    f"of {np.median(t_stated[t_short]):,.0f}): incubator occupancy, and the recognition that "
-                   "needs it, start lower than the scenario states (manifest: tenant_gap)")
+                   "needs it, start lower than the scenario states; lower incubators.tenants_in_zones to the "
+                   "tenants among the zones' counted firms, or read incubator-level targets as pessimistic "
+                   "(manifest: tenant_gap)")
     return out
 
 

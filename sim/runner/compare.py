@@ -121,7 +121,7 @@ class Comparison:
         """(target, variant id, variant name, how much) of `best_per_yuan`, in target order, for reports: "1.23
         points per 100 万元 (+4.5 points for 366 万元 more)", "cheaper than the base by 120 万元, and +4.5
         points", or "at no extra cost, +4.5 points". Money in 万元 (10,000 RMB). On a target whose indicator
-        counts the levers' own payments (`LEVER_SPENDING_INDICATORS`) it adds that spending buys it by definition."""
+        counts the levers' own payments (`LEVER_SPENDING_INDICATORS`) it adds that a lever moves it by spending."""
         from sim.measure.indicators import LEVER_SPENDING_INDICATORS
 
         names = {v.id: v.name for v in self.experiment.variants}
@@ -143,7 +143,8 @@ class Comparison:
             else:
                 what = f"{value:.{digits}f} points per 100 万元 ({points:+.1f} points for {wan_text(wan)} 万元 more)"
             if tid in spending:
-                what += "; the levers' payments count in this target's indicator, so spending buys it by definition"
+                what += ("; the levers' own payments count in this target's indicator, so a lever moves it by its "
+                         "spending and that spending's timing, not only through the zones")
             out.append((tid, vid, names[vid], what))
         return out
 

@@ -166,7 +166,7 @@ def test_money_is_in_wan_and_a_saving_is_called_cheaper():
     assert dear_only.best_per_yuan_text()[0][3].startswith("25.00 points per 100 万元")  # 100 points for 400 万元
 
 
-def test_a_spending_target_is_said_to_be_bought_by_spending():
+def test_a_spending_target_is_said_to_be_moved_by_the_levers_own_spending():
     """Lever payments count in fiscal S&T spending: the best variant per yuan for such a target says so (a
     new user read the Zengcheng experiment's vouchers as a finding)."""
     runs = 40
@@ -176,8 +176,8 @@ def test_a_spending_target_is_said_to_be_bought_by_spending():
     c = fake_comparison({"base": base, "dear": up}, {"base": np.full(runs, 5e6), "dear": np.full(runs, 9e6)},
                         targets=targets)
     best = {tid: what for tid, _vid, _name, what in c.best_per_yuan_text()}
-    assert "spending buys it by definition" in best["fiscal"]
-    assert "by definition" not in best["hte_t"]
+    assert "moves it by its spending" in best["fiscal"]
+    assert "spending" not in best["hte_t"]
 
 
 def thrifty_comparison():
