@@ -234,7 +234,6 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
     and as `run_to_folder`."""
     from sim.measure import backtest
     from sim.report.backtest_files import write_backtest
-    from sim.report.files import calibration_warnings
     from sim.runner.montecarlo import run_scenario
 
     if scenario.raw is None or "backtest" not in scenario.raw:
@@ -249,7 +248,7 @@ def hindcast_to_folder(scenario: Scenario, out: str | Path, *, runs: int = 500, 
             shutil.rmtree(folder.store, ignore_errors=True)  # a back-test is not resumed: keep no partition
             raise
         scored = backtest.score(results, seed)
-        scored.warnings = [w.format() for w in scenario.warnings] + calibration_warnings(results)
+        scored.warnings = results.warnings()
         failures: list[str] = []
         try:
             written = write_backtest(scored, folder.staging, plots=plots, identity=identity)

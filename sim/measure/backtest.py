@@ -83,7 +83,7 @@ class BacktestResult:
     brier: list[dict] = field(default_factory=list)
     series_values: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
     times: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
-    #: the scenario's own warnings and the base-year calibration's (`sim.report.files.calibration_warnings`), as
+    #: the scenario's own warnings and the base-year calibration's (`sim.runner.diagnostics.calibration_warnings`), as
     #: `zonesim run` prints them: a back-test whose base year the population could not reproduce says so
     warnings: list[str] = field(default_factory=list)
 

@@ -578,7 +578,7 @@ def certificate_years(q: dict) -> np.ndarray:
 def _assign_tenants(firms: Firms, q: dict, in_official: np.ndarray, streams: BatchStreams) -> np.ndarray:
     """The base-year tenants: young, small firms of the official zones, chosen at random. Returns (runs,) the
     stated tenants (`tenants_in_zones`) those firms could not supply: the run then starts with fewer, which
-    `sim.report.files.calibration_warnings` reports rather than hides."""
+    `sim.runner.diagnostics.calibration_warnings` reports rather than hides."""
     B, C = firms.alive.shape
     u = streams.init(2, firms.next_free, C)
     can = in_official & (firms.age <= mech.MAX_TENANCY_MONTHS) & (firms.revenue < mech.GRADUATION_REVENUE)

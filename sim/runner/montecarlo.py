@@ -135,6 +135,13 @@ class Results:
     def diagnostic(self, name: str) -> np.ndarray:
         return self._cat(lambda p: p.diagnostics[name])
 
+    def warnings(self) -> list[str]:
+        """What `zonesim run` warns about: the scenario's own warnings (as validation gives them, with file and
+        line) and the base-year calibration's over these runs (`sim.runner.diagnostics`)."""
+        from sim.runner.diagnostics import calibration_warnings
+
+        return [w.format() for w in self.scenario.warnings] + calibration_warnings(self)
+
     @property
     def firm_months(self) -> int:
         return int(sum(p.firm_months for p in self.parts))
