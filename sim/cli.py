@@ -25,7 +25,6 @@ from sim.errors import STOP, Interrupted, OutputError, Problem, RunAborted, RunE
 
 #: Problems printed per file; the rest are counted ("… and N more"), so a broken file never floods a terminal.
 MAX_PROBLEMS_SHOWN = 50
-SEED_MAX = 2**63 - 1
 
 
 def _on_signal(signum: int, frame: object) -> None:
@@ -155,6 +154,7 @@ def _note_only_run(args: argparse.Namespace) -> None:
 
 def _check_numbers(args: argparse.Namespace) -> None:
     """Command-line numbers in range; --workers beyond the cores is capped with a note."""
+    from sim.model.rng import SEED_MAX
     from sim.runner.montecarlo import default_workers
 
     problems = []
@@ -163,11 +163,10 @@ def _check_numbers(args: argparse.Namespace) -> None:
         if value is not None and not 1 <= value <= 10**9:
             problems.append(Problem("<command line>", None, None, f"--{name.replace('_', '-')}",
                                     str(value)[:40], "a whole number from 1 to 1,000,000,000"))
-    for name in ("seed",):
-        value = getattr(args, name, None)
-        if value is not None and not 0 <= value <= SEED_MAX:
-            problems.append(Problem("<command line>", None, None, "--seed", str(value)[:40],
-                                    f"a whole number from 0 to 2^63−1 ({SEED_MAX:,})"))
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        problems.append(Problem("<command line>", None, None, "--seed", str(seed)[:40],
+                                f"a whole number from 0 to 2^63−1 ({SEED_MAX:,})"))
     for k in getattr(args, "only_run", None) or getattr(args, "run", None) or []:
         if not 0 <= k < 10**9:
             problems.append(Problem("<command line>", None, None, "--run", str(k)[:40],

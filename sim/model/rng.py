@@ -18,6 +18,9 @@ import numpy as np
 
 INIT, NAMED, ENTRANT, STREAM = 1, 2, 3, 4
 #: Entrants' traits come in blocks of this many, keyed by the entrant's ordinal in its run.
+#: The largest seed a run accepts (the command line and the library alike): seeds enter NumPy's SeedSequence as
+#: 64-bit words with the run index and stream name.
+SEED_MAX = 2**63 - 1
 ENTRANT_BLOCK = 256
 N_TRAIT_NORMALS, N_TRAIT_UNIFORMS = 11, 3
 

@@ -32,6 +32,7 @@ from sim.measure.indicators import ALL_INDICATORS, INDICATORS
 from sim.measure.stats import wilson
 from sim.measure.targets import evaluate, indicator_series, is_count, per_zone_series, target_series
 from sim.model.engine import BatchResult, run_batch, snapshot_times
+from sim.model.rng import SEED_MAX
 
 MILESTONE = 500
 DEFAULT_MAX_RUNS = 2500  # 2,401 runs bound the 95% Wilson half-width by 2 points at any probability
@@ -286,8 +287,8 @@ def run_scenario(scenario: Scenario, runs: int | None = None, seed: int = 0, wor
     from sim.runner.resources import plan_memory
 
     check_counts(runs=runs, workers=workers, batch_size=batch_size, max_runs=max_runs)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number ≥ 0, not {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= SEED_MAX:
+        raise ValueError(f"seed must be a whole number from 0 to 2^63−1, not {seed!r}")
     if only_runs is not None and (not only_runs or any(isinstance(r, bool) or not isinstance(r, (int, np.integer))
                                                        or r < 0 for r in only_runs)):
         raise ValueError(f"only_runs must be a non-empty list of run indices (whole numbers ≥ 0), not {only_runs!r}")

@@ -160,7 +160,8 @@ def test_there_is_at_least_one_worker():
 @pytest.mark.parametrize(("kwargs", "named"), [({"runs": 0}, "runs"), ({"runs": 2.5}, "runs"),
                                                ({"runs": True}, "runs"), ({"workers": 0}, "workers"),
                                                ({"batch_size": -1}, "batch_size"), ({"max_runs": 0}, "max_runs"),
-                                               ({"seed": -1}, "seed"), ({"only_runs": []}, "only_runs"),
+                                               ({"seed": -1}, "seed"), ({"seed": 2**100}, "seed"),
+                                               ({"only_runs": []}, "only_runs"),
                                                ({"only_runs": [1, -2]}, "only_runs")])
 def test_a_library_call_with_a_bad_count_is_refused_before_anything_runs(tiny, kwargs, named):
     """The command line refuses these; a notebook gets the same refusal, naming the argument, instead of a
