@@ -178,7 +178,14 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
         data = data[part]
     out: list[Problem] = []
     seen: set[tuple] = set()
-    for err in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    # unknown keys by their mapping: a required key missing beside a misspelling of it is one mistake, told once
+    # (by the unknown key, with its "did you mean")
+    unknown: dict[tuple, list[str]] = {}
+    for err in errors:
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            unknown.setdefault(data_path(data, tuple(err["loc"])[:-1]), []).append(str(err["loc"][-1]))
+    for err in errors:
         loc = tuple(err["loc"])
         kind = err["type"]
         value = err.get("input")
@@ -190,6 +197,8 @@ def problems_from(error: ValidationError, doc: YamlDoc, schema: dict[str, Any], 
         if kind == "missing":
             name = loc[-1] if loc else ""
             name = name[:-1] if isinstance(name, str) and name.endswith("_") else name
+            if any(closest(k, [str(name)]) for k in unknown.get(data_path(data, loc[:-1]), [])):
+                continue
             found, expected = f"no key '{name}'" + view.label(node), f"the key '{name}': {view.describe(node)}"
             where = (*base, *data_path(data, loc[:-1]))
         elif kind == "extra_forbidden":

@@ -148,6 +148,8 @@ def test_a_misspelt_lever_field_lists_that_kinds_fields_once_and_suggests_the_cl
     fields = p.expected.split(": ", 1)[1].split(", ")
     assert "amount_new" in fields and "amount_renewal" in fields and len(fields) == len(set(fields))
     assert "per_m2" not in fields and p.hint == "did you mean 'amount_new'?"
+    # the missing amount_new is the same mistake: told once, by the misspelling (it came first, and alone misled)
+    assert not [q for q in probs if q.key == "policies[0]" and "amount_new" in q.found]
 
 
 def test_an_unknown_lever_kind_lists_the_kinds():

@@ -588,7 +588,7 @@ TEAMS = mutate(next(ln for ln in TINY_TEXT.split("\n") if "upgrade_base_rate:" i
 BAD_INPUTS = {
     # name: (replacements, text on the reported line, key, words of zonesim's message)
     "share threshold 70": ([("threshold: 0.7, year: 2020", "threshold: 70, year: 2020")],
-                           "threshold: 70, year: 2020", "targets[5].threshold", "0.70"),
+                           "threshold: 70, year: 2020", "targets[5].threshold", "write 0.7 for 70%"),
     "loguniform a > b": ([("upgrade_base_rate: {dist: uniform, loc: 0.05, scale: 0.2,",
                            "upgrade_base_rate: {dist: loguniform, a: 0.3, b: 0.1,")],
                          "upgrade_base_rate:", "parameters.upgrade_base_rate", "loguniform"),
