@@ -55,6 +55,10 @@ def backtest_section(result, out: Path) -> list[str]:
               f"naive forecast), {sm['mean_crps_compared']:.3f} against the naive forecaster's "
               f"{sm['mean_crps_naive']:.3f} (skill {sm['skill']:+.2f}). Gate: "
               + ("PASS" if ok else "FAIL — " + "; ".join(why)) + ".**", ""]
+    missed = [s for s in result.scores if not s.in90 and s.note]
+    if missed:  # the history's note on each value that missed its band: often part of the reason
+        lines += ["Outside the 90% band, with the history's note on the value (docs/history.md): "
+                  + "; ".join(f"`{s.series}` {s.year}: {s.note}" for s in missed) + ".", ""]
     if result.unscored:
         lines += ["Not scored: " + "; ".join(f"`{s}` ({r})" for s, r in result.unscored) + ".", ""]
     if result.warnings:  # the scenario's and the base-year calibration's, as `zonesim hindcast` printed them
