@@ -106,6 +106,9 @@ MONTHLY = (
 ROUND = (_step(certification.application_round, True),)
 LISTING = (_step(tech_sme.listing),)
 APPLICATIONS = (_step(zones.applications, True),)
+#: Steps that run only in the months of the year the scenario's calendar chooses, in their order within a month.
+CHOSEN_MONTHS = (("hte_rounds", ROUND), ("tech_sme_listing_month", LISTING),
+                 ("upgrade_application_month", APPLICATIONS))
 #: Each December at m + 0.9, before the record.
 YEAR_END = (
     _step(incubation.recognition), _step(organisations.recognition), _step(organisations.attach_centres),
@@ -207,6 +210,12 @@ def year_end(sim: BatchSim, m: int) -> None:
     sim.record(m, take_flows=closing)
 
 
+def chosen_months(scenario: Scenario, key: str) -> tuple[int, ...]:
+    """The months of the year (1–12) the calendar key `key` chooses (one month or several)."""
+    chosen = scenario.cal(key)
+    return tuple(chosen) if isinstance(chosen, (tuple, list)) else (chosen,)
+
+
 def run_months(sim: BatchSim, first: int, last: int) -> BatchSim:
     """Run months `first`..`last` (1 = January after the base year) of a batch by hand, every moment in the
     order `schedule` puts it on the simpy environment — lever windows, deliveries, the month's steps,
@@ -225,10 +234,8 @@ def run_months(sim: BatchSim, first: int, last: int) -> BatchSim:
         open_windows(sim, m)
         sim.env.run(until=m + 0.15)  # deliveries that `after` scheduled for this month (m + 0.1)
         month(sim, m)
-        for key, steps in (("hte_rounds", ROUND), ("tech_sme_listing_month", LISTING),
-                           ("upgrade_application_month", APPLICATIONS)):
-            chosen = sc.cal(key)
-            if moy in (tuple(chosen) if isinstance(chosen, (tuple, list)) else (chosen,)):
+        for key, steps in CHOSEN_MONTHS:
+            if moy in chosen_months(sc, key):
                 for s in steps:
                     s(sim, m)
         if m in sim.snap_index:
@@ -244,10 +251,8 @@ def schedule(sim: BatchSim, record_months: list[int]) -> None:
     for i, (first, last) in enumerate(sim.lever_windows()):
         env.process(_window(sim, i, first, last))
     env.process(_at(env, months, 0.2, lambda m: month(sim, m)))
-    for offset, key, steps in ((0.5, "hte_rounds", ROUND), (0.55, "tech_sme_listing_month", LISTING),
-                               (0.6, "upgrade_application_month", APPLICATIONS)):
-        chosen = sc.cal(key)
-        chosen = tuple(chosen) if isinstance(chosen, (tuple, list)) else (chosen,)
+    for offset, (key, steps) in zip((0.5, 0.55, 0.6), CHOSEN_MONTHS, strict=True):
+        chosen = chosen_months(sc, key)
         env.process(_at(env, [m for m in months if month_of_year(m) in chosen], offset,
                         lambda m, steps=steps: [s(sim, m) for s in steps]))
     env.process(_at(env, record_months, 0.9, lambda m: year_end(sim, m)))
