@@ -376,11 +376,16 @@ def _target_rules(doc: YamlDoc, tgt: dict, p: tuple, base: int, end: int, out: l
     _threshold_rule(doc, tgt, p)
 
 
+#: How a threshold of each target kind is written, for the warning (the indicator's unit for the others).
+_THRESHOLD_AS = {"share": "as a fraction", "growth": "as a yearly rate", "multiple": "as a multiple"}
+
+
 def _threshold_rule(doc: YamlDoc, tgt: dict, p: tuple) -> None:
     """A warning when a modelled target's threshold (or zones_meeting level) is none of the values its quote
     writes in the indicator's unit (`sources.threshold_quoted`): 1800 against "高新技术企业达900家以上", or 100
     m² against "100万平方米", are typos the verbatim check of the quote cannot see. A threshold that follows
-    from the clause another way (a mid-range, a derived share) is explained by writing it in the target's note."""
+    from the clause another way (a mid-range, a derived share) is explained by writing its value in the
+    target's note (`sources.writes_number`)."""
     src = tgt.get("source")
     quote = src.get("quote") if isinstance(src, Mapping) else None
     if not isinstance(quote, str) or tgt.get("status") == "not_modelled" or tgt["kind"] == "districts_covered":
@@ -389,15 +394,22 @@ def _threshold_rule(doc: YamlDoc, tgt: dict, p: tuple) -> None:
     unit = "" if indicator is None else indicator.unit
     values = [tgt["threshold"], *([tgt["level"]] if isinstance(tgt.get("level"), (int, float)) else [])]
     found = [sources.threshold_quoted(float(v), quote, unit, kind) for v in values]
-    explained = any(sources.threshold_quoted(float(v), str(tgt.get("note") or ""), unit, kind) for v in values)
+    explained = any(sources.writes_number(str(tgt.get("note") or ""), float(v)) for v in values)
     if False in found and True not in found and not explained:
-        shown = ", ".join(f"{v:g}" for v in dict.fromkeys(sources.quoted_values(quote, unit, kind)))
+        shown = ", ".join(_plain(v) for v in dict.fromkeys(sources.stated_values(quote, unit, kind)))
+        as_ = _THRESHOLD_AS.get(kind) or (unit and f"in {unit}") or "in the indicator's unit"
         doc.warnings.append(doc.problem(
-            (*p, "threshold"), f"{tgt['threshold']:g}, a value its quote does not write (in {unit or 'its unit'}, "
-                               f"it writes {shown or 'a value in words'})",
-            "the clause's value in the indicator's unit (45% is 0.45, 100万平方米 is 1000000, 200亿元 is 200 in 亿元)",
-            "if the threshold follows from the clause another way (a mid-range, a derived share), write it and "
-            "how in the target's note"))
+            (*p, "threshold"), f"{_plain(tgt['threshold'])}, a value its quote does not write (read {as_}, it "
+                               f"writes {shown})",
+            "the clause's value in the indicator's unit (45% is 0.45, 100万平方米 is 1,000,000, 200亿元 is 200 in "
+            "亿元, 增长50% is a multiple of 1.5)",
+            "if the threshold follows from the clause another way (a mid-range, a derived share), write its "
+            "value and how in the target's note"))
+
+
+def _plain(x: float) -> str:
+    """A number as a planner writes it: 1,500,000 or 0.025, never 1.5e+06."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.10g}"
 
 
 def _source_rules(doc: YamlDoc, data: dict, out: list[Problem]) -> None:

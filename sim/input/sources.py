@@ -99,10 +99,15 @@ def check(source: dict, scenario_file: str | Path) -> tuple[str, str, str] | Non
 _MONEY = {"万": {"万元": 1.0, "亿元": 1e-4}, "亿": {"亿元": 1.0, "万元": 1e4}, "万亿": {"亿元": 1e4, "万元": 1e8}}
 _PLAIN = {"万": 1e4, "亿": 1e8, "万亿": 1e12, "千": 1e3}
 _TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "蓋": "盖", "兩": "两"})
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|%|‰|千|万|亿|倍|年|月)?")  # after NFKC: ％ is %
-_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[—–\-~～至到]\s*(\d+(?:\.\d+)?)")
+_DIGITS = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"  # 1,000 is one number (thousands separators)
+_NUMBER = re.compile(_DIGITS + r"\s*(万亿|%|‰|千|万|亿|倍|年|月)?")  # after NFKC: ％ is %
+_RANGE = re.compile(_DIGITS + r"\s*[—–\-~～至到]\s*" + _DIGITS)
 #: Words that state a value without a digit.
-_WORDS = {"全覆盖": 1.0, "翻一番": 2.0, "翻番": 2.0, "翻两番": 4.0}
+_WORDS = {"全覆盖": 1.0, "翻一番": 2.0, "翻番": 2.0, "翻两番": 4.0, "百家": 100.0, "千家": 1e3, "万家": 1e4}
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
 
 
 def _normal(quote: str) -> str:
@@ -119,10 +124,10 @@ def quoted_values(quote: str, unit: str = "", kind: str = "level") -> list[float
     for num, mark in _NUMBER.findall(_normal(quote)):
         if mark in ("年", "月"):
             continue
-        n = float(num)
+        n = _number(num)
         if mark in ("%", "‰"):
             share = n / (100.0 if mark == "%" else 1000.0)
-            out += [share, 1.0 + share] if kind == "multiple" else [share]
+            out.append(1.0 + share if kind == "multiple" else share)  # a multiple: 增长50% is 1.5 times
         elif mark in _MONEY:
             out.append(n * _MONEY[mark].get(unit, _PLAIN[mark]))
         elif mark == "千":
@@ -136,9 +141,23 @@ def threshold_quoted(threshold: float, quote: str, unit: str = "", kind: str = "
     """Whether `threshold` is one of the quote's values (`quoted_values`, to 1e-9 relative), lies within a range
     it writes (2—4: 3 is a reading of it), or is a value it states in words (全覆盖 1, 翻一番 2); None when the
     quote states no value at all."""
-    text = _normal(quote)
-    values = quoted_values(text, unit, kind) + [v for w, v in _WORDS.items() if w in text]
+    values = stated_values(quote, unit, kind)
     if not values:
         return None
     close = any(abs(threshold - v) <= 1e-9 * max(abs(v), 1.0) for v in values)
-    return close or any(float(a) <= threshold <= float(b) for a, b in _RANGE.findall(text))
+    return close or any(_number(a) <= threshold <= _number(b) for a, b in _RANGE.findall(_normal(quote)))
+
+
+def stated_values(quote: str, unit: str = "", kind: str = "level") -> list[float]:
+    """`quoted_values` and the values the quote states in words (全覆盖 1, 翻一番 2, 万家 10,000)."""
+    text = _normal(quote)
+    return quoted_values(text, unit, kind) + [v for w, v in _WORDS.items() if w in text]
+
+
+def writes_number(text: str, value: float) -> bool:
+    """Whether `text` writes `value` as a number of its own (1800 or 1,800; 0.025; not inside 18000 or 1.8):
+    how a target's note explains a threshold its quote does not write."""
+    for num in re.findall(r"(?<![\d.,])" + _DIGITS + r"(?![\d])", _normal(text)):
+        if abs(_number(num) - value) <= 1e-9 * max(abs(value), 1.0):
+            return True
+    return False

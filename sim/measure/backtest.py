@@ -261,6 +261,10 @@ def figure(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}"
 
 
+#: Below this many runs a back-test's band edges (5% and 95% points) move visibly from seed to seed.
+FEW_RUNS = 200
+
+
 def format_table(result: BacktestResult) -> str:
     """The scores as a terminal table, then the coverage summary and the gate."""
     lines = [f"{'series':28} {'year':>4} {'observed':>12} {'median [5%, 95%]':>34} {'PIT':>5} "
@@ -283,6 +287,11 @@ def format_table(result: BacktestResult) -> str:
               f"gate: {'PASS' if ok else 'FAIL'}" + ("" if ok else " — " + "; ".join(why)),
               "the gate, the naive forecaster and each series' bridge to the model: docs/backtest.md; what the "
               "model cannot produce: docs/model.md, sections 9 and 12"]
+    lines += [f"outside the 90% band: {s.series} {s.year} — the history's note: {s.note}" for s in result.scores
+              if not s.in90 and s.note]
+    if result.runs < FEW_RUNS:
+        lines.append(f"note: with {result.runs} runs the 5% and 95% points are rough; the documented back-tests "
+                     "use 500")
     if result.unscored:
         lines.append("not scored: " + "; ".join(f"{s} ({r})" for s, r in result.unscored))
     lines += [f"warning: {w}" for w in result.warnings]

@@ -50,9 +50,9 @@ def calibration_warnings(results: Results) -> list[str]:
     if np.mean(t_short) > 0.25:
         got = t_stated[t_short] - t_gap[t_short]
         out.append(f"in {np.mean(t_short):.0%} of runs the young, small firms of the official zones could not "
-                   f"supply the base year's incubator tenants (median {np.median(got):,.0f} "
-                   f"of {np.median(t_stated[t_short]):,.0f}): incubator occupancy, and the recognition that "
+                   f"supply the base year's incubator tenants (a median {np.median(got):,.0f} tenants of the "
+                   f"{np.median(t_stated[t_short]):,.0f} stated): incubator occupancy, and the recognition that "
                    "needs it, start lower than the scenario states; lower incubators.tenants_in_zones to the "
-                   "tenants among the zones' counted firms, or read incubator-level targets as pessimistic "
+                   "tenants among the zones' counted firms, or read incubator levels as pessimistic "
                    "(manifest: tenant_gap)")
     return out

@@ -148,6 +148,18 @@ def test_years_and_months_are_not_values_and_words_ranges_and_multiples_are():
     assert sources.threshold_quoted(1.5, "高新区工业总产值比2023年增长50%", "亿元", "multiple") is True
     assert sources.threshold_quoted(1.5, "高新区工业总产值比2023年增长50%", "亿元", "level") is False
     assert sources.threshold_quoted(0.45, "超４５％", "比例") is True
+    assert sources.threshold_quoted(0.5, "高新区工业总产值比2023年增长50%", "亿元", "multiple") is False  # halving
+    assert sources.threshold_quoted(1000, "高新技术企业达到1,000家以上", "家") is True  # one number, not 1 and 0
+    assert sources.threshold_quoted(10_000, "培育科技型中小企业万家", "家") is True
+
+
+def test_a_note_explains_a_threshold_only_by_writing_that_number():
+    assert sources.writes_number("1,800: twice the plan's 900", 1800)
+    assert sources.writes_number("900的两倍即1800家", 1800)
+    assert not sources.writes_number("a stretch of 1,800 was discussed", 800)
+    assert not sources.writes_number("not published; 10-30", 20)
+    assert not sources.writes_number("18,000-30,000 firms", 25)
+    assert sources.writes_number("R&D / GDP 2.5% read as 0.025", 0.025)
 
 
 def test_a_threshold_its_quote_does_not_write_is_warned_about_unless_its_note_explains_it(tmp_path):
@@ -156,7 +168,7 @@ def test_a_threshold_its_quote_does_not_write_is_warned_about_unless_its_note_ex
     scenario = tmp_path / "s.yaml"
     scenario.write_text(text, encoding="utf-8")
     [w] = [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
-    assert "1800" in w.found and "900" in w.found and w.line == line_of(text, "threshold: 1800")
+    assert "1,800" in w.found and "in 家, it writes 900" in w.found and w.line == line_of(text, "threshold: 1800")
     scenario.write_text(text.replace("threshold: 1800,", "threshold: 900,"), encoding="utf-8")
     assert not [w for w in load_scenario(scenario).warnings if w.key == "targets[0].threshold"]
     any_note = text.replace("indicator: hte, kind: level, comparison: \">=\", threshold: 1800,",

@@ -158,7 +158,13 @@ def test_every_score_is_consistent_with_its_predictive_bands(guangxi_2015, level
     rows = backtest.coverage_rows(result)
     assert sum(r["observations"] for r in rows) == len(result.scores)
     assert sum(r["in90"] for r in rows) == summary["in90"]
-    assert ("gate: PASS" if summary["gate"] else "gate: FAIL") in backtest.format_table(result)
+    table = backtest.format_table(result)
+    assert ("gate: PASS" if summary["gate"] else "gate: FAIL") in table
+    # every value outside its band is listed with the history's note on it; 100 runs are called rough
+    for s in result.scores:
+        assert (f"outside the 90% band: {s.series} {s.year} — the history's note: {s.note}" in table) == \
+            (not s.in90 and bool(s.note))
+    assert "with 100 runs the 5% and 95% points are rough" in table
 
 
 def test_scores_are_reproducible_from_the_seed(guangxi_2015):
