@@ -116,8 +116,8 @@ def _normal(quote: str) -> str:
 
 def quoted_values(quote: str, unit: str = "", kind: str = "level") -> list[float]:
     """Every value a threshold of a `kind` target on an indicator in `unit` may take for the numbers written in
-    `quote`: each number as written and as its unit makes it in the indicator's (`_MONEY`, `_PLAIN`; 45% is
-    0.45, and for a multiple "增长50%" is 1.5 as well); full-width digits and traditional characters are read as
+    `quote`: each number as its unit makes it in the indicator's (`_MONEY`, `_PLAIN`; 45% is 0.45, or 1.45 for
+    a multiple: "增长50%" is 1.5 times); full-width digits and traditional characters are read as
     usual. Years (2016年) and months (10月) are not values. [] when the quote writes no number (三倍): nothing
     to compare."""
     out: list[float] = []
@@ -128,10 +128,8 @@ def quoted_values(quote: str, unit: str = "", kind: str = "level") -> list[float
         if mark in ("%", "‰"):
             share = n / (100.0 if mark == "%" else 1000.0)
             out.append(1.0 + share if kind == "multiple" else share)  # a multiple: 增长50% is 1.5 times
-        elif mark in _MONEY:
-            out.append(n * _MONEY[mark].get(unit, _PLAIN[mark]))
-        elif mark == "千":
-            out.append(n * 1e3)
+        elif mark in _PLAIN:
+            out.append(n * _MONEY.get(mark, {}).get(unit, _PLAIN[mark]))
         else:
             out.append(n)
     return out
